@@ -1,0 +1,220 @@
+//! `site.toml`: the site's settings, typed, with a default for every key.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, line_column};
+
+/// The name of the config file at the site's root.
+pub const CONFIG_FILE: &str = "site.toml";
+
+/// Everything `site.toml` can say.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The site's name, shown in every page's header and title.
+    pub title: String,
+    /// One sentence about the site: the home page's meta description.
+    pub description: String,
+    /// Where the site is published, used for absolute links in feeds, sitemap and metadata.
+    pub base_url: String,
+    /// The `lang` of every page.
+    pub language: String,
+    /// The default author of every post.
+    pub author: String,
+    /// A one-line bio shown under the site title on the home page and in each post's author block.
+    pub bio: String,
+    /// Posts per list page; 0 turns pagination off.
+    pub paginate_by: usize,
+    /// Sections whose posts the home page lists; empty means "the section with the most pages".
+    pub main_sections: Vec<String>,
+    /// Markdown options.
+    pub markdown: MarkdownConfig,
+    /// Feed options.
+    pub feeds: FeedConfig,
+    /// Deploy target and cache rules, read by `pamphlet deploy`.
+    pub deploy: DeployConfig,
+    /// Free values handed to templates as `config.extra`.
+    pub extra: toml::Table,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: "A pamphlet".into(),
+            description: String::new(),
+            base_url: "http://127.0.0.1:1111".into(),
+            language: "en".into(),
+            author: String::new(),
+            bio: String::new(),
+            paginate_by: 10,
+            main_sections: Vec::new(),
+            markdown: MarkdownConfig::default(),
+            feeds: FeedConfig::default(),
+            deploy: DeployConfig::default(),
+            extra: toml::Table::new(),
+        }
+    }
+}
+
+/// `[markdown]`: how markdown becomes HTML.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MarkdownConfig {
+    /// Curly quotes, dashes and ellipses.
+    pub smart_punctuation: bool,
+    /// Syntax highlighting of fenced code blocks.
+    pub highlight_code: bool,
+    /// The syntect theme for light mode.
+    pub highlight_theme: String,
+    /// The syntect theme for dark mode.
+    pub highlight_theme_dark: String,
+}
+
+impl Default for MarkdownConfig {
+    fn default() -> Self {
+        MarkdownConfig {
+            smart_punctuation: true,
+            highlight_code: true,
+            highlight_theme: "InspiredGitHub".into(),
+            highlight_theme_dark: "base16-ocean.dark".into(),
+        }
+    }
+}
+
+/// `[feeds]`: the RSS and Atom feeds.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedConfig {
+    /// Write `/rss.xml`.
+    pub rss: bool,
+    /// Write `/atom.xml`.
+    pub atom: bool,
+    /// The newest this many posts go in each feed; 0 means all.
+    pub limit: usize,
+    /// Also write `/tags/<tag>/rss.xml` and `atom.xml` for every tag.
+    pub tags: bool,
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        FeedConfig {
+            rss: true,
+            atom: true,
+            limit: 20,
+            tags: false,
+        }
+    }
+}
+
+/// `[deploy]`: where `pamphlet deploy` uploads and with which headers.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeployConfig {
+    /// The storage account name (secrets never live here: see the README).
+    pub account: String,
+    /// The container serving the static website.
+    pub container: String,
+    /// A blob endpoint other than Azure's, such as Azurite's `http://127.0.0.1:10000/devstoreaccount1`.
+    pub endpoint: String,
+    /// `Cache-Control` rules, first match wins.
+    pub cache: Vec<CacheRule>,
+}
+
+impl Default for DeployConfig {
+    fn default() -> Self {
+        DeployConfig {
+            account: String::new(),
+            container: "$web".into(),
+            endpoint: String::new(),
+            cache: Vec::new(),
+        }
+    }
+}
+
+/// One `[[deploy.cache]]` rule: files matching `glob` get `control` as their `Cache-Control`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CacheRule {
+    /// A glob over paths relative to the output folder, such as `*.html` or `images/**`.
+    pub glob: String,
+    /// The `Cache-Control` header value.
+    pub control: String,
+}
+
+impl Config {
+    /// Reads `site.toml` from `root`; a missing file gives the defaults.
+    pub fn load(root: &Path) -> Result<Config, Diagnostics> {
+        let path = root.join(CONFIG_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&text).map_err(|d| {
+                d.into_iter()
+                    .map(|d| d.in_file(CONFIG_FILE))
+                    .collect::<Diagnostics>()
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(Diagnostics::from_iter([Diagnostic::error(format!(
+                "cannot read {CONFIG_FILE}: {e}"
+            ))
+            .in_file(CONFIG_FILE)])),
+        }
+    }
+
+    /// Parses the text of a `site.toml`.
+    pub fn parse(text: &str) -> Result<Config, Diagnostics> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let mut d = Diagnostic::error(e.message().to_string())
+                .help("see the README's site.toml reference for every key");
+            if let Some(span) = e.span() {
+                let (line, column) = line_column(text, span.start);
+                d = d.at(line, column);
+            }
+            Diagnostics::from_iter([d])
+        })?;
+        config.base_url = config.base_url.trim_end_matches('/').to_string();
+        let mut problems = Diagnostics::new();
+        if !config.base_url.starts_with("http://") && !config.base_url.starts_with("https://") {
+            problems.push(
+                Diagnostic::error(format!(
+                    "base_url `{}` is not an http(s) URL",
+                    config.base_url
+                ))
+                .help("write the address the site is published at, such as https://example.com"),
+            );
+        }
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        Ok(config)
+    }
+
+    /// The absolute URL of a root-relative path such as `/blog/x/`.
+    pub fn permalink(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        assert_eq!(Config::parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_a_position() {
+        let err = Config::parse("title = \"x\"\ncolour = 1\n").unwrap_err();
+        let d = err.iter().next().unwrap();
+        assert_eq!(d.line, Some(2));
+        assert!(d.message.contains("colour"), "{}", d.message);
+    }
+
+    #[test]
+    fn base_url_loses_its_trailing_slash() {
+        let c = Config::parse("base_url = \"https://example.com/\"").unwrap();
+        assert_eq!(c.permalink("/a/"), "https://example.com/a/");
+    }
+}

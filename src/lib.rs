@@ -1,0 +1,10 @@
+//! pamphlet: markdown essays in, a fast and hardened static blog out.
+//!
+//! A build is a pipeline, and the modules follow it:
+//! [`load`] reads `content/` → [`model`] makes pages, sections and taxonomies →
+//! [`render`] turns them into HTML, feeds and the sitemap → [`write`] publishes the result.
+//! `serve`, `check` and `deploy` reuse those stages.
+
+pub mod config;
+pub mod diagnostic;
+pub mod load;

@@ -1,0 +1,209 @@
+//! Dates as people write them in front matter, read into one precise instant.
+
+use std::fmt;
+
+use jiff::civil::{Date, Time};
+use jiff::tz::Offset;
+use jiff::{Timestamp, ZonedDateTime};
+
+/// A post's date: the instant, and whether the author gave a time of day at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PostDate {
+    /// The instant, in UTC.
+    pub instant: Timestamp,
+    /// True when only a calendar date was written (`2023-12-11`).
+    pub date_only: bool,
+}
+
+impl PostDate {
+    /// Reads any of the accepted forms; see [`parse`].
+    pub fn parse(text: &str) -> Result<PostDate, String> {
+        parse(text)
+    }
+
+    /// The value for `<time datetime>`: as precise as what was written, in UTC.
+    pub fn machine(&self) -> String {
+        if self.date_only {
+            self.utc_date().to_string()
+        } else {
+            self.instant.to_string()
+        }
+    }
+
+    /// The date for readers, in UTC so it never shifts with the reader's zone: "July 2, 2019".
+    pub fn human(&self) -> String {
+        self.utc().strftime("%B %-d, %Y").to_string()
+    }
+
+    /// RFC 3339, as Atom and the sitemap want it.
+    pub fn rfc3339(&self) -> String {
+        self.instant.to_string()
+    }
+
+    /// RFC 2822, as RSS wants it.
+    pub fn rfc2822(&self) -> String {
+        // jiff's RFC 2822 printer cannot fail for a UTC zoned time.
+        jiff::fmt::rfc2822::to_string(&self.utc()).unwrap_or_else(|_| self.instant.to_string())
+    }
+
+    /// The calendar year, in UTC.
+    pub fn year(&self) -> i16 {
+        self.utc().year()
+    }
+
+    fn utc(&self) -> ZonedDateTime {
+        self.instant.to_zoned_datetime(jiff::tz::TimeZone::UTC)
+    }
+
+    fn utc_date(&self) -> Date {
+        self.utc().date()
+    }
+}
+
+impl fmt::Display for PostDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.machine())
+    }
+}
+
+/// Reads a date in any form people put in front matter.
+///
+/// Accepted: RFC 3339 (`2019-07-02T22:12:03.284Z`, `2019-07-02T22:12:03+02:00`), a bare date
+/// (`2023-12-11`), a date and time with no zone (`2019-07-02 22:12:03`, read as UTC), Jekyll's
+/// `2017-12-27 20:46:24 -0500`, and YAML 1.1 timestamps (`2001-12-14 21:59:43.10 -5`).
+pub fn parse(text: &str) -> Result<PostDate, String> {
+    let text = text.trim();
+    let failure = || {
+        format!(
+            "`{text}` is not a date; write it like 2019-07-02, 2019-07-02T22:12:03Z or 2019-07-02 22:12:03 -0500"
+        )
+    };
+    if text.len() < 10 || !text.is_char_boundary(10) {
+        return Err(failure());
+    }
+    let (date_part, rest) = text.split_at(10);
+    let date: Date = date_part.parse().map_err(|_| failure())?;
+    if rest.is_empty() {
+        let instant = Offset::UTC
+            .to_timestamp(date.to_datetime(Time::midnight()))
+            .map_err(|_| failure())?;
+        return Ok(PostDate {
+            instant,
+            date_only: true,
+        });
+    }
+    let rest = rest
+        .strip_prefix(['T', 't', ' ', '\t'])
+        .ok_or_else(failure)?
+        .trim_start();
+    let time_len = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.' || c == ','))
+        .unwrap_or(rest.len());
+    let (time_part, zone_part) = rest.split_at(time_len);
+    let time: Time = parse_time(time_part).ok_or_else(failure)?;
+    let offset = parse_offset(zone_part.trim()).ok_or_else(failure)?;
+    let instant = offset
+        .to_timestamp(date.to_datetime(time))
+        .map_err(|_| failure())?;
+    Ok(PostDate {
+        instant,
+        date_only: false,
+    })
+}
+
+fn parse_time(text: &str) -> Option<Time> {
+    let text = text.replace(',', ".");
+    // YAML allows one-digit hours (`1:02:03`); jiff wants two.
+    let padded = if text.find(':') == Some(1) {
+        format!("0{text}")
+    } else {
+        text
+    };
+    if padded.len() == 5 {
+        return format!("{padded}:00").parse().ok();
+    }
+    padded.parse().ok()
+}
+
+/// `Z`, nothing (UTC), `+02:00`, `-0500`, `+02` or YAML's `-5`.
+fn parse_offset(text: &str) -> Option<Offset> {
+    if text.is_empty() || text.eq_ignore_ascii_case("z") || text.eq_ignore_ascii_case("utc") {
+        return Some(Offset::UTC);
+    }
+    let (sign, digits) = match text.as_bytes()[0] {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let digits: String = digits.chars().filter(|&c| c != ':').collect();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (hours, minutes) = match digits.len() {
+        1 | 2 => (digits.parse::<i32>().ok()?, 0),
+        4 => (digits[..2].parse().ok()?, digits[2..].parse().ok()?),
+        _ => return None,
+    };
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
+    Offset::from_seconds(sign * (hours * 3600 + minutes * 60)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iso(text: &str) -> String {
+        parse(text).unwrap().machine()
+    }
+
+    #[test]
+    fn every_accepted_form() {
+        assert_eq!(iso("2019-07-02T22:12:03.284Z"), "2019-07-02T22:12:03.284Z");
+        assert_eq!(iso("2019-07-02T22:12:03+02:00"), "2019-07-02T20:12:03Z");
+        assert_eq!(iso("2023-12-11"), "2023-12-11");
+        assert_eq!(iso("2019-07-02 22:12:03"), "2019-07-02T22:12:03Z");
+        assert_eq!(iso("2017-12-27 20:46:24 -0500"), "2017-12-28T01:46:24Z");
+        assert_eq!(iso("2001-12-14 21:59:43.10 -5"), "2001-12-15T02:59:43.1Z");
+        assert_eq!(
+            iso("2001-12-14t21:59:43.10-05:00"),
+            "2001-12-15T02:59:43.1Z"
+        );
+        assert_eq!(iso("1979-05-27T07:32:00"), "1979-05-27T07:32:00Z");
+        assert_eq!(iso("2020-01-01 09:30"), "2020-01-01T09:30:00Z");
+    }
+
+    #[test]
+    fn human_date_is_in_utc() {
+        assert_eq!(
+            parse("2019-07-02T22:12:03.284Z").unwrap().human(),
+            "July 2, 2019"
+        );
+        assert_eq!(
+            parse("2019-07-02T23:30:00-05:00").unwrap().human(),
+            "July 3, 2019"
+        );
+    }
+
+    #[test]
+    fn feed_formats() {
+        let d = parse("2019-07-02T22:12:03.284Z").unwrap();
+        assert_eq!(d.rfc2822(), "Tue, 2 Jul 2019 22:12:03 +0000");
+        assert_eq!(d.rfc3339(), "2019-07-02T22:12:03.284Z");
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_date() {
+        for bad in [
+            "yes",
+            "",
+            "2019-13-01",
+            "2019-07-02X10:00",
+            "2019-07-02 25:00:00",
+            "é2019-07-02",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! Typed front matter for pages and sections, from YAML or TOML.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::date::PostDate;
+use super::split::Format;
+
+/// Keys found in front matter that pamphlet does not use, as dotted paths.
+pub type Ignored = Vec<String>;
+
+/// Front matter that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// What the parser said, without location.
+    pub message: String,
+    /// 1-based line and column inside the front matter block.
+    pub location: Option<(usize, usize)>,
+}
+
+/// The front matter of a page (`index.md` or any other `.md` but `_index.md`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct PageFront {
+    /// The page's title.
+    pub title: Option<String>,
+    /// A sentence about the page, for lists and metadata.
+    pub description: Option<String>,
+    /// When the page was published.
+    pub date: Option<DateField>,
+    /// When the page was last changed.
+    pub updated: Option<DateField>,
+    /// Left out of the build unless `--drafts`.
+    pub draft: bool,
+    /// Replaces the last segment of the URL.
+    pub slug: Option<String>,
+    /// Replaces the whole URL path.
+    pub path: Option<String>,
+    /// Other URLs that redirect here.
+    #[serde(deserialize_with = "string_or_list")]
+    pub aliases: Vec<String>,
+    /// Tags.
+    #[serde(deserialize_with = "string_or_list")]
+    pub tags: Vec<String>,
+    /// Categories.
+    #[serde(deserialize_with = "string_or_list")]
+    pub categories: Vec<String>,
+    /// Authors, overriding the site's author.
+    #[serde(deserialize_with = "string_or_list")]
+    pub authors: Vec<String>,
+    /// A template other than `page.html`.
+    pub template: Option<String>,
+    /// Orders pages in sections sorted by weight.
+    pub weight: Option<i64>,
+    /// Anything else, passed to templates as `page.extra`.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The front matter of a section's `_index.md`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct SectionFront {
+    /// The section's title.
+    pub title: Option<String>,
+    /// A sentence about the section.
+    pub description: Option<String>,
+    /// How the section's pages are ordered.
+    pub sort_by: Option<SortBy>,
+    /// Pages per list page, overriding `site.toml`.
+    pub paginate_by: Option<usize>,
+    /// A template other than `section.html`.
+    pub template: Option<String>,
+    /// The template for the section's pages, unless a page names its own.
+    pub page_template: Option<String>,
+    /// Orders sections among siblings.
+    pub weight: Option<i64>,
+    /// Leaves the section's own list page out unless `--drafts`.
+    pub draft: bool,
+    /// Anything else, passed to templates as `section.extra`.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// How a section orders its pages.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SortBy {
+    /// Newest first; undated pages last.
+    #[default]
+    Date,
+    /// Most recently updated first.
+    UpdateDate,
+    /// Alphabetically by title.
+    Title,
+    /// Lightest weight first.
+    Weight,
+    /// Alphabetically by URL.
+    #[serde(alias = "permalink")]
+    Slug,
+    /// As found on disk, by file name.
+    None,
+}
+
+/// A date read from front matter (a string in YAML, a string or datetime in TOML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateField(pub PostDate);
+
+impl<'de> Deserialize<'de> for DateField {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DateVisitor;
+        impl<'de> Visitor<'de> for DateVisitor {
+            type Value = DateField;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a date such as 2019-07-02 or \"2019-07-02T22:12:03Z\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<DateField, E> {
+                PostDate::parse(v).map(DateField).map_err(E::custom)
+            }
+            // TOML hands its native datetimes over as a one-entry map.
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DateField, A::Error> {
+                let Some((_, text)) = map.next_entry::<String, String>()? else {
+                    return Err(de::Error::custom("expected a date, found an empty table"));
+                };
+                PostDate::parse(&text)
+                    .map(DateField)
+                    .map_err(de::Error::custom)
+            }
+        }
+        deserializer.deserialize_any(DateVisitor)
+    }
+}
+
+/// Accepts `tags: rust` as well as `tags: [rust, web]`.
+fn string_or_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    struct ListVisitor;
+    impl<'de> Visitor<'de> for ListVisitor {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of strings, such as [\"rust\", \"web\"]")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<String>, E> {
+            Ok(vec![v.to_string()])
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Vec<String>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Vec<String>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element::<String>()? {
+                items.push(item);
+            }
+            Ok(items)
+        }
+    }
+    deserializer.deserialize_any(ListVisitor)
+}
+
+/// Deserializes a front matter block of either format.
+pub fn parse<T: DeserializeOwned + Default>(
+    format: Format,
+    text: &str,
+) -> Result<(T, Ignored), ParseError> {
+    match format {
+        Format::Yaml => super::yaml::deserialize(text),
+        Format::Toml => deserialize_toml(text),
+    }
+}
+
+fn deserialize_toml<T: DeserializeOwned>(text: &str) -> Result<(T, Ignored), ParseError> {
+    let mut ignored = Vec::new();
+    let deserializer = toml::Deserializer::parse(text).map_err(|e| toml_error(text, &e))?;
+    let value = serde_ignored::deserialize(deserializer, |path| ignored.push(path.to_string()))
+        .map_err(|e| toml_error(text, &e))?;
+    Ok((value, ignored))
+}
+
+fn toml_error(text: &str, e: &toml::de::Error) -> ParseError {
+    ParseError {
+        message: e.message().trim().to_string(),
+        location: e
+            .span()
+            .map(|span| crate::diagnostic::line_column(text, span.start)),
+    }
+}
+
+/// The line (1-based, within the block) of a top-level key, for messages about that key.
+pub fn key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            let rest = line.strip_prefix(key).or_else(|| {
+                line.strip_prefix('"')
+                    .and_then(|l| l.strip_prefix(key))
+                    .and_then(|l| l.strip_prefix('"'))
+            });
+            rest.is_some_and(|r| {
+                let r = r.trim_start();
+                r.starts_with(':') || r.starts_with('=')
+            })
+        })
+        .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn yaml(text: &str) -> Result<(PageFront, Ignored), ParseError> {
+        parse(Format::Yaml, text)
+    }
+
+    #[test]
+    fn seed_front_matter() {
+        let (front, ignored) =
+            yaml("title: Serverless\ndate: \"2019-07-02T22:12:03.284Z\"\ndescription:  Why\n")
+                .unwrap();
+        assert_eq!(front.title.as_deref(), Some("Serverless"));
+        assert_eq!(front.description.as_deref(), Some("Why"));
+        assert_eq!(front.date.unwrap().0.machine(), "2019-07-02T22:12:03.284Z");
+        assert!(ignored.is_empty());
+    }
+
+    #[test]
+    fn unquoted_yaml_timestamp() {
+        let (front, _) = yaml("date: 2001-12-14 21:59:43.10 -5\n").unwrap();
+        assert_eq!(front.date.unwrap().0.machine(), "2001-12-15T02:59:43.1Z");
+    }
+
+    #[test]
+    fn toml_native_datetime() {
+        let (front, _): (PageFront, _) = parse(
+            Format::Toml,
+            "date = 1979-05-27T07:32:00Z\nupdated = 1979-05-28\n",
+        )
+        .unwrap();
+        assert_eq!(front.date.unwrap().0.machine(), "1979-05-27T07:32:00Z");
+        assert_eq!(front.updated.unwrap().0.machine(), "1979-05-28");
+    }
+
+    #[test]
+    fn unknown_keys_are_reported_not_fatal() {
+        let (_, ignored) = yaml("title: x\nlayout: post\n").unwrap();
+        assert_eq!(ignored, vec!["layout".to_string()]);
+    }
+
+    #[test]
+    fn wrong_types_have_a_location() {
+        let err = yaml("title: x\ntags: 5\n").unwrap_err();
+        assert_eq!(err.location.map(|l| l.0), Some(2), "{err:?}");
+        let err = yaml("title: x\ndate: yes\n").unwrap_err();
+        assert!(err.message.contains("`yes` is not a date"), "{err:?}");
+        assert_eq!(err.location.map(|l| l.0), Some(2), "{err:?}");
+    }
+
+    #[test]
+    fn a_single_tag_string_is_a_list() {
+        let (front, _) = yaml("tags: rust\n").unwrap();
+        assert_eq!(front.tags, vec!["rust"]);
+    }
+
+    #[test]
+    fn empty_yaml_block() {
+        let (front, _) = yaml("").unwrap();
+        assert_eq!(front, PageFront::default());
+    }
+
+    #[test]
+    fn key_line_finds_top_level_keys() {
+        assert_eq!(key_line("title: x\ntags: 5\n", "tags"), Some(2));
+        assert_eq!(key_line("title = 'x'\npath = 'a'\n", "path"), Some(2));
+        assert_eq!(key_line("title: x\n", "tags"), None);
+    }
+}

@@ -1,0 +1,183 @@
+//! Stage 1, load: walk `content/`, read each markdown file, split and parse its front matter.
+//!
+//! Nothing here knows about URLs, sections or HTML; that is the model's and the renderer's job.
+
+pub mod date;
+pub mod front_matter;
+pub mod split;
+pub mod walk;
+mod yaml;
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use front_matter::{PageFront, SectionFront};
+use walk::{SourceKind, content_dir};
+
+/// One markdown file, read and parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document<F> {
+    /// Its path relative to `content/`, with `/` separators.
+    pub rel: String,
+    /// Its typed front matter.
+    pub front: F,
+    /// The markdown after the front matter, with `\n` line ends.
+    pub body: String,
+    /// 1-based line of the file on which `body` starts, so markdown problems name file lines.
+    pub body_line: usize,
+}
+
+/// A page's source.
+pub type PageDoc = Document<PageFront>;
+/// A section's `_index.md`.
+pub type SectionDoc = Document<SectionFront>;
+
+/// Everything under `content/`, read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sources {
+    /// Every page, drafts included, sorted by path.
+    pub pages: Vec<PageDoc>,
+    /// Every `_index.md`, sorted by path.
+    pub sections: Vec<SectionDoc>,
+    /// Every other file, by content-relative path, sorted.
+    pub assets: Vec<String>,
+}
+
+/// Reads the whole `content/` folder of the site at `site_root`.
+pub fn load(site_root: &Path) -> (Sources, Diagnostics) {
+    let content = content_dir(site_root);
+    let (files, mut problems) = walk::walk(&content, site_root);
+    let mut sources = Sources::default();
+    let read: Vec<(Option<Loaded>, Diagnostics)> = files
+        .par_iter()
+        .filter(|f| f.kind != SourceKind::Asset)
+        .map(|f| read_source(site_root, &f.rel))
+        .collect();
+    for (loaded, diagnostics) in read {
+        problems.extend(diagnostics);
+        match loaded {
+            Some(Loaded::Page(doc)) => sources.pages.push(doc),
+            Some(Loaded::Section(doc)) => sources.sections.push(doc),
+            None => {}
+        }
+    }
+    sources.assets = files
+        .into_iter()
+        .filter(|f| f.kind == SourceKind::Asset)
+        .map(|f| f.rel)
+        .collect();
+    (sources, problems)
+}
+
+/// A markdown file read from disk.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Loaded {
+    /// A page.
+    Page(PageDoc),
+    /// A section's `_index.md`.
+    Section(SectionDoc),
+}
+
+/// Reads one markdown file by its content-relative path; `None` when it cannot be used.
+pub fn read_source(site_root: &Path, rel: &str) -> (Option<Loaded>, Diagnostics) {
+    let shown = Path::new("content").join(rel);
+    let mut problems = Diagnostics::new();
+    let bytes = match std::fs::read(content_dir(site_root).join(rel)) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            problems.push(Diagnostic::error(format!("cannot read: {e}")).in_file(&shown));
+            return (None, problems);
+        }
+    };
+    let text = match decode(&bytes) {
+        Ok(text) => text,
+        Err(d) => {
+            problems.push(d.in_file(&shown));
+            return (None, problems);
+        }
+    };
+    let loaded = match walk::kind_of(rel) {
+        SourceKind::Section => {
+            parse_document::<SectionFront>(rel, &text, &mut problems).map(Loaded::Section)
+        }
+        _ => parse_document::<PageFront>(rel, &text, &mut problems).map(Loaded::Page),
+    };
+    problems.name_file(&shown);
+    (loaded, problems)
+}
+
+/// Turns file bytes into text: UTF-8 only, no NUL, BOM dropped, `\r\n` made `\n`.
+fn decode(bytes: &[u8]) -> Result<String, Diagnostic> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let good = &bytes[..e.valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = good.len() - good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+        Diagnostic::error("file is not valid UTF-8")
+            .at(line, column)
+            .help("save the file as UTF-8")
+    })?;
+    if let Some(offset) = text.find('\0') {
+        let (line, column) = crate::diagnostic::line_column(text, offset);
+        return Err(Diagnostic::error("file contains a NUL byte")
+            .at(line, column)
+            .help("remove it; markdown files are text"));
+    }
+    Ok(if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text.to_string()
+    })
+}
+
+fn parse_document<F>(rel: &str, text: &str, problems: &mut Diagnostics) -> Option<Document<F>>
+where
+    F: serde::de::DeserializeOwned + Default,
+{
+    let parts = match split::split(text) {
+        Ok(parts) => parts,
+        Err(e) => {
+            problems.push(Diagnostic::error(e.to_string()).at(1, 1).help(format!(
+                "end the front matter with a line holding only `{}`",
+                e.fence
+            )));
+            return None;
+        }
+    };
+    let front = match parts.front {
+        None => F::default(),
+        Some((format, block)) => match front_matter::parse::<F>(format, block) {
+            Ok((front, ignored)) => {
+                for key in ignored {
+                    let top = key.split('.').next().unwrap_or(&key);
+                    let mut d = Diagnostic::warning(format!(
+                        "unknown front matter field `{key}` is ignored"
+                    ))
+                    .help("put custom values under `extra` to reach them from templates");
+                    if let Some(line) = front_matter::key_line(block, top) {
+                        d = d.at_line(parts.front_line + line - 1);
+                    }
+                    problems.push(d);
+                }
+                front
+            }
+            Err(e) => {
+                let mut d = Diagnostic::error(format!("invalid front matter: {}", e.message))
+                    .help("fix the front matter; see the README for every field and its type");
+                if let Some((line, column)) = e.location {
+                    d = d.at(parts.front_line + line - 1, column);
+                }
+                problems.push(d);
+                return None;
+            }
+        },
+    };
+    Some(Document {
+        rel: rel.to_string(),
+        front,
+        body: parts.body.to_string(),
+        body_line: parts.body_line,
+    })
+}
