@@ -5,6 +5,10 @@
 //! [`render`] turns them into HTML, feeds and the sitemap → [`write`] publishes the result.
 //! `serve`, `check` and `deploy` reuse those stages.
 
+pub mod build;
 pub mod config;
 pub mod diagnostic;
 pub mod load;
+pub mod model;
+pub mod render;
+pub mod write;

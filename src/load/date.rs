@@ -32,7 +32,13 @@ impl PostDate {
 
     /// The date for readers, in UTC so it never shifts with the reader's zone: "July 2, 2019".
     pub fn human(&self) -> String {
-        self.utc().strftime("%B %-d, %Y").to_string()
+        self.strftime("%B %-d, %Y")
+    }
+
+    /// The date in UTC, formatted by a strftime pattern; an invalid pattern gives the pattern's
+    /// error message rather than a panic, since templates choose it.
+    pub fn strftime(&self, format: &str) -> String {
+        jiff::fmt::strtime::format(format, &self.utc()).unwrap_or_else(|e| e.to_string())
     }
 
     /// RFC 3339, as Atom and the sitemap want it.

@@ -189,19 +189,31 @@ fn toml_error(text: &str, e: &toml::de::Error) -> ParseError {
 
 /// The line (1-based, within the block) of a top-level key, for messages about that key.
 pub fn key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines()
-        .position(|line| {
-            let rest = line.strip_prefix(key).or_else(|| {
-                line.strip_prefix('"')
-                    .and_then(|l| l.strip_prefix(key))
-                    .and_then(|l| l.strip_prefix('"'))
-            });
-            rest.is_some_and(|r| {
-                let r = r.trim_start();
-                r.starts_with(':') || r.starts_with('=')
-            })
-        })
-        .map(|i| i + 1)
+    top_level_keys(text)
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, line)| line)
+}
+
+/// Every top-level key of a YAML or TOML block with its 1-based line within the block.
+///
+/// Found by scanning lines rather than from the parser, which forgets positions once a value
+/// is read; enough to point a message about a field at the line it is on.
+pub fn top_level_keys(text: &str) -> Vec<(String, usize)> {
+    let mut keys = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.starts_with([' ', '\t', '#', '[', '-']) {
+            continue;
+        }
+        let Some(end) = line.find([':', '=']) else {
+            continue;
+        };
+        let key = line[..end].trim().trim_matches(['"', '\'']);
+        if !key.is_empty() && !key.contains(' ') {
+            keys.push((key.to_string(), i + 1));
+        }
+    }
+    keys
 }
 
 #[cfg(test)]

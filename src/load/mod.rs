@@ -27,6 +27,18 @@ pub struct Document<F> {
     pub body: String,
     /// 1-based line of the file on which `body` starts, so markdown problems name file lines.
     pub body_line: usize,
+    /// Each top-level front matter key with the 1-based file line it is on.
+    pub key_lines: Vec<(String, usize)>,
+}
+
+impl<F> Document<F> {
+    /// The file line of a top-level front matter key, if the file has it.
+    pub fn line_of(&self, key: &str) -> Option<usize> {
+        self.key_lines
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, line)| *line)
+    }
 }
 
 /// A page's source.
@@ -43,6 +55,8 @@ pub struct Sources {
     pub sections: Vec<SectionDoc>,
     /// Every other file, by content-relative path, sorted.
     pub assets: Vec<String>,
+    /// Markdown files that could not be read or parsed; their problems are reported already.
+    pub failed: Vec<String>,
 }
 
 /// Reads the whole `content/` folder of the site at `site_root`.
@@ -50,25 +64,34 @@ pub fn load(site_root: &Path) -> (Sources, Diagnostics) {
     let content = content_dir(site_root);
     let (files, mut problems) = walk::walk(&content, site_root);
     let mut sources = Sources::default();
-    let read: Vec<(Option<Loaded>, Diagnostics)> = files
+    let read: Vec<(&str, Option<Loaded>, Diagnostics)> = files
         .par_iter()
         .filter(|f| f.kind != SourceKind::Asset)
-        .map(|f| read_source(site_root, &f.rel))
+        .map(|f| {
+            let (loaded, diagnostics) = read_source(site_root, &f.rel);
+            (f.rel.as_str(), loaded, diagnostics)
+        })
         .collect();
-    for (loaded, diagnostics) in read {
+    for (rel, loaded, diagnostics) in read {
         problems.extend(diagnostics);
         match loaded {
             Some(Loaded::Page(doc)) => sources.pages.push(doc),
             Some(Loaded::Section(doc)) => sources.sections.push(doc),
-            None => {}
+            None => sources.failed.push(rel.to_string()),
         }
     }
     sources.assets = files
-        .into_iter()
+        .iter()
         .filter(|f| f.kind == SourceKind::Asset)
-        .map(|f| f.rel)
+        .map(|f| f.rel.clone())
         .collect();
     (sources, problems)
+}
+
+/// Lists the files under `static/`, relative to it.
+pub fn statics(site_root: &Path) -> (Vec<String>, Diagnostics) {
+    let (files, problems) = walk::walk(&site_root.join("static"), site_root);
+    (files.into_iter().map(|f| f.rel).collect(), problems)
 }
 
 /// A markdown file read from disk.
@@ -146,6 +169,15 @@ where
             return None;
         }
     };
+    let key_lines = parts
+        .front
+        .map(|(_, block)| {
+            front_matter::top_level_keys(block)
+                .into_iter()
+                .map(|(key, line)| (key, parts.front_line + line - 1))
+                .collect()
+        })
+        .unwrap_or_default();
     let front = match parts.front {
         None => F::default(),
         Some((format, block)) => match front_matter::parse::<F>(format, block) {
@@ -179,5 +211,6 @@ where
         front,
         body: parts.body.to_string(),
         body_line: parts.body_line,
+        key_lines,
     })
 }

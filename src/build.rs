@@ -1,0 +1,135 @@
+//! The whole pipeline, load → model → render → write, as `build`, `check` and `serve` run it.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::{ModelOptions, Site};
+use crate::render::context::set_globals;
+use crate::render::highlight::Highlighter;
+use crate::render::theme::Theme;
+use crate::render::{Renderer, Report, render_site};
+use crate::write::Sink;
+use crate::write::staging::Staging;
+use crate::{load, model};
+
+/// What to build and how.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The site's folder (holding `site.toml` and `content/`).
+    pub root: PathBuf,
+    /// Where to publish; relative paths are relative to the current folder.
+    pub output: PathBuf,
+    /// Keep pages marked `draft`.
+    pub drafts: bool,
+    /// Replaces `base_url` from `site.toml`.
+    pub base_url: Option<String>,
+}
+
+impl BuildOptions {
+    /// Building the site at `root` into `root/public`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        let root = root.into();
+        BuildOptions {
+            output: root.join("public"),
+            root,
+            drafts: false,
+            base_url: None,
+        }
+    }
+}
+
+/// A finished build.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Pages rendered.
+    pub pages: usize,
+    /// Files written.
+    pub files: usize,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// Warnings (a build with errors returns them instead).
+    pub warnings: Diagnostics,
+}
+
+/// Loads and models the site, with every problem found on the way.
+pub fn load_site(options: &BuildOptions) -> (Site, Diagnostics) {
+    let mut problems = Diagnostics::new();
+    let mut config = match Config::load(&options.root) {
+        Ok(config) => config,
+        Err(e) => {
+            problems.extend(e);
+            Config::default()
+        }
+    };
+    if let Some(base_url) = &options.base_url {
+        config.base_url = base_url.trim_end_matches('/').to_string();
+    }
+    let (sources, load_problems) = load::load(&options.root);
+    problems.extend(load_problems);
+    let (statics, static_problems) = load::statics(&options.root);
+    problems.extend(static_problems);
+    let (site, model_problems) = model::build(
+        config,
+        sources,
+        &statics,
+        ModelOptions {
+            drafts: options.drafts,
+        },
+    );
+    problems.extend(model_problems);
+    (site, problems)
+}
+
+/// Renders `site` into `sink`, with the theme loaded from `root`.
+pub fn render_into(site: &Site, root: &Path, highlighter: &Highlighter, sink: &dyn Sink) -> Report {
+    let mut theme = match Theme::load(root, &site.config) {
+        Ok(theme) => theme,
+        Err(problems) => {
+            return Report {
+                diagnostics: problems,
+                ..Report::default()
+            };
+        }
+    };
+    set_globals(&mut theme, site);
+    let renderer = Renderer::new(site, &theme, highlighter, root);
+    render_site(&renderer, sink)
+}
+
+/// Builds the site and publishes it into the output folder, or leaves that folder exactly as it
+/// was and returns every problem.
+pub fn build(options: &BuildOptions) -> Result<Outcome, Diagnostics> {
+    let started = Instant::now();
+    let (site, mut problems) = load_site(options);
+    let staging = Staging::create(&options.output).map_err(|e| {
+        let mut p = problems.clone();
+        p.push(Diagnostic::error(format!(
+            "cannot prepare the output folder {}: {e}",
+            options.output.display()
+        )));
+        p
+    })?;
+    let highlighter = Highlighter::new();
+    let report = render_into(&site, &options.root, &highlighter, &staging);
+    problems.extend(report.diagnostics);
+    if problems.has_errors() {
+        // Dropping the staging folder deletes it; the output folder was never touched.
+        return Err(problems);
+    }
+    staging.publish().map_err(|e| {
+        let mut p = problems.clone();
+        p.push(Diagnostic::error(format!(
+            "cannot publish into {}: {e}",
+            options.output.display()
+        )));
+        p
+    })?;
+    Ok(Outcome {
+        pages: report.pages,
+        files: report.files,
+        elapsed: started.elapsed(),
+        warnings: problems,
+    })
+}

@@ -1,0 +1,165 @@
+//! Stage 2, model: pages, sections, taxonomies, ordering, and every file the site will hold.
+//!
+//! The model is built from loaded sources in one pass and is then read-only: rendering gets
+//! shared references to it, never copies of it.
+
+pub mod order;
+pub mod routes;
+pub mod sections;
+pub mod taxonomy;
+pub mod url;
+
+use crate::config::Config;
+use crate::diagnostic::Diagnostics;
+use crate::load::date::PostDate;
+use crate::load::front_matter::SortBy;
+use crate::load::{PageDoc, SectionDoc, Sources};
+pub use routes::{FeedFormat, List, ListKind, Output, Route};
+pub use taxonomy::{Taxonomy, Term, TermRef};
+
+/// Index of a page in [`Site::pages`].
+pub type PageId = usize;
+/// Index of a section in [`Site::sections`]; the root section is 0.
+pub type SectionId = usize;
+
+/// A page: one markdown file and where it will live.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The loaded source.
+    pub source: PageDoc,
+    /// Root-relative URL, such as `/blog/x/`.
+    pub url: String,
+    /// The section the page belongs to.
+    pub section: SectionId,
+    /// For a page bundle (`x/index.md`), its content-relative folder, such as `blog/x`.
+    pub bundle: Option<String>,
+    /// The title, or a readable form of the slug when front matter gives none.
+    pub title: String,
+    /// When it was published.
+    pub date: Option<PostDate>,
+    /// When it was last changed.
+    pub updated: Option<PostDate>,
+    /// Its tags, in front matter order, without repeats.
+    pub tags: Vec<TermRef>,
+    /// Its categories, in front matter order, without repeats.
+    pub categories: Vec<TermRef>,
+    /// The older neighbour in its section.
+    pub previous: Option<PageId>,
+    /// The newer neighbour in its section.
+    pub next: Option<PageId>,
+    /// URLs that redirect here.
+    pub aliases: Vec<String>,
+    /// The template that renders it.
+    pub template: String,
+    /// True for posts: pages the home page lists.
+    pub is_post: bool,
+}
+
+impl Page {
+    /// The content-relative path of the page's source file.
+    pub fn rel(&self) -> &str {
+        &self.source.rel
+    }
+
+    /// `updated` if set, else `date`: when the page last changed.
+    pub fn last_modified(&self) -> Option<PostDate> {
+        self.updated.or(self.date)
+    }
+}
+
+/// A section: a folder of pages with an optional `_index.md`.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Content-relative folder; empty for the root.
+    pub dir: String,
+    /// Root-relative URL, such as `/blog/`.
+    pub url: String,
+    /// The `_index.md`, if there is one.
+    pub source: Option<SectionDoc>,
+    /// The title from `_index.md`, else the folder name.
+    pub title: String,
+    /// The parent section; `None` for the root.
+    pub parent: Option<SectionId>,
+    /// Pages directly in this section, in the section's order.
+    pub pages: Vec<PageId>,
+    /// Pages in this section and every section below it, in the section's order.
+    pub all_pages: Vec<PageId>,
+    /// Child sections.
+    pub children: Vec<SectionId>,
+    /// How the pages are ordered.
+    pub sort_by: SortBy,
+    /// Pages per list page; 0 for one page.
+    pub paginate_by: usize,
+    /// The template for its list.
+    pub template: String,
+}
+
+/// The whole site, ready to render.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// `site.toml`.
+    pub config: Config,
+    /// Every published page.
+    pub pages: Vec<Page>,
+    /// Every section; the root is first.
+    pub sections: Vec<Section>,
+    /// Tags, then categories.
+    pub taxonomies: Vec<Taxonomy>,
+    /// The posts the home page and the site feeds list, newest first.
+    pub posts: Vec<PageId>,
+    /// Every list of pages that gets list pages: the home page, sections, taxonomy terms.
+    pub lists: Vec<List>,
+    /// Every file the build writes, in a stable order.
+    pub outputs: Vec<Output>,
+    /// Markdown files that failed to load: links to them are not reported again as broken.
+    pub failed_sources: Vec<String>,
+}
+
+/// Options that change what goes into the model.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ModelOptions {
+    /// Keep pages marked `draft`.
+    pub drafts: bool,
+}
+
+/// Builds the site model from loaded sources and the names of the files under `static/`.
+pub fn build(
+    config: Config,
+    sources: Sources,
+    statics: &[String],
+    options: ModelOptions,
+) -> (Site, Diagnostics) {
+    let mut problems = Diagnostics::new();
+    let Sources {
+        pages: page_docs,
+        sections: section_docs,
+        assets,
+        failed,
+    } = sources;
+    let page_docs: Vec<PageDoc> = page_docs
+        .into_iter()
+        .filter(|doc| options.drafts || !doc.front.draft)
+        .collect();
+    let (mut sections, mut pages) =
+        sections::place(&config, page_docs, section_docs, &mut problems);
+    order::sort_sections(&mut sections, &pages);
+    order::link_neighbours(&sections, &mut pages);
+    let taxonomies = taxonomy::collect(&mut pages);
+    let posts = order::main_posts(&config, &sections, &pages);
+    for &id in &posts {
+        pages[id].is_post = true;
+    }
+    let lists = routes::lists(&config, &sections, &taxonomies, &posts);
+    let mut site = Site {
+        config,
+        pages,
+        sections,
+        taxonomies,
+        posts,
+        lists,
+        outputs: Vec::new(),
+        failed_sources: failed,
+    };
+    site.outputs = routes::outputs(&site, &assets, statics, &mut problems);
+    (site, problems)
+}

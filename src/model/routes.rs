@@ -1,0 +1,440 @@
+//! Every file the site will hold, decided before anything is rendered, so that two things
+//! claiming one URL are caught with both their names.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::sections::parent_dir;
+use super::taxonomy::{Taxonomy, TermRef};
+use super::url::{encode_path, join, output_file};
+use super::{PageId, Section, SectionId, Site};
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+
+/// The most URLs one sitemap file may hold (sitemaps.org).
+pub const SITEMAP_LIMIT: usize = 50_000;
+
+/// What a list of pages is a list of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKind {
+    /// The home page: the main sections' posts.
+    Home,
+    /// A section's pages.
+    Section(SectionId),
+    /// A tag's or category's pages.
+    Term(TermRef),
+}
+
+/// A list of pages, split into list pages ("pagers") of `paginate_by`.
+#[derive(Debug, Clone)]
+pub struct List {
+    /// What it lists.
+    pub kind: ListKind,
+    /// The URL of its first pager.
+    pub url: String,
+    /// Its pages, in order.
+    pub pages: Vec<PageId>,
+    /// Pages per pager; 0 for one pager.
+    pub paginate_by: usize,
+    /// The template rendering it.
+    pub template: String,
+}
+
+impl List {
+    /// How many pagers the list has (at least one, even when empty).
+    pub fn pager_count(&self) -> usize {
+        if self.paginate_by == 0 || self.pages.is_empty() {
+            1
+        } else {
+            self.pages.len().div_ceil(self.paginate_by)
+        }
+    }
+
+    /// The URL of pager `index` (0-based): the list's URL, then `page/2/`, `page/3/`, ...
+    pub fn pager_url(&self, index: usize) -> String {
+        if index == 0 {
+            self.url.clone()
+        } else {
+            format!("{}page/{}/", self.url, index + 1)
+        }
+    }
+
+    /// The pages on pager `index`.
+    pub fn pager_pages(&self, index: usize) -> &[PageId] {
+        if self.paginate_by == 0 {
+            return &self.pages;
+        }
+        let start = (index * self.paginate_by).min(self.pages.len());
+        let end = (start + self.paginate_by).min(self.pages.len());
+        &self.pages[start..end]
+    }
+}
+
+/// The two feed formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FeedFormat {
+    /// RSS 2.0.
+    Rss,
+    /// Atom 1.0.
+    Atom,
+}
+
+impl FeedFormat {
+    /// The feed's file name.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            FeedFormat::Rss => "rss.xml",
+            FeedFormat::Atom => "atom.xml",
+        }
+    }
+
+    /// The feed's media type, for `<link rel="alternate">`.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            FeedFormat::Rss => "application/rss+xml",
+            FeedFormat::Atom => "application/atom+xml",
+        }
+    }
+}
+
+/// How one output file is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// A page.
+    Page(PageId),
+    /// Pager `pager` of list `list`.
+    ListPage {
+        /// Index in [`Site::lists`].
+        list: usize,
+        /// 0-based pager.
+        pager: usize,
+    },
+    /// A small page sending visitors on to `to` (aliases, `/page/1/`).
+    Redirect {
+        /// Where to.
+        to: String,
+    },
+    /// The list of every term of a taxonomy.
+    TermIndex(usize),
+    /// The feed of a list (the home list for the site feeds).
+    Feed {
+        /// RSS or Atom.
+        format: FeedFormat,
+        /// Index in [`Site::lists`].
+        list: usize,
+    },
+    /// `sitemap.xml`, or part `n` of it when the site has more URLs than one file may hold.
+    Sitemap(Option<usize>),
+    /// `sitemap.xml` as an index of its parts.
+    SitemapIndex(usize),
+    /// `robots.txt`.
+    Robots,
+    /// `404.html`.
+    NotFound,
+    /// A file copied from `content/`, by content-relative path.
+    ContentAsset(String),
+    /// A file copied from `static/`, by path relative to `static/`.
+    Static(String),
+}
+
+/// One file of the output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// Its root-relative URL.
+    pub url: String,
+    /// Its path relative to the output folder.
+    pub file: String,
+    /// How it is made.
+    pub route: Route,
+}
+
+/// The lists that get list pages: home, every section but the root, every term.
+pub fn lists(
+    config: &Config,
+    sections: &[Section],
+    taxonomies: &[Taxonomy],
+    posts: &[PageId],
+) -> Vec<List> {
+    let root = &sections[0];
+    let home_paginate = root
+        .source
+        .as_ref()
+        .and_then(|s| s.front.paginate_by)
+        .unwrap_or(config.paginate_by);
+    let mut lists = vec![List {
+        kind: ListKind::Home,
+        url: "/".into(),
+        pages: posts.to_vec(),
+        paginate_by: home_paginate,
+        template: "index.html".into(),
+    }];
+    for (id, section) in sections.iter().enumerate().skip(1) {
+        lists.push(List {
+            kind: ListKind::Section(id),
+            url: section.url.clone(),
+            pages: section.all_pages.clone(),
+            paginate_by: section.paginate_by,
+            template: section.template.clone(),
+        });
+    }
+    for (t, taxonomy) in taxonomies.iter().enumerate() {
+        for (i, term) in taxonomy.terms.iter().enumerate() {
+            lists.push(List {
+                kind: ListKind::Term(TermRef {
+                    taxonomy: t,
+                    term: i,
+                }),
+                url: term.url.clone(),
+                pages: term.pages.clone(),
+                paginate_by: config.paginate_by,
+                template: "taxonomy_single.html".into(),
+            });
+        }
+    }
+    lists
+}
+
+/// Every output file of the site, checked for clashes.
+pub fn outputs(
+    site: &Site,
+    assets: &[String],
+    statics: &[String],
+    problems: &mut Diagnostics,
+) -> Vec<Output> {
+    let mut claims = Claims::default();
+    for (id, page) in site.pages.iter().enumerate() {
+        let owner = format!("content/{}", page.rel());
+        claims.claim(&page.url, Route::Page(id), &owner, problems);
+        for alias in &page.aliases {
+            claims.claim(
+                alias,
+                Route::Redirect {
+                    to: page.url.clone(),
+                },
+                &format!("an alias in {owner}"),
+                problems,
+            );
+        }
+    }
+    for (index, list) in site.lists.iter().enumerate() {
+        let owner = list_owner(site, list);
+        for pager in 0..list.pager_count() {
+            claims.claim(
+                &list.pager_url(pager),
+                Route::ListPage { list: index, pager },
+                &owner,
+                problems,
+            );
+        }
+        if list.paginate_by > 0 {
+            claims.claim(
+                &format!("{}page/1/", list.url),
+                Route::Redirect {
+                    to: list.url.clone(),
+                },
+                &owner,
+                problems,
+            );
+        }
+        let feeds_here = match list.kind {
+            ListKind::Home => true,
+            ListKind::Term(t) => t.taxonomy == 0 && site.config.feeds.tags,
+            ListKind::Section(_) => false,
+        };
+        if feeds_here {
+            for format in enabled_feeds(&site.config) {
+                claims.claim(
+                    &join(&list.url, format.file_name()),
+                    Route::Feed {
+                        format,
+                        list: index,
+                    },
+                    &format!("the {} feed of {owner}", format.file_name()),
+                    problems,
+                );
+            }
+        }
+    }
+    for (index, taxonomy) in site.taxonomies.iter().enumerate() {
+        if !taxonomy.terms.is_empty() {
+            claims.claim(
+                &taxonomy.url,
+                Route::TermIndex(index),
+                &format!("the list of {}", taxonomy.name),
+                problems,
+            );
+        }
+    }
+    let placer = AssetPlacer::new(site);
+    for rel in assets {
+        let url = placer.url(rel);
+        claims.claim(
+            &url,
+            Route::ContentAsset(rel.clone()),
+            &format!("content/{rel}"),
+            problems,
+        );
+    }
+    for rel in statics {
+        // A file in static/ replaces the generated robots.txt, as in Zola and Hugo.
+        if rel == "robots.txt" {
+            claims.overrides.push("/robots.txt".into());
+        }
+        claims.claim(
+            &format!("/{}", encode_path(rel)),
+            Route::Static(rel.clone()),
+            &format!("static/{rel}"),
+            problems,
+        );
+    }
+    claims.claim("/404.html", Route::NotFound, "the 404 page", problems);
+    if !claims.overrides.iter().any(|o| o == "/robots.txt") {
+        claims.claim("/robots.txt", Route::Robots, "robots.txt", problems);
+    }
+    let html_count = claims
+        .outputs
+        .iter()
+        .filter(|o| in_sitemap(&o.route))
+        .count();
+    if html_count <= SITEMAP_LIMIT {
+        claims.claim(
+            "/sitemap.xml",
+            Route::Sitemap(None),
+            "the sitemap",
+            problems,
+        );
+    } else {
+        let parts = html_count.div_ceil(SITEMAP_LIMIT);
+        claims.claim(
+            "/sitemap.xml",
+            Route::SitemapIndex(parts),
+            "the sitemap",
+            problems,
+        );
+        for part in 0..parts {
+            claims.claim(
+                &format!("/sitemap-{}.xml", part + 1),
+                Route::Sitemap(Some(part)),
+                "the sitemap",
+                problems,
+            );
+        }
+    }
+    claims.outputs
+}
+
+/// True for outputs listed in the sitemap: real pages, not redirects, feeds or files.
+pub fn in_sitemap(route: &Route) -> bool {
+    matches!(
+        route,
+        Route::Page(_) | Route::ListPage { .. } | Route::TermIndex(_)
+    )
+}
+
+/// The feeds `site.toml` turns on.
+pub fn enabled_feeds(config: &Config) -> Vec<FeedFormat> {
+    let mut formats = Vec::new();
+    if config.feeds.rss {
+        formats.push(FeedFormat::Rss);
+    }
+    if config.feeds.atom {
+        formats.push(FeedFormat::Atom);
+    }
+    formats
+}
+
+/// Where files from `content/` are published: beside their page for a bundle's files, else at
+/// the URL of the section folder holding them.
+pub struct AssetPlacer<'a> {
+    folders: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> AssetPlacer<'a> {
+    /// Indexes the site's bundle and section folders by content-relative path.
+    pub fn new(site: &'a Site) -> Self {
+        let mut folders: HashMap<&str, &str> = HashMap::new();
+        for section in &site.sections {
+            folders.insert(&section.dir, &section.url);
+        }
+        for page in &site.pages {
+            if let Some(dir) = &page.bundle {
+                folders.insert(dir, &page.url);
+            }
+        }
+        AssetPlacer { folders }
+    }
+
+    /// The URL of the file at content-relative path `rel`.
+    pub fn url(&self, rel: &str) -> String {
+        // The deepest bundle or section folder containing the file decides.
+        let mut dir = parent_dir(rel);
+        loop {
+            if let Some(url) = self.folders.get(dir) {
+                let rest = if dir.is_empty() {
+                    rel
+                } else {
+                    &rel[dir.len() + 1..]
+                };
+                return join(url, &encode_path(rest));
+            }
+            if dir.is_empty() {
+                return format!("/{}", encode_path(rel));
+            }
+            dir = parent_dir(dir);
+        }
+    }
+}
+
+fn list_owner(site: &Site, list: &List) -> String {
+    match list.kind {
+        ListKind::Home => "the home page".into(),
+        ListKind::Section(id) => {
+            let section = &site.sections[id];
+            match &section.source {
+                Some(doc) => format!("content/{}", doc.rel),
+                None => format!("the section content/{}", section.dir),
+            }
+        }
+        ListKind::Term(t) => {
+            let taxonomy = &site.taxonomies[t.taxonomy];
+            format!("the {} `{}`", taxonomy.name, taxonomy.terms[t.term].name)
+        }
+    }
+}
+
+/// Output files claimed so far, by file path, with who claimed them.
+#[derive(Default)]
+struct Claims {
+    outputs: Vec<Output>,
+    owners: HashMap<String, String>,
+    overrides: Vec<String>,
+}
+
+impl Claims {
+    fn claim(&mut self, url: &str, route: Route, owner: &str, problems: &mut Diagnostics) {
+        let file = output_file(url);
+        let decoded = percent_encoding::percent_decode_str(&file)
+            .decode_utf8_lossy()
+            .into_owned();
+        if let Some(first) = self.owners.get(&decoded) {
+            problems.push(
+                Diagnostic::error(format!("{owner} and {first} both claim the URL {url}"))
+                    .in_file(owner_file(owner))
+                    .help("give one of them another `slug`, `path` or alias"),
+            );
+            return;
+        }
+        self.owners.insert(decoded.clone(), owner.to_string());
+        self.outputs.push(Output {
+            url: url.to_string(),
+            file: decoded,
+            route,
+        });
+    }
+}
+
+/// The file named in an owner description, for the diagnostic's location.
+fn owner_file(owner: &str) -> &Path {
+    let start = owner.find("content/").or_else(|| owner.find("static/"));
+    Path::new(start.map_or(owner, |i| &owner[i..]))
+}

@@ -1,0 +1,568 @@
+//! What templates see. Each output gets only what it shows: a page its own content and its
+//! neighbours' titles, a list page the light summaries of the posts on it. Site-wide values
+//! are set once per build in Tera's global context.
+
+use serde::Serialize;
+
+use super::escape;
+use super::markdown::{Rendered, TocEntry};
+use super::theme::Theme;
+use crate::config::Config;
+use crate::load::date::PostDate;
+use crate::model::routes::{FeedFormat, List, ListKind, enabled_feeds};
+use crate::model::{Page, PageId, Site, TermRef};
+
+/// A date as templates use it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DateContext {
+    /// For `<time datetime>`: as precise as written, in UTC.
+    pub machine: String,
+    /// For readers: "July 2, 2019", in UTC.
+    pub human: String,
+    /// The year, in UTC.
+    pub year: i16,
+}
+
+impl From<PostDate> for DateContext {
+    fn from(date: PostDate) -> Self {
+        DateContext {
+            machine: date.machine(),
+            human: date.human(),
+            year: date.year(),
+        }
+    }
+}
+
+/// A link to a page, section or term.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    /// What to show.
+    pub title: String,
+    /// Root-relative URL.
+    pub url: String,
+}
+
+/// A tag or category on a page.
+#[derive(Debug, Clone, Serialize)]
+pub struct TermLink {
+    /// As written.
+    pub name: String,
+    /// Root-relative URL.
+    pub url: String,
+}
+
+/// A feed, for `<link rel="alternate">` and footer links.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedLink {
+    /// "RSS" or "Atom".
+    pub name: &'static str,
+    /// A title for the link element.
+    pub title: String,
+    /// Root-relative URL.
+    pub url: String,
+    /// The feed's media type.
+    pub media_type: &'static str,
+}
+
+/// Site-wide values: `config` in every template.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteContext<'a> {
+    /// The site's title.
+    pub title: &'a str,
+    /// The site's description.
+    pub description: &'a str,
+    /// The published address, without a trailing slash.
+    pub base_url: &'a str,
+    /// The `lang` of every page.
+    pub language: &'a str,
+    /// The default author.
+    pub author: &'a str,
+    /// The one-line bio.
+    pub bio: &'a str,
+    /// The site feeds.
+    pub feeds: Vec<FeedLink>,
+    /// Navigation links: taxonomies with terms, and top-level pages outside the posts.
+    pub nav: Vec<Link>,
+    /// `[extra]` from `site.toml`.
+    pub extra: &'a toml::Table,
+}
+
+/// Fills Tera's global context: `config` and `assets`.
+pub fn set_globals(theme: &mut Theme, site: &Site) {
+    let config = &site.config;
+    let feeds = enabled_feeds(config)
+        .into_iter()
+        .map(|format| feed_link(format, "/", &config.title))
+        .collect();
+    let mut nav: Vec<Link> = site
+        .pages
+        .iter()
+        .enumerate()
+        .filter(|(_, page)| page.section == 0 && !page.is_post)
+        .map(|(_, page)| Link {
+            title: page.title.clone(),
+            url: page.url.clone(),
+        })
+        .collect();
+    nav.extend(
+        site.taxonomies
+            .iter()
+            .filter(|t| !t.terms.is_empty())
+            .map(|t| Link {
+                title: t.title.to_string(),
+                url: t.url.clone(),
+            }),
+    );
+    let site_context = SiteContext {
+        title: &config.title,
+        description: &config.description,
+        base_url: &config.base_url,
+        language: &config.language,
+        author: &config.author,
+        bio: &config.bio,
+        feeds,
+        nav,
+        extra: &config.extra,
+    };
+    let assets: std::collections::BTreeMap<&str, &super::theme::Asset> =
+        theme.assets.iter().map(|a| (a.name.as_str(), a)).collect();
+    let globals = theme.tera.global_context();
+    globals.insert("config", &site_context);
+    globals.insert("assets", &assets);
+}
+
+/// A feed link for the list at `list_url`.
+pub fn feed_link(format: FeedFormat, list_url: &str, title: &str) -> FeedLink {
+    let name = match format {
+        FeedFormat::Rss => "RSS",
+        FeedFormat::Atom => "Atom",
+    };
+    FeedLink {
+        name,
+        title: format!("{title} ({name})"),
+        url: format!("{list_url}{}", format.file_name()),
+        media_type: format.media_type(),
+    }
+}
+
+/// The `<head>` of a page: title, description, canonical URL, social metadata and JSON-LD.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeadContext {
+    /// The `<title>`: "Post · Site", or the site title alone on the home page.
+    pub title: String,
+    /// The title for Open Graph and Twitter cards.
+    pub og_title: String,
+    /// The meta description.
+    pub description: String,
+    /// The absolute canonical URL.
+    pub canonical: String,
+    /// `article` for posts, `website` otherwise.
+    pub og_type: &'static str,
+    /// `en_GB` style locale for Open Graph.
+    pub locale: String,
+    /// RFC 3339 publication time, for posts.
+    pub published: Option<String>,
+    /// RFC 3339 modification time, for posts.
+    pub modified: Option<String>,
+    /// The JSON-LD object, escaped for a `<script>` element; insert with `| safe`.
+    pub json_ld: String,
+}
+
+/// The head of a page that is not a post.
+pub fn head(config: &Config, title: Option<&str>, description: &str, url: &str) -> HeadContext {
+    let canonical = config.permalink(url);
+    let page_title = title.unwrap_or(&config.title);
+    let json_ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "WebPage",
+        "name": page_title,
+        "url": canonical,
+        "isPartOf": {"@type": "WebSite", "name": config.title, "url": config.permalink("/")},
+    });
+    HeadContext {
+        title: full_title(config, title),
+        og_title: page_title.to_string(),
+        description: description.to_string(),
+        canonical,
+        og_type: "website",
+        locale: locale(&config.language),
+        published: None,
+        modified: None,
+        json_ld: escape::json_for_script(&json_ld),
+    }
+}
+
+fn full_title(config: &Config, title: Option<&str>) -> String {
+    match title {
+        Some(t) if t != config.title => format!("{t} · {}", config.title),
+        _ => config.title.clone(),
+    }
+}
+
+fn locale(language: &str) -> String {
+    language.replace('-', "_")
+}
+
+/// A post's head: `article` metadata and a `BlogPosting`.
+pub fn post_head(site: &Site, page: &Page, description: &str) -> HeadContext {
+    let config = &site.config;
+    let mut head = head(config, Some(&page.title), description, &page.url);
+    let authors = authors(config, page);
+    let mut json_ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": page.title,
+        "url": head.canonical,
+        "mainEntityOfPage": head.canonical,
+        "inLanguage": config.language,
+        "publisher": {"@type": "Organization", "name": config.title, "url": config.permalink("/")},
+    });
+    if !description.is_empty() {
+        json_ld["description"] = description.into();
+    }
+    if !authors.is_empty() {
+        json_ld["author"] = authors
+            .iter()
+            .map(|name| serde_json::json!({"@type": "Person", "name": name}))
+            .collect();
+    }
+    if let Some(date) = page.date {
+        json_ld["datePublished"] = date.rfc3339().into();
+        head.published = Some(date.rfc3339());
+    }
+    if let Some(date) = page.last_modified() {
+        json_ld["dateModified"] = date.rfc3339().into();
+        head.modified = Some(date.rfc3339());
+    }
+    if !page.tags.is_empty() {
+        json_ld["keywords"] = page
+            .tags
+            .iter()
+            .map(|t| term_name(site, *t))
+            .collect::<Vec<_>>()
+            .join(", ")
+            .into();
+    }
+    head.og_type = "article";
+    head.json_ld = escape::json_for_script(&json_ld);
+    head
+}
+
+fn term_name(site: &Site, term: TermRef) -> String {
+    site.taxonomies[term.taxonomy].terms[term.term].name.clone()
+}
+
+fn authors<'a>(config: &'a Config, page: &'a Page) -> Vec<&'a str> {
+    if page.source.front.authors.is_empty() {
+        if config.author.is_empty() {
+            Vec::new()
+        } else {
+            vec![config.author.as_str()]
+        }
+    } else {
+        page.source
+            .front
+            .authors
+            .iter()
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// `page` in `page.html`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageContext<'a> {
+    /// The title.
+    pub title: &'a str,
+    /// The description from front matter.
+    pub description: &'a str,
+    /// Root-relative URL.
+    pub url: &'a str,
+    /// Absolute URL.
+    pub permalink: String,
+    /// Publication date.
+    pub date: Option<DateContext>,
+    /// Last update.
+    pub updated: Option<DateContext>,
+    /// The rendered markdown: insert with `| safe`.
+    pub content: &'a str,
+    /// Plain-text summary.
+    pub summary: &'a str,
+    /// Table of contents.
+    pub toc: &'a [TocEntry],
+    /// Words in the page.
+    pub word_count: usize,
+    /// Minutes to read.
+    pub reading_time: usize,
+    /// Tags.
+    pub tags: Vec<TermLink>,
+    /// Categories.
+    pub categories: Vec<TermLink>,
+    /// Authors, or the site's author.
+    pub authors: Vec<&'a str>,
+    /// True for posts (pages the home page lists).
+    pub is_post: bool,
+    /// The older neighbour.
+    pub previous: Option<Link>,
+    /// The newer neighbour.
+    pub next: Option<Link>,
+    /// The section it is in.
+    pub section: Link,
+    /// Content-relative source path.
+    pub source: &'a str,
+    /// `extra` from front matter.
+    pub extra: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+/// Builds `page` for a page.
+pub fn page<'a>(
+    site: &'a Site,
+    id: PageId,
+    rendered: &'a Rendered,
+    summary: &'a str,
+) -> PageContext<'a> {
+    let page = &site.pages[id];
+    let link = |id: Option<PageId>| {
+        id.map(|id| Link {
+            title: site.pages[id].title.clone(),
+            url: site.pages[id].url.clone(),
+        })
+    };
+    let section = &site.sections[page.section];
+    PageContext {
+        title: &page.title,
+        description: page.source.front.description.as_deref().unwrap_or(""),
+        url: &page.url,
+        permalink: site.config.permalink(&page.url),
+        date: page.date.map(Into::into),
+        updated: page.updated.map(Into::into),
+        content: &rendered.html,
+        summary,
+        toc: &rendered.toc,
+        word_count: rendered.word_count,
+        reading_time: rendered.reading_time,
+        tags: term_links(site, &page.tags),
+        categories: term_links(site, &page.categories),
+        authors: authors(&site.config, page),
+        is_post: page.is_post,
+        previous: link(page.previous),
+        next: link(page.next),
+        section: Link {
+            title: section.title.clone(),
+            url: section.url.clone(),
+        },
+        source: page.rel(),
+        extra: &page.source.front.extra,
+    }
+}
+
+fn term_links(site: &Site, terms: &[TermRef]) -> Vec<TermLink> {
+    terms
+        .iter()
+        .map(|t| {
+            let term = &site.taxonomies[t.taxonomy].terms[t.term];
+            TermLink {
+                name: term.name.clone(),
+                url: term.url.clone(),
+            }
+        })
+        .collect()
+}
+
+/// What lists show of a page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// The title.
+    pub title: String,
+    /// Root-relative URL.
+    pub url: String,
+    /// Publication date.
+    pub date: Option<DateContext>,
+    /// Plain text: before `<!-- more -->`, else the description, else the first paragraph.
+    pub summary: String,
+    /// Minutes to read.
+    pub reading_time: usize,
+    /// Words.
+    pub word_count: usize,
+    /// Tags.
+    pub tags: Vec<TermLink>,
+}
+
+/// The summary of a rendered page.
+pub fn summary(site: &Site, id: PageId, rendered: &Rendered) -> Summary {
+    let page = &site.pages[id];
+    let summary = rendered
+        .summary_before_more
+        .clone()
+        .or_else(|| {
+            page.source
+                .front
+                .description
+                .as_ref()
+                .map(|d| d.trim().to_string())
+                .filter(|d| !d.is_empty())
+        })
+        .unwrap_or_else(|| rendered.first_paragraph.clone());
+    Summary {
+        title: page.title.clone(),
+        url: page.url.clone(),
+        date: page.date.map(Into::into),
+        summary,
+        reading_time: rendered.reading_time,
+        word_count: rendered.word_count,
+        tags: term_links(site, &page.tags),
+    }
+}
+
+/// `paginator` in list templates.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaginatorContext<'a> {
+    /// The posts on this pager.
+    pub pages: Vec<&'a Summary>,
+    /// 1-based number of this pager.
+    pub current_index: usize,
+    /// How many pagers the list has.
+    pub number_pagers: usize,
+    /// How many posts the whole list has.
+    pub total_pages: usize,
+    /// URL of the pager before, if any.
+    pub previous: Option<String>,
+    /// URL of the pager after, if any.
+    pub next: Option<String>,
+    /// URL of the first pager.
+    pub first: String,
+    /// URL of the last pager.
+    pub last: String,
+}
+
+/// Builds `paginator` for pager `index` of `list`.
+pub fn paginator<'a>(list: &List, index: usize, summaries: &'a [Summary]) -> PaginatorContext<'a> {
+    let count = list.pager_count();
+    PaginatorContext {
+        pages: list
+            .pager_pages(index)
+            .iter()
+            .map(|&id| &summaries[id])
+            .collect(),
+        current_index: index + 1,
+        number_pagers: count,
+        total_pages: list.pages.len(),
+        previous: index.checked_sub(1).map(|i| list.pager_url(i)),
+        next: (index + 1 < count).then(|| list.pager_url(index + 1)),
+        first: list.pager_url(0),
+        last: list.pager_url(count - 1),
+    }
+}
+
+/// `section` in list templates: what the list is of.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListContext<'a> {
+    /// `home`, `section` or `term`.
+    pub kind: &'static str,
+    /// The heading.
+    pub title: String,
+    /// The description.
+    pub description: String,
+    /// Root-relative URL of the first pager.
+    pub url: &'a str,
+    /// The rendered `_index.md` body: insert with `| safe`.
+    pub content: &'a str,
+    /// `extra` from `_index.md`.
+    pub extra: Option<&'a serde_json::Map<String, serde_json::Value>>,
+}
+
+/// `section` (and, for terms, `taxonomy`) for a list.
+pub fn list<'a>(site: &'a Site, list: &'a List, content: &'a str) -> ListContext<'a> {
+    let config = &site.config;
+    match list.kind {
+        ListKind::Home => {
+            let root = site.sections[0].source.as_ref().map(|s| &s.front);
+            ListContext {
+                kind: "home",
+                title: config.title.clone(),
+                description: root
+                    .and_then(|f| f.description.clone())
+                    .unwrap_or_else(|| config.description.clone()),
+                url: &list.url,
+                content,
+                extra: root.map(|f| &f.extra),
+            }
+        }
+        ListKind::Section(id) => {
+            let section = &site.sections[id];
+            let front = section.source.as_ref().map(|s| &s.front);
+            ListContext {
+                kind: "section",
+                title: section.title.clone(),
+                description: front
+                    .and_then(|f| f.description.clone())
+                    .unwrap_or_default(),
+                url: &list.url,
+                content,
+                extra: front.map(|f| &f.extra),
+            }
+        }
+        ListKind::Term(t) => {
+            let taxonomy = &site.taxonomies[t.taxonomy];
+            let term = &taxonomy.terms[t.term];
+            let noun = if t.taxonomy == 0 { "tagged" } else { "in" };
+            ListContext {
+                kind: "term",
+                title: format!("Posts {noun} “{}”", term.name),
+                description: format!(
+                    "{} post{} {noun} “{}” on {}.",
+                    term.pages.len(),
+                    if term.pages.len() == 1 { "" } else { "s" },
+                    term.name,
+                    config.title
+                ),
+                url: &list.url,
+                content,
+                extra: None,
+            }
+        }
+    }
+}
+
+/// `taxonomy` in taxonomy templates.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaxonomyContext<'a> {
+    /// `tags` or `categories`.
+    pub name: &'a str,
+    /// "Tags".
+    pub title: &'a str,
+    /// Root-relative URL of the list of terms.
+    pub url: &'a str,
+    /// Every term with its post count.
+    pub terms: Vec<TermCount<'a>>,
+}
+
+/// A term and how many posts it has.
+#[derive(Debug, Clone, Serialize)]
+pub struct TermCount<'a> {
+    /// As written.
+    pub name: &'a str,
+    /// Root-relative URL.
+    pub url: &'a str,
+    /// Its posts.
+    pub count: usize,
+}
+
+/// Builds `taxonomy` for taxonomy `index`.
+pub fn taxonomy(site: &Site, index: usize) -> TaxonomyContext<'_> {
+    let taxonomy = &site.taxonomies[index];
+    TaxonomyContext {
+        name: taxonomy.name,
+        title: taxonomy.title,
+        url: &taxonomy.url,
+        terms: taxonomy
+            .terms
+            .iter()
+            .map(|t| TermCount {
+                name: &t.name,
+                url: &t.url,
+                count: t.pages.len(),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,205 @@
+//! Code highlighting with syntect: CSS classes in the HTML, colours in one stylesheet.
+//!
+//! The syntax set (about a megabyte of compiled grammars) is loaded on the first code block
+//! that names a language, so a site without any never pays for it.
+
+use std::sync::OnceLock;
+
+use syntect::highlighting::ThemeSet;
+use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
+use syntect::parsing::{SyntaxReference, SyntaxSet};
+use syntect::util::LinesWithEndings;
+
+use super::escape;
+
+/// Class names are prefixed so highlighting cannot clash with the theme's own classes.
+const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+
+/// Lines longer than this are not highlighted: regex grammars can take super-linear time on
+/// them (a minified script is one long line), and nobody reads them anyway.
+const MAX_LINE: usize = 2_000;
+
+/// Highlights code blocks; shared by every page of a build and across `serve` rebuilds.
+#[derive(Default)]
+pub struct Highlighter {
+    syntaxes: OnceLock<SyntaxSet>,
+}
+
+/// The HTML of one code block, and a warning when it could not be highlighted as asked.
+pub struct Highlighted {
+    /// A complete `<pre>` element.
+    pub html: String,
+    /// Why the block was left plain, if it was.
+    pub warning: Option<String>,
+}
+
+impl Highlighter {
+    /// A highlighter that has loaded nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// True once a code block has made it load the syntax set.
+    pub fn is_loaded(&self) -> bool {
+        self.syntaxes.get().is_some()
+    }
+
+    fn syntaxes(&self) -> &SyntaxSet {
+        self.syntaxes.get_or_init(two_face::syntax::extra_newlines)
+    }
+
+    /// Renders a fenced code block whose info string starts with `lang`.
+    pub fn highlight(&self, lang: Option<&str>, code: &str) -> Highlighted {
+        let Some(lang) = lang.filter(|l| !is_plain(l)) else {
+            return plain(None, code, None);
+        };
+        if code.lines().any(|line| line.len() > MAX_LINE) {
+            return plain(
+                Some(lang),
+                code,
+                Some(format!(
+                    "a line of this `{lang}` block is over {MAX_LINE} characters long; left unhighlighted"
+                )),
+            );
+        }
+        let syntaxes = self.syntaxes();
+        let Some(syntax) = find_syntax(syntaxes, lang) else {
+            return plain(
+                Some(lang),
+                code,
+                Some(format!(
+                    "unknown code block language `{lang}`; shown as plain text"
+                )),
+            );
+        };
+        let mut generator =
+            ClassedHTMLGenerator::new_with_class_style(syntax, syntaxes, CLASS_STYLE);
+        for line in LinesWithEndings::from(code) {
+            if let Err(e) = generator.parse_html_for_line_which_includes_newline(line) {
+                return plain(
+                    Some(lang),
+                    code,
+                    Some(format!("could not highlight `{lang}` code: {e}")),
+                );
+            }
+        }
+        let inner = generator.finalize();
+        Highlighted {
+            html: wrap(Some(lang), &inner),
+            warning: None,
+        }
+    }
+}
+
+/// The stylesheet for highlighted code: `light` by default, `dark` when the reader prefers it.
+pub fn stylesheet(light: &str, dark: &str) -> Result<String, String> {
+    let themes: ThemeSet = two_face::theme::extra().into();
+    let css_for = |name: &str| {
+        let theme = themes.themes.get(name).ok_or_else(|| {
+            let mut names: Vec<&str> = themes.themes.keys().map(String::as_str).collect();
+            names.sort_unstable();
+            format!(
+                "unknown highlight theme `{name}`; choose one of: {}",
+                names.join(", ")
+            )
+        })?;
+        css_for_theme_with_class_style(theme, CLASS_STYLE).map_err(|e| e.to_string())
+    };
+    let light_css = css_for(light)?;
+    let dark_css = css_for(dark)?;
+    Ok(format!(
+        "/* Code highlighting: {light} */\n{light_css}\n@media (prefers-color-scheme: dark) {{\n/* {dark} */\n{dark_css}\n}}\n"
+    ))
+}
+
+fn is_plain(lang: &str) -> bool {
+    matches!(
+        lang.to_ascii_lowercase().as_str(),
+        "" | "text" | "txt" | "plain" | "plaintext" | "none" | "output"
+    )
+}
+
+fn find_syntax<'s>(syntaxes: &'s SyntaxSet, lang: &str) -> Option<&'s SyntaxReference> {
+    let lower = lang.to_ascii_lowercase();
+    let token = match lower.as_str() {
+        "shell" | "zsh" | "console" | "shell-session" | "sh" => "bash",
+        "jsonc" | "json5" => "json",
+        "py3" | "python3" => "python",
+        "c++" => "cpp",
+        "golang" => "go",
+        "ps" | "ps1" => "powershell",
+        "docker" => "dockerfile",
+        "md" => "markdown",
+        "htm" | "xhtml" => "html",
+        other => other,
+    };
+    syntaxes
+        .find_syntax_by_token(token)
+        .or_else(|| syntaxes.find_syntax_by_name(lang))
+}
+
+fn plain(lang: Option<&str>, code: &str, warning: Option<String>) -> Highlighted {
+    Highlighted {
+        html: wrap(lang, &escape::html(code)),
+        warning,
+    }
+}
+
+/// A scrollable code block; `tabindex` lets keyboard users scroll it.
+fn wrap(lang: Option<&str>, inner: &str) -> String {
+    match lang {
+        Some(lang) => {
+            let lang = escape::html(lang);
+            format!(
+                "<pre class=\"hl-code\" data-lang=\"{lang}\" tabindex=\"0\"><code class=\"language-{lang}\">{inner}</code></pre>\n"
+            )
+        }
+        None => format!("<pre class=\"hl-code\" tabindex=\"0\"><code>{inner}</code></pre>\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_blocks_do_not_load_syntaxes() {
+        let h = Highlighter::new();
+        let out = h.highlight(None, "<b>&</b>");
+        assert!(out.html.contains("&lt;b&gt;&amp;&lt;/b&gt;"));
+        assert!(!h.is_loaded());
+    }
+
+    #[test]
+    fn aliases_resolve() {
+        let h = Highlighter::new();
+        for lang in ["js", "ts", "sh", "yml", "rs", "toml", "console"] {
+            let out = h.highlight(Some(lang), "let x = 1;\n");
+            assert!(out.warning.is_none(), "{lang}: {:?}", out.warning);
+            assert!(out.html.contains("hl-"), "{lang}");
+            assert!(!out.html.contains("style="), "{lang}");
+        }
+    }
+
+    #[test]
+    fn unknown_language_is_plain_with_a_warning() {
+        let out = Highlighter::new().highlight(Some("klingon"), "<x>");
+        assert!(out.warning.unwrap().contains("klingon"));
+        assert!(out.html.contains("&lt;x&gt;"));
+    }
+
+    #[test]
+    fn a_huge_line_is_not_highlighted() {
+        let code = "a=1;".repeat(50_000);
+        let out = Highlighter::new().highlight(Some("js"), &code);
+        assert!(out.warning.is_some());
+    }
+
+    #[test]
+    fn stylesheet_has_both_schemes() {
+        let css = stylesheet("InspiredGitHub", "base16-ocean.dark").unwrap();
+        assert!(css.contains("prefers-color-scheme: dark"));
+        assert!(css.contains(".hl-"));
+        assert!(stylesheet("nope", "base16-ocean.dark").is_err());
+    }
+}

@@ -1,0 +1,265 @@
+//! Resolving the links and images of a page's markdown to URLs on the site.
+//!
+//! Every local link becomes root-relative, so it works whether the page is served at `/x/` or,
+//! as Azure's static website also does, at `/x` (where a relative link would resolve against
+//! the parent folder).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use percent_encoding::percent_decode_str;
+
+use crate::model::routes::AssetPlacer;
+use crate::model::sections::parent_dir;
+use crate::model::{Route, Site};
+
+/// Where every content file and folder is published.
+pub struct LinkIndex {
+    /// Content-relative `.md` path → URL, for pages and `_index.md` files.
+    documents: HashMap<String, String>,
+    /// Content-relative folder → URL, for page bundles and sections.
+    folders: HashMap<String, String>,
+    /// Content-relative asset path → URL.
+    assets: HashMap<String, String>,
+    content_dir: PathBuf,
+}
+
+/// What a link destination turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// Another site, or a scheme such as `mailto:`; left as written.
+    External {
+        /// The destination as written.
+        href: String,
+        /// True for web links, which get `rel="noopener noreferrer"`.
+        web: bool,
+    },
+    /// A place on this site.
+    Internal {
+        /// Root-relative URL, with any `#fragment`.
+        href: String,
+        /// The file on disk, when the link is to a content asset (used for image sizes).
+        file: Option<PathBuf>,
+    },
+}
+
+impl LinkIndex {
+    /// Indexes every page, section and content asset of the site.
+    pub fn new(site: &Site, site_root: &Path) -> Self {
+        let mut documents = HashMap::new();
+        let mut folders = HashMap::new();
+        for page in &site.pages {
+            documents.insert(page.rel().to_string(), page.url.clone());
+            if let Some(dir) = &page.bundle {
+                folders.insert(dir.clone(), page.url.clone());
+            }
+        }
+        // A link to a file that failed to load is not a second problem: it points nowhere yet.
+        for rel in &site.failed_sources {
+            documents.insert(rel.clone(), "#".to_string());
+        }
+        for section in &site.sections {
+            if let Some(doc) = &section.source {
+                documents.insert(doc.rel.clone(), section.url.clone());
+            }
+            folders.insert(section.dir.clone(), section.url.clone());
+        }
+        let placer = AssetPlacer::new(site);
+        let assets = site
+            .outputs
+            .iter()
+            .filter_map(|o| match &o.route {
+                Route::ContentAsset(rel) => Some((rel.clone(), placer.url(rel))),
+                _ => None,
+            })
+            .collect();
+        LinkIndex {
+            documents,
+            folders,
+            assets,
+            content_dir: site_root.join("content"),
+        }
+    }
+
+    /// Resolves `dest`, written in the markdown file at content-relative `source`, which is
+    /// published at `page_url`. An error says why the link leads nowhere.
+    pub fn resolve(&self, dest: &str, source: &str, page_url: &str) -> Result<Resolved, String> {
+        let dest = dest.trim();
+        if dest.is_empty() || dest.starts_with('#') || dest.starts_with('?') {
+            return Ok(Resolved::Internal {
+                href: dest.to_string(),
+                file: None,
+            });
+        }
+        if let Some(scheme) = scheme(dest) {
+            let lower = scheme.to_ascii_lowercase();
+            if matches!(lower.as_str(), "javascript" | "vbscript" | "data" | "file") {
+                return Err(format!(
+                    "`{scheme}:` links are not allowed; they run code or read local files"
+                ));
+            }
+            let web = matches!(lower.as_str(), "http" | "https");
+            return Ok(Resolved::External {
+                href: dest.to_string(),
+                web,
+            });
+        }
+        if dest.starts_with("//") {
+            return Ok(Resolved::External {
+                href: dest.to_string(),
+                web: true,
+            });
+        }
+        let (path, fragment) = split_fragment(dest);
+        let decoded = percent_decode_str(path).decode_utf8_lossy();
+        if let Some(content_path) = decoded.strip_prefix("@/") {
+            return self
+                .document(content_path)
+                .map(|url| internal(url, fragment))
+                .ok_or_else(|| missing(content_path));
+        }
+        if path.starts_with('/') {
+            return Ok(internal(path.to_string(), fragment));
+        }
+        if let Some(target) = normalize(parent_dir(source), &decoded) {
+            if target.ends_with(".md") {
+                return self
+                    .document(&target)
+                    .map(|url| internal(url, fragment))
+                    .ok_or_else(|| missing(&target));
+            }
+            if let Some(url) = self.assets.get(target.as_str()) {
+                return Ok(Resolved::Internal {
+                    href: format!("{url}{fragment}"),
+                    file: Some(self.content_dir.join(&target)),
+                });
+            }
+            if let Some(url) = self.folders.get(target.trim_end_matches('/')) {
+                return Ok(internal(url.clone(), fragment));
+            }
+        }
+        // Not a content file: a URL relative to the page's own address.
+        Ok(internal(resolve_url(page_url, path), fragment))
+    }
+
+    fn document(&self, content_path: &str) -> Option<String> {
+        let content_path = content_path.trim_start_matches('/');
+        self.documents.get(content_path).cloned()
+    }
+}
+
+fn internal(url: String, fragment: &str) -> Resolved {
+    Resolved::Internal {
+        href: format!("{url}{fragment}"),
+        file: None,
+    }
+}
+
+fn missing(content_path: &str) -> String {
+    format!("links to content/{content_path}, which does not exist (or is a draft)")
+}
+
+/// The scheme of an absolute URL (`https` in `https://x`), if `dest` has one.
+fn scheme(dest: &str) -> Option<&str> {
+    let end = dest.find(':')?;
+    let scheme = &dest[..end];
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    (first.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+        // A Windows drive letter is not a scheme, and not something a link may name.
+        && scheme.len() > 1)
+        .then_some(scheme)
+}
+
+/// Splits `a/b.md#x` into `a/b.md` and `#x` (the `?query` stays with the fragment).
+fn split_fragment(dest: &str) -> (&str, &str) {
+    match dest.find(['#', '?']) {
+        Some(i) => (&dest[..i], &dest[i..]),
+        None => (dest, ""),
+    }
+}
+
+/// Joins a content-relative folder and a relative path, resolving `.` and `..`; `None` if the
+/// result would climb above `content/`.
+pub fn normalize(base_dir: &str, relative: &str) -> Option<String> {
+    let mut parts: Vec<&str> = base_dir.split('/').filter(|s| !s.is_empty()).collect();
+    for segment in relative.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    let mut joined = parts.join("/");
+    if relative.ends_with('/') && !joined.is_empty() {
+        joined.push('/');
+    }
+    Some(joined)
+}
+
+/// Resolves a relative URL path against a page's folder URL, as a browser would.
+pub fn resolve_url(page_url: &str, relative: &str) -> String {
+    let base = if page_url.ends_with('/') {
+        page_url
+    } else {
+        &page_url[..page_url.rfind('/').map_or(0, |i| i + 1)]
+    };
+    let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
+    let segments: Vec<&str> = relative.split('/').collect();
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        match *segment {
+            "." | "" if !last => {}
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    let trailing = relative.ends_with('/')
+        || relative.ends_with("/.")
+        || relative.ends_with("/..")
+        || relative == "."
+        || relative == "..";
+    let mut url = format!("/{}", parts.join("/"));
+    if trailing && !url.ends_with('/') {
+        url.push('/');
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_content_paths() {
+        assert_eq!(
+            normalize("blog/a", "../b/index.md").as_deref(),
+            Some("blog/b/index.md")
+        );
+        assert_eq!(normalize("blog", "./x.md").as_deref(), Some("blog/x.md"));
+        assert_eq!(normalize("", "../x.md"), None);
+    }
+
+    #[test]
+    fn resolves_urls_like_a_browser() {
+        assert_eq!(resolve_url("/posts/a/", "../b/"), "/posts/b/");
+        assert_eq!(resolve_url("/posts/a/", "img.png"), "/posts/a/img.png");
+        assert_eq!(resolve_url("/a/", "../../../x"), "/x");
+        assert_eq!(resolve_url("/a/", ".."), "/");
+    }
+
+    #[test]
+    fn schemes() {
+        assert_eq!(scheme("https://x"), Some("https"));
+        assert_eq!(scheme("mailto:a@b"), Some("mailto"));
+        assert_eq!(scheme("c:/x"), None);
+        assert_eq!(scheme("a/b:c"), None);
+        assert_eq!(scheme("../x"), None);
+    }
+}

@@ -1,0 +1,664 @@
+//! Markdown to HTML: pulldown-cmark's events, with headings, links, images, code blocks and
+//! footnotes rewritten on the way through.
+
+use std::collections::HashSet;
+
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+use super::escape;
+use super::highlight::Highlighter;
+use super::links::{LinkIndex, Resolved};
+use crate::diagnostic::{Diagnostic, Diagnostics, line_column};
+use crate::model::url::slugify;
+
+/// Words read per minute, for reading time (the figure Zola and Medium use).
+const WORDS_PER_MINUTE: usize = 200;
+
+/// What rendering needs to know about the page a markdown text belongs to.
+pub struct Source<'a> {
+    /// The markdown.
+    pub body: &'a str,
+    /// Content-relative path of the file, for resolving relative links.
+    pub rel: &'a str,
+    /// 1-based file line of the body's first line.
+    pub body_line: usize,
+    /// The page's URL, for links relative to it.
+    pub url: &'a str,
+}
+
+/// Shared by every page: link targets, the highlighter and the options.
+pub struct Renderer<'a> {
+    /// Where content files are published.
+    pub links: &'a LinkIndex,
+    /// Highlights code blocks.
+    pub highlighter: &'a Highlighter,
+    /// Curly quotes and dashes.
+    pub smart_punctuation: bool,
+    /// Highlight code blocks at all.
+    pub highlight_code: bool,
+}
+
+/// One heading of a page's table of contents, with the headings below it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TocEntry {
+    /// 1 to 6.
+    pub level: u8,
+    /// The heading's `id`.
+    pub id: String,
+    /// The heading as plain text.
+    pub title: String,
+    /// Lower-level headings under this one.
+    pub children: Vec<TocEntry>,
+}
+
+/// A link found in the markdown, with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLink {
+    /// The root-relative URL (with any fragment) it points to.
+    pub href: String,
+    /// 1-based file line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+/// A rendered markdown text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rendered {
+    /// The HTML.
+    pub html: String,
+    /// The table of contents.
+    pub toc: Vec<TocEntry>,
+    /// Words, code included.
+    pub word_count: usize,
+    /// Minutes to read, at least 1.
+    pub reading_time: usize,
+    /// Plain text before `<!-- more -->`, if the text has that marker.
+    pub summary_before_more: Option<String>,
+    /// The first paragraph as plain text.
+    pub first_paragraph: String,
+    /// Every internal link, for `pamphlet check`.
+    pub links: Vec<SourceLink>,
+}
+
+/// Where events are being collected while an element is open.
+enum Frame {
+    Heading {
+        level: HeadingLevel,
+        id: Option<String>,
+        classes: Vec<String>,
+        text: String,
+        events: Vec<Event<'static>>,
+    },
+    Image {
+        src: String,
+        title: String,
+        offset: usize,
+        alt: String,
+    },
+    Code {
+        lang: Option<String>,
+        code: String,
+        offset: usize,
+    },
+    Footnote {
+        label: String,
+        events: Vec<Event<'static>>,
+    },
+}
+
+struct State<'r, 'a> {
+    renderer: &'r Renderer<'a>,
+    source: &'r Source<'r>,
+    out: Vec<Event<'static>>,
+    frames: Vec<Frame>,
+    ids: HashSet<String>,
+    headings: Vec<(u8, String, String)>,
+    footnote_order: Vec<String>,
+    footnote_refs: Vec<usize>,
+    footnotes: Vec<(String, Vec<Event<'static>>)>,
+    words: usize,
+    plain: String,
+    more_at: Option<usize>,
+    first_paragraph: Option<String>,
+    paragraph: Option<String>,
+    container_depth: usize,
+    links: Vec<SourceLink>,
+    problems: Diagnostics,
+}
+
+impl Renderer<'_> {
+    /// Renders one markdown text; problems name the file and line.
+    pub fn render(&self, source: &Source) -> (Rendered, Diagnostics) {
+        let mut options = Options::ENABLE_TABLES
+            | Options::ENABLE_FOOTNOTES
+            | Options::ENABLE_STRIKETHROUGH
+            | Options::ENABLE_TASKLISTS
+            | Options::ENABLE_HEADING_ATTRIBUTES;
+        if self.smart_punctuation {
+            options |= Options::ENABLE_SMART_PUNCTUATION;
+        }
+        let mut state = State {
+            renderer: self,
+            source,
+            out: Vec::new(),
+            frames: Vec::new(),
+            ids: HashSet::new(),
+            headings: Vec::new(),
+            footnote_order: Vec::new(),
+            footnote_refs: Vec::new(),
+            footnotes: Vec::new(),
+            words: 0,
+            plain: String::new(),
+            more_at: None,
+            first_paragraph: None,
+            paragraph: None,
+            container_depth: 0,
+            links: Vec::new(),
+            problems: Diagnostics::new(),
+        };
+        for (event, range) in Parser::new_ext(source.body, options).into_offset_iter() {
+            state.event(event, range.start);
+        }
+        state.finish()
+    }
+}
+
+impl State<'_, '_> {
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let (line, column) = line_column(self.source.body, offset);
+        (line + self.source.body_line - 1, column)
+    }
+
+    fn warn(&mut self, offset: usize, message: String) {
+        let (line, column) = self.position(offset);
+        self.problems
+            .push(Diagnostic::warning(message).at(line, column));
+    }
+
+    fn error(&mut self, offset: usize, message: String, help: &str) {
+        let (line, column) = self.position(offset);
+        self.problems
+            .push(Diagnostic::error(message).at(line, column).help(help));
+    }
+
+    /// Sends an event to the innermost open element, or to the page.
+    fn emit(&mut self, event: Event<'static>) {
+        for frame in self.frames.iter_mut().rev() {
+            match frame {
+                Frame::Heading { events, .. } | Frame::Footnote { events, .. } => {
+                    events.push(event);
+                    return;
+                }
+                Frame::Image { .. } | Frame::Code { .. } => {}
+            }
+        }
+        self.out.push(event);
+    }
+
+    fn html(&mut self, html: String) {
+        self.emit(Event::InlineHtml(html.into()));
+    }
+
+    fn in_code(&self) -> bool {
+        matches!(self.frames.last(), Some(Frame::Code { .. }))
+    }
+
+    fn in_footnote(&self) -> bool {
+        self.frames
+            .iter()
+            .any(|f| matches!(f, Frame::Footnote { .. }))
+    }
+
+    /// Records plain text for word counts, summaries, heading titles and image alt text.
+    fn text(&mut self, text: &str) {
+        self.words += text.split_whitespace().count();
+        if self.more_at.is_none() && !self.in_footnote() {
+            self.plain.push_str(text);
+        }
+        if let Some(paragraph) = &mut self.paragraph {
+            paragraph.push_str(text);
+        }
+        match self.frames.last_mut() {
+            Some(Frame::Heading { text: t, .. }) => t.push_str(text),
+            Some(Frame::Image { alt, .. }) => alt.push_str(text),
+            _ => {}
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, offset: usize) {
+        match event {
+            Event::Start(tag) => self.start(tag, offset),
+            Event::End(end) => self.end(end),
+            Event::Text(text) => {
+                if let Some(Frame::Code { code, .. }) = self.frames.last_mut() {
+                    code.push_str(&text);
+                    return;
+                }
+                self.text(&text);
+                if !matches!(self.frames.last(), Some(Frame::Image { .. })) {
+                    self.emit(Event::Text(text.into_string().into()));
+                }
+            }
+            Event::Code(code) => {
+                self.text(&code);
+                if !matches!(self.frames.last(), Some(Frame::Image { .. })) {
+                    self.emit(Event::Code(code.into_string().into()));
+                }
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                if self.more_at.is_none() && is_more_marker(&html) {
+                    self.more_at = Some(self.plain.len());
+                }
+                if !self.in_code() {
+                    self.emit(Event::Html(html.into_string().into()));
+                }
+            }
+            Event::FootnoteReference(label) => self.footnote_reference(&label),
+            Event::SoftBreak => {
+                self.text(" ");
+                self.emit(Event::SoftBreak);
+            }
+            Event::HardBreak => {
+                self.text(" ");
+                self.emit(Event::HardBreak);
+            }
+            Event::TaskListMarker(done) => {
+                let (checked, label) = if done {
+                    (" checked", "Done")
+                } else {
+                    ("", "Not done")
+                };
+                self.html(format!(
+                    "<input type=\"checkbox\" disabled{checked} aria-label=\"{label}\"> "
+                ));
+            }
+            Event::Rule => self.emit(Event::Rule),
+            Event::InlineMath(m) | Event::DisplayMath(m) => {
+                self.text(&m);
+                self.emit(Event::Text(m.into_string().into()));
+            }
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>, offset: usize) {
+        match tag {
+            Tag::Heading {
+                level, id, classes, ..
+            } => self.frames.push(Frame::Heading {
+                level,
+                id: id.map(|i| i.to_string()),
+                classes: classes.iter().map(|c| c.to_string()).collect(),
+                text: String::new(),
+                events: Vec::new(),
+            }),
+            Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                ..
+            } => {
+                let dest = if link_type == LinkType::Email {
+                    format!("mailto:{dest_url}")
+                } else {
+                    dest_url.to_string()
+                };
+                let mut html = String::from("<a href=\"");
+                match self.resolve(&dest, offset) {
+                    Some(Resolved::External { href, web }) => {
+                        escape::push_html(&mut html, &href);
+                        html.push('"');
+                        if web {
+                            html.push_str(" rel=\"noopener noreferrer\"");
+                        }
+                    }
+                    Some(Resolved::Internal { href, .. }) => {
+                        escape::push_html(&mut html, &href);
+                        html.push('"');
+                    }
+                    None => html.push_str("#\""),
+                }
+                if !title.is_empty() {
+                    html.push_str(" title=\"");
+                    escape::push_html(&mut html, &title);
+                    html.push('"');
+                }
+                html.push('>');
+                self.html(html);
+            }
+            Tag::Image {
+                dest_url, title, ..
+            } => self.frames.push(Frame::Image {
+                src: dest_url.to_string(),
+                title: title.to_string(),
+                offset,
+                alt: String::new(),
+            }),
+            Tag::CodeBlock(kind) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => info
+                        .split([',', ' ', '{', '\t'])
+                        .next()
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_string),
+                    CodeBlockKind::Indented => None,
+                };
+                self.frames.push(Frame::Code {
+                    lang,
+                    code: String::new(),
+                    offset,
+                });
+            }
+            Tag::FootnoteDefinition(label) => {
+                self.container_depth += 1;
+                self.frames.push(Frame::Footnote {
+                    label: label.to_string(),
+                    events: Vec::new(),
+                });
+            }
+            Tag::Paragraph => {
+                if self.container_depth == 0 && self.first_paragraph.is_none() {
+                    self.paragraph = Some(String::new());
+                }
+                self.emit(Event::Start(Tag::Paragraph));
+            }
+            other => {
+                if matches!(
+                    other,
+                    Tag::BlockQuote(_) | Tag::List(_) | Tag::Item | Tag::Table(_)
+                ) {
+                    self.container_depth += 1;
+                }
+                self.emit(Event::Start(other.into_static()));
+            }
+        }
+    }
+
+    fn end(&mut self, end: TagEnd) {
+        match end {
+            TagEnd::Heading(_) => self.end_heading(),
+            TagEnd::Link => self.html("</a>".into()),
+            TagEnd::Image => self.end_image(),
+            TagEnd::CodeBlock => self.end_code(),
+            TagEnd::FootnoteDefinition => {
+                self.container_depth -= 1;
+                if let Some(Frame::Footnote { label, events }) = self.frames.pop() {
+                    self.footnotes.push((label, events));
+                }
+            }
+            TagEnd::Paragraph => {
+                if let Some(text) = self.paragraph.take() {
+                    self.first_paragraph = Some(text);
+                }
+                self.plain.push(' ');
+                self.emit(Event::End(TagEnd::Paragraph));
+            }
+            other => {
+                if matches!(
+                    other,
+                    TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item | TagEnd::Table
+                ) {
+                    self.container_depth -= 1;
+                    self.plain.push(' ');
+                }
+                self.emit(Event::End(other));
+            }
+        }
+    }
+
+    fn resolve(&mut self, dest: &str, offset: usize) -> Option<Resolved> {
+        let resolved = self
+            .renderer
+            .links
+            .resolve(dest, self.source.rel, self.source.url);
+        match resolved {
+            Ok(resolved) => {
+                if let Resolved::Internal { href, .. } = &resolved {
+                    let (line, column) = self.position(offset);
+                    self.links.push(SourceLink {
+                        href: href.clone(),
+                        line,
+                        column,
+                    });
+                }
+                Some(resolved)
+            }
+            Err(message) => {
+                self.error(
+                    offset,
+                    format!("broken link `{dest}`: {message}"),
+                    "point the link at an existing page, e.g. `../other/index.md` or `@/blog/other.md`",
+                );
+                None
+            }
+        }
+    }
+
+    fn end_heading(&mut self) {
+        let Some(Frame::Heading {
+            level,
+            id,
+            classes,
+            text,
+            events,
+        }) = self.frames.pop()
+        else {
+            return;
+        };
+        let title = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let id = self.unique_id(id.unwrap_or_else(|| slugify(&title)));
+        let mut inner = String::new();
+        pulldown_cmark::html::push_html(&mut inner, events.into_iter());
+        let mut html = format!("<{level} id=\"{}\"", escape::html(&id));
+        if !classes.is_empty() {
+            html.push_str(&format!(" class=\"{}\"", escape::html(&classes.join(" "))));
+        }
+        html.push_str(&format!(
+            ">{inner} <a class=\"anchor\" href=\"#{}\" aria-hidden=\"true\" tabindex=\"-1\">#</a></{level}>\n",
+            escape::html(&id)
+        ));
+        if !self.in_footnote() {
+            self.headings.push((level as u8, id, title));
+        }
+        self.plain.push(' ');
+        self.emit(Event::Html(html.into()));
+    }
+
+    fn unique_id(&mut self, base: String) -> String {
+        let base = if base.is_empty() {
+            "section".to_string()
+        } else {
+            base
+        };
+        let mut id = base.clone();
+        let mut n = 1;
+        while !self.ids.insert(id.clone()) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        id
+    }
+
+    fn end_image(&mut self) {
+        let Some(Frame::Image {
+            src,
+            title,
+            offset,
+            alt,
+        }) = self.frames.pop()
+        else {
+            return;
+        };
+        if alt.trim().is_empty() {
+            self.warn(
+                offset,
+                format!("image `{src}` has no alt text; describe it inside the brackets: ![what it shows]({src})"),
+            );
+        }
+        let mut html = String::from("<img src=\"");
+        let mut size = None;
+        match self.resolve(&src, offset) {
+            Some(Resolved::External { href, .. }) => escape::push_html(&mut html, &href),
+            Some(Resolved::Internal { href, file }) => {
+                escape::push_html(&mut html, &href);
+                size = file.and_then(|f| imagesize::size(f).ok());
+            }
+            None => html.push('#'),
+        }
+        html.push_str("\" alt=\"");
+        escape::push_html(&mut html, alt.trim());
+        html.push('"');
+        if !title.is_empty() {
+            html.push_str(" title=\"");
+            escape::push_html(&mut html, &title);
+            html.push('"');
+        }
+        if let Some(size) = size {
+            html.push_str(&format!(
+                " width=\"{}\" height=\"{}\"",
+                size.width, size.height
+            ));
+        }
+        html.push_str(" loading=\"lazy\" decoding=\"async\">");
+        self.html(html);
+    }
+
+    fn end_code(&mut self) {
+        let Some(Frame::Code { lang, code, offset }) = self.frames.pop() else {
+            return;
+        };
+        self.words += code.split_whitespace().count();
+        let lang = lang.filter(|_| self.renderer.highlight_code);
+        let highlighted = self.renderer.highlighter.highlight(lang.as_deref(), &code);
+        if let Some(warning) = highlighted.warning {
+            self.warn(offset, warning);
+        }
+        self.emit(Event::Html(highlighted.html.into()));
+    }
+
+    fn footnote_reference(&mut self, label: &str) {
+        let index = match self.footnote_order.iter().position(|l| l == label) {
+            Some(i) => i,
+            None => {
+                self.footnote_order.push(label.to_string());
+                self.footnote_refs.push(0);
+                self.footnote_order.len() - 1
+            }
+        };
+        self.footnote_refs[index] += 1;
+        let number = index + 1;
+        let ref_id = match self.footnote_refs[index] {
+            1 => format!("fnref-{number}"),
+            n => format!("fnref-{number}-{n}"),
+        };
+        self.html(format!(
+            "<sup class=\"footnote-ref\"><a href=\"#fn-{number}\" id=\"{ref_id}\">{number}</a></sup>"
+        ));
+    }
+
+    fn finish(mut self) -> (Rendered, Diagnostics) {
+        let mut html = String::with_capacity(self.source.body.len() * 3 / 2);
+        pulldown_cmark::html::push_html(&mut html, std::mem::take(&mut self.out).into_iter());
+        if !self.footnote_order.is_empty() {
+            html.push_str(&self.footnotes_html());
+        }
+        let summary_before_more = self
+            .more_at
+            .map(|at| normalize_space(&self.plain[..at.min(self.plain.len())]));
+        let rendered = Rendered {
+            html,
+            toc: toc_tree(&self.headings),
+            word_count: self.words,
+            reading_time: self.words.div_ceil(WORDS_PER_MINUTE).max(1),
+            summary_before_more,
+            first_paragraph: normalize_space(&self.first_paragraph.take().unwrap_or_default()),
+            links: self.links,
+        };
+        (rendered, self.problems)
+    }
+
+    fn footnotes_html(&mut self) -> String {
+        let mut html =
+            String::from("<section class=\"footnotes\" aria-label=\"Footnotes\">\n<ol>\n");
+        for (index, label) in self.footnote_order.iter().enumerate() {
+            let number = index + 1;
+            let body = self
+                .footnotes
+                .iter()
+                .position(|(l, _)| l == label)
+                .map(|i| {
+                    let mut body = String::new();
+                    let events = std::mem::take(&mut self.footnotes[i].1);
+                    pulldown_cmark::html::push_html(&mut body, events.into_iter());
+                    body
+                })
+                .unwrap_or_default();
+            let mut back = String::new();
+            for n in 1..=self.footnote_refs[index] {
+                let (id, label) = if n == 1 {
+                    (
+                        format!("fnref-{number}"),
+                        format!("Back to reference {number}"),
+                    )
+                } else {
+                    (
+                        format!("fnref-{number}-{n}"),
+                        format!("Back to reference {number} ({n})"),
+                    )
+                };
+                back.push_str(&format!(
+                    " <a href=\"#{id}\" class=\"footnote-back\" aria-label=\"{label}\">↩</a>"
+                ));
+            }
+            let body = body.trim_end();
+            let item = match body.strip_suffix("</p>") {
+                Some(before) => format!("{before}{back}</p>"),
+                None => format!("{body}{back}"),
+            };
+            html.push_str(&format!("<li id=\"fn-{number}\">{item}</li>\n"));
+        }
+        html.push_str("</ol>\n</section>\n");
+        html
+    }
+}
+
+fn is_more_marker(html: &str) -> bool {
+    let trimmed = html.trim();
+    trimmed
+        .strip_prefix("<!--")
+        .and_then(|r| r.strip_suffix("-->"))
+        .is_some_and(|inner| inner.trim() == "more")
+}
+
+fn normalize_space(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Nests a flat list of headings under the nearest preceding heading of a higher level.
+fn toc_tree(headings: &[(u8, String, String)]) -> Vec<TocEntry> {
+    fn build(items: &[(u8, String, String)], index: &mut usize, parent_level: u8) -> Vec<TocEntry> {
+        let mut out = Vec::new();
+        while *index < items.len() {
+            let (level, id, title) = &items[*index];
+            if *level <= parent_level {
+                break;
+            }
+            *index += 1;
+            let children = build(items, index, *level);
+            out.push(TocEntry {
+                level: *level,
+                id: id.clone(),
+                title: title.clone(),
+                children,
+            });
+        }
+        out
+    }
+    let mut index = 0;
+    let mut out = Vec::new();
+    while index < headings.len() {
+        out.extend(build(headings, &mut index, 0));
+    }
+    out
+}

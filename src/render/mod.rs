@@ -1,0 +1,362 @@
+//! Stage 3, render: markdown to HTML, highlighting, templates, feeds and the sitemap.
+//!
+//! Rendering runs in two passes over the model, each in parallel. The first renders every
+//! page (markdown, then its template) and hands the file to the sink at once, keeping only a
+//! light summary, and the full HTML only of posts that a feed shows. The second renders
+//! everything that lists pages: home and section pages, taxonomies, feeds and the sitemap.
+
+pub mod context;
+pub mod escape;
+pub mod feeds;
+pub mod highlight;
+pub mod links;
+pub mod markdown;
+pub mod sitemap;
+pub mod theme;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use tera::Context;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::routes::{FeedFormat, ListKind};
+use crate::model::{Output, PageId, Route, Site};
+use crate::write::Sink;
+use context::Summary;
+use highlight::Highlighter;
+use links::LinkIndex;
+use markdown::{Rendered, SourceLink};
+use theme::{Theme, template_diagnostic};
+
+/// What a render produced besides files.
+#[derive(Default)]
+pub struct Report {
+    /// Every problem found.
+    pub diagnostics: Diagnostics,
+    /// Pages rendered.
+    pub pages: usize,
+    /// Files handed to the sink.
+    pub files: usize,
+    /// The internal links of each page's markdown, for `check` to place problems on lines.
+    pub markdown_links: Vec<(String, Vec<SourceLink>)>,
+}
+
+/// Everything that stays the same while one site is rendered.
+pub struct Renderer<'a> {
+    /// The model.
+    pub site: &'a Site,
+    /// Compiled templates and assets, with the site's globals set.
+    pub theme: &'a Theme,
+    /// The code highlighter.
+    pub highlighter: &'a Highlighter,
+    /// The site's folder.
+    pub site_root: &'a Path,
+    links: LinkIndex,
+}
+
+impl<'a> Renderer<'a> {
+    /// Prepares to render `site`; `theme` must have had [`context::set_globals`] applied.
+    pub fn new(
+        site: &'a Site,
+        theme: &'a Theme,
+        highlighter: &'a Highlighter,
+        site_root: &'a Path,
+    ) -> Self {
+        Renderer {
+            site,
+            theme,
+            highlighter,
+            site_root,
+            links: LinkIndex::new(site, site_root),
+        }
+    }
+
+    fn markdown(&self) -> markdown::Renderer<'_> {
+        markdown::Renderer {
+            links: &self.links,
+            highlighter: self.highlighter,
+            smart_punctuation: self.site.config.markdown.smart_punctuation,
+            highlight_code: self.site.config.markdown.highlight_code,
+        }
+    }
+
+    /// Renders the markdown of page `id`; problems name its file.
+    pub fn render_markdown(&self, id: PageId) -> (Rendered, Diagnostics) {
+        let page = &self.site.pages[id];
+        let (rendered, mut problems) = self.markdown().render(&markdown::Source {
+            body: &page.source.body,
+            rel: page.rel(),
+            body_line: page.source.body_line,
+            url: &page.url,
+        });
+        problems.name_file(&Path::new("content").join(page.rel()));
+        (rendered, problems)
+    }
+
+    /// Renders the `_index.md` bodies of every section, by section index.
+    pub fn render_sections(&self) -> (Vec<String>, Diagnostics) {
+        let mut problems = Diagnostics::new();
+        let html = self
+            .site
+            .sections
+            .iter()
+            .map(|section| match &section.source {
+                Some(doc) => {
+                    let (rendered, mut p) = self.markdown().render(&markdown::Source {
+                        body: &doc.body,
+                        rel: &doc.rel,
+                        body_line: doc.body_line,
+                        url: &section.url,
+                    });
+                    p.name_file(&Path::new("content").join(&doc.rel));
+                    problems.extend(p);
+                    rendered.html
+                }
+                None => String::new(),
+            })
+            .collect();
+        (html, problems)
+    }
+
+    /// Renders page `id`'s template around its rendered markdown.
+    pub fn render_page(
+        &self,
+        id: PageId,
+        rendered: &Rendered,
+        summary: &Summary,
+    ) -> Result<Vec<u8>, Diagnostic> {
+        let page = &self.site.pages[id];
+        let description = page
+            .source
+            .front
+            .description
+            .clone()
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(|| summary.summary.clone());
+        let mut context = Context::new();
+        context.insert(
+            "page",
+            &context::page(self.site, id, rendered, &summary.summary),
+        );
+        let head = if page.is_post {
+            context::post_head(self.site, page, &description)
+        } else {
+            context::head(
+                &self.site.config,
+                Some(&page.title),
+                &description,
+                &page.url,
+            )
+        };
+        context.insert("head", &head);
+        self.render_template(&page.template, &context).map_err(|d| {
+            let template_line = page.source.line_of("template");
+            if d.message.contains("not found") && page.source.front.template.is_some() {
+                let mut d =
+                    Diagnostic::error(format!("template `{}` does not exist", page.template))
+                        .in_file(Path::new("content").join(page.rel()))
+                        .help("add it to templates/ or remove `template` from the front matter");
+                if let Some(line) = template_line {
+                    d = d.at_line(line);
+                }
+                d
+            } else {
+                d.help(format!("while rendering content/{}", page.rel()))
+            }
+        })
+    }
+
+    fn render_template(&self, name: &str, context: &Context) -> Result<Vec<u8>, Diagnostic> {
+        let mut out = Vec::with_capacity(16 * 1024);
+        self.theme
+            .tera
+            .render_to(name, context, &mut out)
+            .map_err(|e| template_diagnostic(&e, &self.theme.sources))?;
+        Ok(out)
+    }
+
+    /// Renders one output other than a page.
+    pub fn render_output(
+        &self,
+        output: &Output,
+        summaries: &[Summary],
+        section_html: &[String],
+        feed_html: &HashMap<PageId, String>,
+    ) -> Result<Option<Vec<u8>>, Diagnostic> {
+        let site = self.site;
+        let bytes = match &output.route {
+            Route::Page(_) | Route::ContentAsset(_) | Route::Static(_) => return Ok(None),
+            Route::ListPage { list, pager } => {
+                let list = &site.lists[*list];
+                let content = match list.kind {
+                    ListKind::Home => &section_html[0],
+                    ListKind::Section(id) => &section_html[id],
+                    ListKind::Term(_) => "",
+                };
+                let list_context = context::list(site, list, content);
+                let mut context = Context::new();
+                let title = (list.kind != ListKind::Home).then_some(list_context.title.as_str());
+                let mut head =
+                    context::head(&site.config, title, &list_context.description, &output.url);
+                if *pager > 0 {
+                    head.title = format!("{} (page {})", head.title, pager + 1);
+                }
+                context.insert("head", &head);
+                context.insert("paginator", &context::paginator(list, *pager, summaries));
+                if let ListKind::Term(t) = list.kind {
+                    context.insert("taxonomy", &context::taxonomy(site, t.taxonomy));
+                }
+                context.insert("section", &list_context);
+                self.render_template(&list.template, &context)?
+            }
+            Route::TermIndex(index) => {
+                let taxonomy = context::taxonomy(site, *index);
+                let mut context = Context::new();
+                let description = format!("Every {} on {}.", taxonomy.name, site.config.title);
+                context.insert(
+                    "head",
+                    &context::head(
+                        &site.config,
+                        Some(taxonomy.title),
+                        &description,
+                        &output.url,
+                    ),
+                );
+                context.insert("taxonomy", &taxonomy);
+                self.render_template("taxonomy_list.html", &context)?
+            }
+            Route::NotFound => {
+                let mut context = Context::new();
+                context.insert(
+                    "head",
+                    &context::head(&site.config, Some("Page not found"), "", &output.url),
+                );
+                self.render_template("404.html", &context)?
+            }
+            Route::Redirect { to } => sitemap::redirect(site, to).into_bytes(),
+            Route::Feed { format, list } => feeds::feed(site, &site.lists[*list], *format, |id| {
+                feed_html.get(&id).map(String::as_str)
+            })
+            .into_bytes(),
+            Route::Sitemap(part) => sitemap::sitemap(site, *part).into_bytes(),
+            Route::SitemapIndex(parts) => sitemap::sitemap_index(site, *parts).into_bytes(),
+            Route::Robots => sitemap::robots(site).into_bytes(),
+        };
+        Ok(Some(bytes))
+    }
+
+    /// The pages whose full HTML some feed shows.
+    pub fn feed_pages(&self) -> HashSet<PageId> {
+        let site = self.site;
+        site.outputs
+            .iter()
+            .filter_map(|o| match o.route {
+                Route::Feed {
+                    list,
+                    format: FeedFormat::Rss | FeedFormat::Atom,
+                } => Some(list),
+                _ => None,
+            })
+            .flat_map(|list| feeds::feed_pages(site, &site.lists[list]))
+            .collect()
+    }
+
+    /// The file on disk an asset output is copied from.
+    pub fn asset_source(&self, route: &Route) -> Option<PathBuf> {
+        match route {
+            Route::ContentAsset(rel) => Some(self.site_root.join("content").join(rel)),
+            Route::Static(rel) => Some(self.site_root.join("static").join(rel)),
+            _ => None,
+        }
+    }
+}
+
+/// What the first pass keeps of a page.
+struct PageResult {
+    summary: Summary,
+    feed_html: Option<String>,
+    links: Vec<SourceLink>,
+    problems: Diagnostics,
+}
+
+/// Renders the whole site into `sink`.
+pub fn render_site(renderer: &Renderer, sink: &dyn Sink) -> Report {
+    let site = renderer.site;
+    let mut report = Report::default();
+    let feed_pages = renderer.feed_pages();
+    let (section_html, section_problems) = renderer.render_sections();
+    report.diagnostics.extend(section_problems);
+
+    let results: Vec<PageResult> = (0..site.pages.len())
+        .into_par_iter()
+        .map(|id| {
+            let (rendered, mut problems) = renderer.render_markdown(id);
+            let summary = context::summary(site, id, &rendered);
+            match renderer.render_page(id, &rendered, &summary) {
+                Ok(bytes) => {
+                    let file = crate::model::url::output_file(&site.pages[id].url);
+                    if let Err(e) = sink.put(&file, bytes) {
+                        problems.push(Diagnostic::error(format!("cannot write {file}: {e}")));
+                    }
+                }
+                Err(d) => problems.push(d),
+            }
+            let feed_html = feed_pages.contains(&id).then_some(rendered.html);
+            PageResult {
+                summary,
+                feed_html,
+                links: rendered.links,
+                problems,
+            }
+        })
+        .collect();
+
+    let mut summaries = Vec::with_capacity(results.len());
+    let mut feed_html = HashMap::new();
+    for (id, result) in results.into_iter().enumerate() {
+        report.diagnostics.extend(result.problems);
+        summaries.push(result.summary);
+        if let Some(html) = result.feed_html {
+            feed_html.insert(id, html);
+        }
+        report
+            .markdown_links
+            .push((site.pages[id].rel().to_string(), result.links));
+    }
+    report.pages = site.pages.len();
+
+    let problems: Vec<Diagnostic> = site
+        .outputs
+        .par_iter()
+        .filter(|o| !matches!(o.route, Route::Page(_)))
+        .filter_map(|output| {
+            if let Some(source) = renderer.asset_source(&output.route) {
+                return sink.copy(&output.file, &source).err().map(|e| {
+                    Diagnostic::error(format!("cannot copy to {}: {e}", output.file))
+                        .in_file(source.strip_prefix(renderer.site_root).unwrap_or(&source))
+                });
+            }
+            match renderer.render_output(output, &summaries, &section_html, &feed_html) {
+                Ok(Some(bytes)) => sink
+                    .put(&output.file, bytes)
+                    .err()
+                    .map(|e| Diagnostic::error(format!("cannot write {}: {e}", output.file))),
+                Ok(None) => None,
+                Err(d) => Some(d),
+            }
+        })
+        .collect();
+    report.diagnostics.extend(problems);
+    for asset in &renderer.theme.assets {
+        if let Err(e) = sink.put(&asset.file, asset.bytes.clone()) {
+            report.diagnostics.push(Diagnostic::error(format!(
+                "cannot write {}: {e}",
+                asset.file
+            )));
+        }
+    }
+    report.files = site.outputs.len() + renderer.theme.assets.len();
+    report
+}

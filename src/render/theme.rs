@@ -1,0 +1,285 @@
+//! The theme: Tera templates and fingerprinted assets, built in and overridable by the site.
+//!
+//! The default theme is this repository's own `templates/` folder, compiled into the binary, so
+//! a folder with nothing but `content/` builds. A site's `templates/` replaces any of its files
+//! by name; files under `templates/assets/` are published with a content hash in their name and
+//! a Subresource Integrity value, so they can be cached for a year.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tera::{Kwargs, State, Tera};
+use walkdir::WalkDir;
+
+use super::highlight;
+use crate::config::{CONFIG_FILE, Config};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::load::date::PostDate;
+
+/// The built-in templates, by name.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("index.html", include_str!("../../templates/index.html")),
+    ("page.html", include_str!("../../templates/page.html")),
+    ("section.html", include_str!("../../templates/section.html")),
+    (
+        "taxonomy_list.html",
+        include_str!("../../templates/taxonomy_list.html"),
+    ),
+    (
+        "taxonomy_single.html",
+        include_str!("../../templates/taxonomy_single.html"),
+    ),
+    ("404.html", include_str!("../../templates/404.html")),
+    (
+        "partials/post_list.html",
+        include_str!("../../templates/partials/post_list.html"),
+    ),
+];
+
+/// The built-in theme assets, by name.
+pub const ASSETS: &[(&str, &[u8])] = &[
+    (
+        "style.css",
+        include_bytes!("../../templates/assets/style.css"),
+    ),
+    (
+        "favicon.svg",
+        include_bytes!("../../templates/assets/favicon.svg"),
+    ),
+];
+
+/// The folder of a site's own templates.
+pub const TEMPLATE_DIR: &str = "templates";
+/// The folder, inside the templates folder, of a site's own theme assets.
+pub const ASSET_DIR: &str = "assets";
+
+/// A theme asset as published.
+#[derive(Debug, Clone, Serialize)]
+pub struct Asset {
+    /// Its name in the theme, such as `style.css`.
+    #[serde(skip)]
+    pub name: String,
+    /// Its output file, with the hash: `style.3f2a9c1b0d.css`.
+    #[serde(skip)]
+    pub file: String,
+    /// Its root-relative URL.
+    pub url: String,
+    /// Its Subresource Integrity value.
+    pub integrity: String,
+    /// Its bytes.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+/// Compiled templates and published assets.
+pub struct Theme {
+    /// The templates, compiled once per build.
+    pub tera: Tera,
+    /// The assets, with their hashed names.
+    pub assets: Vec<Asset>,
+    /// Where each template came from: a site file, or `None` for a built-in one.
+    pub sources: BTreeMap<String, Option<PathBuf>>,
+}
+
+impl Theme {
+    /// Loads the built-in theme with the site's overrides; the highlight stylesheet is appended
+    /// to `style.css` when highlighting is on.
+    pub fn load(site_root: &Path, config: &Config) -> Result<Theme, Diagnostics> {
+        let mut problems = Diagnostics::new();
+        let mut templates: BTreeMap<String, (String, Option<PathBuf>)> = TEMPLATES
+            .iter()
+            .map(|(name, text)| (name.to_string(), (text.to_string(), None)))
+            .collect();
+        let mut assets: BTreeMap<String, Vec<u8>> = ASSETS
+            .iter()
+            .map(|(name, bytes)| (name.to_string(), bytes.to_vec()))
+            .collect();
+        read_site_theme(site_root, &mut templates, &mut assets, &mut problems);
+
+        if config.markdown.highlight_code {
+            match highlight::stylesheet(
+                &config.markdown.highlight_theme,
+                &config.markdown.highlight_theme_dark,
+            ) {
+                Ok(css) => {
+                    if let Some(style) = assets.get_mut("style.css") {
+                        style.extend_from_slice(b"\n");
+                        style.extend_from_slice(css.as_bytes());
+                    }
+                }
+                Err(message) => problems.push(
+                    Diagnostic::error(message)
+                        .in_file(CONFIG_FILE)
+                        .help("set [markdown] highlight_theme and highlight_theme_dark"),
+                ),
+            }
+        }
+
+        let mut tera = Tera::new();
+        register_filters(&mut tera);
+        let sources: BTreeMap<String, Option<PathBuf>> = templates
+            .iter()
+            .map(|(name, (_, path))| (name.clone(), path.clone()))
+            .collect();
+        // Each template is checked alone first, so every broken one is reported, not just one.
+        for (name, (text, _)) in &templates {
+            if let Err(e) = Tera::new().add_raw_template(name, text)
+                && matches!(e.kind(), tera::ErrorKind::SyntaxError(_))
+            {
+                problems.push(template_diagnostic(&e, &sources));
+            }
+        }
+        if !problems.has_errors()
+            && let Err(e) = tera.add_raw_templates(
+                templates
+                    .iter()
+                    .map(|(name, (text, _))| (name.as_str(), text.as_str())),
+            )
+        {
+            problems.push(template_diagnostic(&e, &sources));
+        }
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        let assets = assets
+            .into_iter()
+            .map(|(name, bytes)| fingerprint(name, bytes))
+            .collect();
+        Ok(Theme {
+            tera,
+            assets,
+            sources,
+        })
+    }
+
+    /// The published asset called `name` in the theme.
+    pub fn asset(&self, name: &str) -> Option<&Asset> {
+        self.assets.iter().find(|a| a.name == name)
+    }
+}
+
+/// Reads `templates/**/*.html|xml` and `templates/assets/**` of the site over the built-ins.
+fn read_site_theme(
+    site_root: &Path,
+    templates: &mut BTreeMap<String, (String, Option<PathBuf>)>,
+    assets: &mut BTreeMap<String, Vec<u8>>,
+    problems: &mut Diagnostics,
+) {
+    let dir = site_root.join(TEMPLATE_DIR);
+    if !dir.is_dir() {
+        return;
+    }
+    let walker = WalkDir::new(&dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0 || !crate::load::walk::is_ignored_name(&e.file_name().to_string_lossy())
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                problems.push(Diagnostic::error(format!("cannot read the templates: {e}")));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Some(name) = crate::load::walk::relative_utf8(entry.path(), &dir) else {
+            continue;
+        };
+        let shown = Path::new(TEMPLATE_DIR).join(&name);
+        if let Some(asset) = name.strip_prefix("assets/") {
+            match std::fs::read(entry.path()) {
+                Ok(bytes) => {
+                    assets.insert(asset.to_string(), bytes);
+                }
+                Err(e) => {
+                    problems.push(Diagnostic::error(format!("cannot read: {e}")).in_file(shown))
+                }
+            }
+        } else if name.ends_with(".html") || name.ends_with(".xml") {
+            match std::fs::read_to_string(entry.path()) {
+                Ok(text) => {
+                    templates.insert(name, (text, Some(shown)));
+                }
+                Err(e) => {
+                    problems.push(Diagnostic::error(format!("cannot read: {e}")).in_file(shown))
+                }
+            }
+        }
+    }
+}
+
+/// `style.css` → `style.<10 hex digits of its SHA-256>.css`, with its SRI value.
+fn fingerprint(name: String, bytes: Vec<u8>) -> Asset {
+    let digest = Sha256::digest(&bytes);
+    let hex: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    let file = match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}.{hex}.{ext}"),
+        None => format!("{name}.{hex}"),
+    };
+    Asset {
+        url: format!("/{file}"),
+        integrity: format!(
+            "sha256-{}",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        ),
+        name,
+        file,
+        bytes,
+    }
+}
+
+/// Turns a Tera error into a diagnostic naming the template file, line and column.
+pub fn template_diagnostic(
+    error: &tera::Error,
+    sources: &BTreeMap<String, Option<PathBuf>>,
+) -> Diagnostic {
+    let report = match error.kind() {
+        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
+            Some(report)
+        }
+        _ => None,
+    };
+    let Some(report) = report else {
+        return Diagnostic::error(format!("template error: {}", error_chain(error)));
+    };
+    let name = report.filename();
+    let mut d = Diagnostic::error(format!("template error: {}", report.message()));
+    d = match sources.get(name) {
+        Some(Some(path)) => d.in_file(path),
+        _ => d.in_file(format!("{name} (built-in theme)")),
+    };
+    let span = report.span();
+    d.at(span.start_line, span.start_col + 1)
+}
+
+/// An error with its causes, on one line.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn register_filters(tera: &mut Tera) {
+    // `{{ page.date.machine | date(format="%Y") }}`: strftime over a date in UTC.
+    tera.register_filter(
+        "date",
+        |value: &str, kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let format = kwargs.get::<&str>("format")?.unwrap_or("%B %-d, %Y");
+            let date = PostDate::parse(value).map_err(tera::Error::message)?;
+            Ok(date.strftime(format))
+        },
+    );
+}

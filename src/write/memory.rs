@@ -1,0 +1,40 @@
+//! Keeping a build's files in memory, for `serve` and `check`.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::Sink;
+
+/// A file of an in-memory build.
+pub type Bytes = Arc<[u8]>;
+
+/// Every file of a build, by output path.
+#[derive(Default)]
+pub struct MemorySink {
+    files: Mutex<BTreeMap<String, Bytes>>,
+}
+
+impl MemorySink {
+    /// An empty sink.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The files stored, by output path.
+    pub fn into_files(self) -> BTreeMap<String, Bytes> {
+        self.files
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Sink for MemorySink {
+    fn put(&self, file: &str, bytes: Vec<u8>) -> io::Result<()> {
+        self.files
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(file.to_string(), bytes.into());
+        Ok(())
+    }
+}

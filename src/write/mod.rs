@@ -1,0 +1,22 @@
+//! Stage 4, write: where rendered files go.
+//!
+//! Rendering hands each finished file to a [`Sink`] as soon as it is made, so a build of ten
+//! thousand pages never holds them all in memory. `build` writes to a staging folder that is
+//! swapped in at the end ([`staging`]); `serve` and `check` keep files in memory ([`memory`]).
+
+pub mod memory;
+pub mod staging;
+
+use std::io;
+use std::path::Path;
+
+/// Receives the files of a build. Called from many threads at once.
+pub trait Sink: Sync {
+    /// Stores `bytes` as the output file at `file` (relative, `/`-separated).
+    fn put(&self, file: &str, bytes: Vec<u8>) -> io::Result<()>;
+
+    /// Stores a copy of the file at `source` as the output file at `file`.
+    fn copy(&self, file: &str, source: &Path) -> io::Result<()> {
+        self.put(file, std::fs::read(source)?)
+    }
+}
