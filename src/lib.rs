@@ -7,6 +7,8 @@
 
 pub mod build;
 pub mod config;
+pub mod content_type;
+pub mod deploy;
 pub mod diagnostic;
 pub mod load;
 pub mod model;

@@ -33,6 +33,24 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// Upload the built site to the Azure Blob Storage static website in site.toml's [deploy].
+    Deploy {
+        /// The built site to upload [default: <root>/public].
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Print what would change and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Upload every file, even unchanged ones.
+        #[arg(long)]
+        force: bool,
+        /// Delete remote files that no longer exist locally.
+        #[arg(long)]
+        delete: bool,
+        /// Refuse to delete more than this many files in one run.
+        #[arg(long, default_value_t = 256)]
+        max_deletes: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -66,6 +84,25 @@ fn main() -> ExitCode {
                     "build failed; the output folder was left as it was",
                 ),
             }
+        }
+        Command::Deploy {
+            output,
+            dry_run,
+            force,
+            delete,
+            max_deletes,
+        } => {
+            let options = pamphlet::deploy::DeployOptions {
+                output: output.unwrap_or_else(|| cli.root.join("public")),
+                root: cli.root,
+                dry_run,
+                force,
+                delete,
+                max_deletes,
+            };
+            let _ = options;
+            eprintln!("deploy is being built");
+            ExitCode::FAILURE
         }
     }
 }
