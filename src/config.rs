@@ -70,6 +70,19 @@ pub struct MarkdownConfig {
     pub highlight_theme: String,
     /// The syntect theme for dark mode.
     pub highlight_theme_dark: String,
+    /// What a link to a missing content file is: `"error"` (the build fails) or `"warning"`.
+    pub broken_links: Level,
+}
+
+/// How serious a kind of problem is made to be.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// The build fails.
+    #[default]
+    Error,
+    /// The build reports it and goes on.
+    Warning,
 }
 
 impl Default for MarkdownConfig {
@@ -79,6 +92,7 @@ impl Default for MarkdownConfig {
             highlight_code: true,
             highlight_theme: "InspiredGitHub".into(),
             highlight_theme_dark: "base16-ocean.dark".into(),
+            broken_links: Level::Error,
         }
     }
 }

@@ -121,7 +121,13 @@ impl LinkIndex {
         if path.starts_with('/') {
             return Ok(internal(path.to_string(), fragment));
         }
-        if let Some(target) = normalize(parent_dir(source), &decoded) {
+        let target = normalize(parent_dir(source), &decoded);
+        if decoded.ends_with(".md") && target.is_none() {
+            return Err(format!(
+                "`{decoded}` climbs above content/; link from this file, or write `@/<path under content>`"
+            ));
+        }
+        if let Some(target) = target {
             if target.ends_with(".md") {
                 return self
                     .document(&target)

@@ -37,6 +37,8 @@ pub struct Renderer<'a> {
     pub smart_punctuation: bool,
     /// Highlight code blocks at all.
     pub highlight_code: bool,
+    /// Report links to missing content as errors (else as warnings).
+    pub broken_links_fail: bool,
 }
 
 /// One heading of a page's table of contents, with the headings below it.
@@ -177,10 +179,14 @@ impl State<'_, '_> {
             .push(Diagnostic::warning(message).at(line, column));
     }
 
-    fn error(&mut self, offset: usize, message: String, help: &str) {
+    fn broken_link(&mut self, offset: usize, message: String, help: &str) {
         let (line, column) = self.position(offset);
-        self.problems
-            .push(Diagnostic::error(message).at(line, column).help(help));
+        let d = if self.renderer.broken_links_fail {
+            Diagnostic::error(message)
+        } else {
+            Diagnostic::warning(message)
+        };
+        self.problems.push(d.at(line, column).help(help));
     }
 
     /// Sends an event to the innermost open element, or to the page.
@@ -425,7 +431,7 @@ impl State<'_, '_> {
                 Some(resolved)
             }
             Err(message) => {
-                self.error(
+                self.broken_link(
                     offset,
                     format!("broken link `{dest}`: {message}"),
                     "point the link at an existing page, e.g. `../other/index.md` or `@/blog/other.md`",

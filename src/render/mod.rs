@@ -79,6 +79,8 @@ impl<'a> Renderer<'a> {
             highlighter: self.highlighter,
             smart_punctuation: self.site.config.markdown.smart_punctuation,
             highlight_code: self.site.config.markdown.highlight_code,
+            broken_links_fail: self.site.config.markdown.broken_links
+                == crate::config::Level::Error,
         }
     }
 
@@ -151,21 +153,73 @@ impl<'a> Renderer<'a> {
             )
         };
         context.insert("head", &head);
-        self.render_template(&page.template, &context).map_err(|d| {
-            let template_line = page.source.line_of("template");
-            if d.message.contains("not found") && page.source.front.template.is_some() {
-                let mut d =
-                    Diagnostic::error(format!("template `{}` does not exist", page.template))
-                        .in_file(Path::new("content").join(page.rel()))
-                        .help("add it to templates/ or remove `template` from the front matter");
-                if let Some(line) = template_line {
-                    d = d.at_line(line);
-                }
-                d
-            } else {
-                d.help(format!("while rendering content/{}", page.rel()))
+        let template = self.template_or(&page.template, "page.html");
+        self.render_template(template, &context)
+            .map_err(|d| d.help(format!("while rendering content/{}", page.rel())))
+    }
+
+    /// `wanted` if the theme has it, else `fallback` (the problem is reported once, by
+    /// [`Renderer::missing_templates`]).
+    fn template_or<'t>(&'t self, wanted: &'t str, fallback: &'t str) -> &'t str {
+        if self.theme.tera.contains_template(wanted) {
+            wanted
+        } else {
+            fallback
+        }
+    }
+
+    /// A warning for every page or section naming a template the theme does not have; such
+    /// pages are rendered with the default template, as Hugo does.
+    pub fn missing_templates(&self) -> Diagnostics {
+        let mut problems = Diagnostics::new();
+        let mut warn = |name: &str, key: &str, rel: &str, line: Option<usize>, fallback: &str| {
+            if self.theme.tera.contains_template(name) {
+                return;
             }
-        })
+            let mut d = Diagnostic::warning(format!(
+                "`{key}` names `{name}`, which is not in templates/; using `{fallback}`"
+            ))
+            .in_file(Path::new("content").join(rel))
+            .help(format!("add templates/{name}, or remove `{key}`"));
+            if let Some(line) = line {
+                d = d.at_line(line);
+            }
+            problems.push(d);
+        };
+        for page in &self.site.pages {
+            if page.source.front.template.is_some() {
+                warn(
+                    &page.template,
+                    "template",
+                    page.rel(),
+                    page.source.line_of("template"),
+                    "page.html",
+                );
+            }
+        }
+        for section in &self.site.sections {
+            if let Some(doc) = &section.source {
+                if let Some(name) = &doc.front.template {
+                    warn(
+                        name,
+                        "template",
+                        &doc.rel,
+                        doc.line_of("template"),
+                        "section.html",
+                    );
+                }
+                if let Some(name) = &doc.front.page_template {
+                    warn(
+                        name,
+                        "page_template",
+                        &doc.rel,
+                        doc.line_of("page_template"),
+                        "page.html",
+                    );
+                }
+            }
+        }
+        problems
     }
 
     fn render_template(&self, name: &str, context: &Context) -> Result<Vec<u8>, Diagnostic> {
@@ -209,7 +263,12 @@ impl<'a> Renderer<'a> {
                     context.insert("taxonomy", &context::taxonomy(site, t.taxonomy));
                 }
                 context.insert("section", &list_context);
-                self.render_template(&list.template, &context)?
+                let fallback = match list.kind {
+                    ListKind::Home => "index.html",
+                    ListKind::Section(_) => "section.html",
+                    ListKind::Term(_) => "taxonomy_single.html",
+                };
+                self.render_template(self.template_or(&list.template, fallback), &context)?
             }
             Route::TermIndex(index) => {
                 let taxonomy = context::taxonomy(site, *index);
@@ -288,6 +347,7 @@ pub fn render_site(renderer: &Renderer, sink: &dyn Sink) -> Report {
     let feed_pages = renderer.feed_pages();
     let (section_html, section_problems) = renderer.render_sections();
     report.diagnostics.extend(section_problems);
+    report.diagnostics.extend(renderer.missing_templates());
 
     let results: Vec<PageResult> = (0..site.pages.len())
         .into_par_iter()

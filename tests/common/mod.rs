@@ -1,0 +1,192 @@
+//! Fixture sites for integration tests: real folders in a temporary directory, built by the
+//! real pipeline, read back as parsed HTML.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pamphlet::build::{BuildOptions, Outcome, build};
+use pamphlet::diagnostic::Diagnostics;
+use scraper::{Html, Selector};
+
+/// A site folder being put together for a test.
+pub struct Site {
+    pub dir: tempfile::TempDir,
+}
+
+impl Site {
+    /// An empty site with a `site.toml` giving it a base URL.
+    pub fn new() -> Site {
+        let site = Site {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        site.write(
+            "site.toml",
+            "title = \"Test site\"\nbase_url = \"https://example.com\"\n",
+        );
+        site
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file (making its folders) relative to the site root.
+    pub fn write(&self, rel: &str, text: &str) -> &Self {
+        self.write_bytes(rel, text.as_bytes())
+    }
+
+    pub fn write_bytes(&self, rel: &str, bytes: &[u8]) -> &Self {
+        let path = self.root().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+        self
+    }
+
+    pub fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.root().join(rel)).unwrap();
+    }
+
+    /// A post at `content/blog/<slug>/index.md` with YAML front matter.
+    pub fn post(&self, slug: &str, front: &str, body: &str) -> &Self {
+        self.write(
+            &format!("content/blog/{slug}/index.md"),
+            &format!("---\n{front}\n---\n\n{body}\n"),
+        )
+    }
+
+    pub fn options(&self) -> BuildOptions {
+        BuildOptions::new(self.root())
+    }
+
+    /// Builds with the library into `public/`.
+    pub fn build(&self) -> Result<Outcome, Diagnostics> {
+        build(&self.options())
+    }
+
+    /// Builds and panics with every problem if the build fails.
+    pub fn build_ok(&self) -> Outcome {
+        match self.build() {
+            Ok(outcome) => outcome,
+            Err(problems) => panic!("build failed:\n{}", render(&problems)),
+        }
+    }
+
+    /// Builds, expecting failure, and returns the problems as text.
+    pub fn build_err(&self) -> String {
+        match self.build() {
+            Ok(_) => panic!("build succeeded but should have failed"),
+            Err(problems) => render(&problems),
+        }
+    }
+
+    pub fn public(&self) -> PathBuf {
+        self.root().join("public")
+    }
+
+    pub fn exists(&self, rel: &str) -> bool {
+        self.public().join(rel).exists()
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.public().join(rel))
+            .unwrap_or_else(|e| panic!("cannot read public/{rel}: {e}"))
+    }
+
+    pub fn html(&self, rel: &str) -> Html {
+        Html::parse_document(&self.read(rel))
+    }
+
+    /// Every file under `public/` with its bytes.
+    pub fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
+        snapshot(&self.public())
+    }
+
+    /// Runs the real binary with `args` after `--root <site>`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_pamphlet"))
+            .arg("--root")
+            .arg(self.root())
+            .args(args)
+            .output()
+            .expect("run pamphlet")
+    }
+}
+
+pub fn render(problems: &Diagnostics) -> String {
+    problems
+        .sorted()
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    if !dir.exists() {
+        return files;
+    }
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            files.insert(rel, std::fs::read(entry.path()).unwrap());
+        }
+    }
+    files
+}
+
+/// Texts of every element matching `selector`.
+pub fn texts(html: &Html, selector: &str) -> Vec<String> {
+    let sel = Selector::parse(selector).unwrap();
+    html.select(&sel)
+        .map(|e| e.text().collect::<String>().trim().to_string())
+        .collect()
+}
+
+/// The values of `attr` on every element matching `selector`.
+pub fn attrs(html: &Html, selector: &str, attr: &str) -> Vec<String> {
+    let sel = Selector::parse(selector).unwrap();
+    html.select(&sel)
+        .filter_map(|e| e.value().attr(attr).map(str::to_string))
+        .collect()
+}
+
+/// The one element matching `selector`, as HTML.
+pub fn one(html: &Html, selector: &str) -> String {
+    let sel = Selector::parse(selector).unwrap();
+    let found: Vec<_> = html.select(&sel).collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one `{selector}`, found {}",
+        found.len()
+    );
+    found[0].html()
+}
+
+/// `../shared/` beside the repository: the seed post and the corpora.
+pub fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+}
+
+/// Copies a folder tree.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
