@@ -6,6 +6,7 @@
 //! `serve`, `check` and `deploy` reuse those stages.
 
 pub mod build;
+pub mod check;
 pub mod config;
 pub mod content_type;
 pub mod deploy;
@@ -13,4 +14,5 @@ pub mod diagnostic;
 pub mod load;
 pub mod model;
 pub mod render;
+pub mod scaffold;
 pub mod write;

@@ -33,6 +33,25 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// Build the whole site in memory and check every internal link and anchor; write nothing.
+    Check {
+        /// Include pages marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Start a new draft post at content/<section>/<slug>/index.md.
+    New {
+        /// The post's title; its slug becomes the folder name.
+        title: String,
+        /// The section folder under content/.
+        #[arg(long, default_value = "blog")]
+        section: String,
+    },
+    /// Start a new site, with the default theme, in an empty or new folder.
+    Init {
+        /// The folder to create the site in.
+        dir: PathBuf,
+    },
     /// Upload the built site to the Azure Blob Storage static website in site.toml's [deploy].
     Deploy {
         /// The built site to upload [default: <root>/public].
@@ -85,6 +104,48 @@ fn main() -> ExitCode {
                 ),
             }
         }
+        Command::Check { drafts } => {
+            let mut options = BuildOptions::new(&cli.root);
+            options.drafts = drafts;
+            match pamphlet::check::check(&options) {
+                Ok(checked) => {
+                    print_diagnostics(&checked.warnings);
+                    println!(
+                        "Checked {} pages, {} files and {} internal links: no problems",
+                        checked.pages, checked.files, checked.links
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(problems) => fail(&problems, "check failed"),
+            }
+        }
+        Command::New { title, section } => {
+            match pamphlet::scaffold::new_post(&cli.root, &section, &title) {
+                Ok(path) => {
+                    println!("Created {}", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Init { dir } => match pamphlet::scaffold::init(&dir) {
+            Ok(files) => {
+                println!(
+                    "Created a site with {} files in {}; build it with: pamphlet --root {} build",
+                    files.len(),
+                    dir.display(),
+                    dir.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Deploy {
             output,
             dry_run,
@@ -92,6 +153,10 @@ fn main() -> ExitCode {
             delete,
             max_deletes,
         } => {
+            let config = match pamphlet::config::Config::load(&cli.root) {
+                Ok(config) => config,
+                Err(problems) => return fail(&problems, "deploy failed"),
+            };
             let options = pamphlet::deploy::DeployOptions {
                 output: output.unwrap_or_else(|| cli.root.join("public")),
                 root: cli.root,
@@ -100,9 +165,23 @@ fn main() -> ExitCode {
                 delete,
                 max_deletes,
             };
-            let _ = options;
-            eprintln!("deploy is being built");
-            ExitCode::FAILURE
+            let credentials = pamphlet::deploy::Credentials::from_env();
+            match pamphlet::deploy::deploy(&options, &config.deploy, &credentials) {
+                Ok(report) => {
+                    for line in report.lines() {
+                        println!("{line}");
+                    }
+                    for note in &report.notes {
+                        eprintln!("warning: {note}");
+                    }
+                    println!("{}", report.summary());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("deploy failed: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
     }
 }

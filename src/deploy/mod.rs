@@ -1,6 +1,35 @@
 //! `pamphlet deploy`: publishing the output folder to an Azure Blob Storage static website.
+//!
+//! scan `public/` ([`local`]) → list the container and read its manifest ([`remote`],
+//! [`manifest`]) → diff ([`plan`]) → upload assets, pages, feeds, then delete ([`apply`]).
+//! The network runs on a Tokio runtime that lives inside [`deploy`] only: the rest of pamphlet,
+//! and this module's API, stay synchronous.
 
+mod apply;
+mod credentials;
+mod error;
+pub mod headers;
+mod local;
+mod manifest;
+mod plan;
+mod progress;
+mod remote;
+
+use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::config::DeployConfig;
+
+pub use credentials::{ACCOUNT_VAR, CONNECTION_STRING_VAR, Credentials, KEY_VAR, SAS_VAR, Target};
+pub use error::DeployError;
+pub use manifest::MANIFEST_NAME;
+pub use plan::{Phase, Reason, Upload};
+
+use headers::HeaderPolicy;
+use manifest::Manifest;
+use plan::Settings;
+use remote::Remote;
 
 /// What `pamphlet deploy` was asked to do.
 #[derive(Debug, Clone)]
@@ -17,4 +46,235 @@ pub struct DeployOptions {
     pub delete: bool,
     /// The most files one run may delete.
     pub max_deletes: usize,
+}
+
+/// `--max-deletes` when not given.
+pub const DEFAULT_MAX_DELETES: usize = 256;
+
+impl DeployOptions {
+    /// Deploying the site at `root` from `root/public`, with the command line's defaults.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        let root = root.into();
+        DeployOptions {
+            output: root.join("public"),
+            root,
+            dry_run: false,
+            force: false,
+            delete: false,
+            max_deletes: DEFAULT_MAX_DELETES,
+        }
+    }
+}
+
+/// What a deploy did or, with `--dry-run`, would do.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The container's URL.
+    pub target: String,
+    /// Nothing was changed.
+    pub dry_run: bool,
+    /// Files uploaded (or to upload), in order, with the reason for each.
+    pub uploaded: Vec<Upload>,
+    /// Files already in place.
+    pub unchanged: usize,
+    /// Blobs deleted (or to delete).
+    pub deleted: Vec<String>,
+    /// Blobs gone locally but left in the container.
+    pub kept: Vec<String>,
+    /// Deletions were refused for exceeding `--max-deletes`.
+    pub deletes_refused: bool,
+    /// Bytes uploaded (or to upload).
+    pub bytes: u64,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// Things the user should know that did not fail the deploy.
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    /// One line per action, `uploaded <path> (<reason>)` or `deleted <path>`, for stdout.
+    pub fn lines(&self) -> Vec<String> {
+        let (up, del) = if self.dry_run {
+            ("would upload", "would delete")
+        } else {
+            ("uploaded", "deleted")
+        };
+        let uploads = self
+            .uploaded
+            .iter()
+            .map(|u| format!("{up} {} ({})", u.path, u.reason));
+        let deletes = self.deleted.iter().map(|p| format!("{del} {p}"));
+        uploads.chain(deletes).collect()
+    }
+
+    /// The closing line: counts, bytes and time.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        let bytes = indicatif::HumanBytes(self.bytes);
+        let seconds = self.elapsed.as_secs_f64();
+        if self.dry_run {
+            let _ = write!(
+                s,
+                "Dry run for {}: would upload {} files ({bytes}), {} unchanged, would delete {}; nothing was changed.",
+                self.target,
+                self.uploaded.len(),
+                self.unchanged,
+                self.deleted.len()
+            );
+        } else {
+            let _ = write!(
+                s,
+                "Deployed to {}: {} uploaded ({bytes}), {} unchanged, {} deleted in {seconds:.2}s.",
+                self.target,
+                self.uploaded.len(),
+                self.unchanged,
+                self.deleted.len()
+            );
+        }
+        s
+    }
+}
+
+/// Uploads `options.output` to the container in `config`, with secrets from `credentials`.
+pub fn deploy(
+    options: &DeployOptions,
+    config: &DeployConfig,
+    credentials: &Credentials,
+) -> Result<Report, DeployError> {
+    let start = Instant::now();
+    let policy = HeaderPolicy::new(&config.cache)?;
+    let (local, mut notes) = local::scan(&options.output, &policy)?;
+    let target = Target::resolve(config, credentials)?;
+    let remote = Remote::new(target, credentials.secrets())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            DeployError::Config(format!("cannot start the network runtime ({})", e.kind()))
+        })?;
+
+    runtime.block_on(async {
+        let listing = remote.list().await?;
+        let manifest = match listing.manifest {
+            Some(_) => remote.read_manifest().await?.unwrap_or_else(|| {
+                notes.push(format!(
+                    "{MANIFEST_NAME} in the container is unreadable; files it vouched for are uploaded again"
+                ));
+                Manifest::new()
+            }),
+            None => Manifest::new(),
+        };
+        let settings = Settings {
+            force: options.force,
+            delete: options.delete,
+            max_deletes: options.max_deletes,
+        };
+        let plan = plan::plan(&local, &listing.blobs, &manifest, settings);
+        if plan.deletes_refused {
+            notes.push(format!(
+                "deleted nothing: {} remote files are gone locally, more than --max-deletes {}; check the output folder, then rerun with --max-deletes {}",
+                plan.kept.len(),
+                options.max_deletes,
+                plan.kept.len()
+            ));
+        } else if !plan.kept.is_empty() {
+            notes.push(format!(
+                "{} remote files no longer exist locally; deploy with --delete to remove them",
+                plan.kept.len()
+            ));
+        }
+
+        let mut report = Report {
+            target: remote.target().url(),
+            dry_run: options.dry_run,
+            uploaded: plan.uploads.clone(),
+            unchanged: plan.unchanged.len(),
+            deleted: plan.deletes.clone(),
+            kept: plan.kept.clone(),
+            deletes_refused: plan.deletes_refused,
+            bytes: plan.upload_bytes(),
+            elapsed: Duration::ZERO,
+            notes: Vec::new(),
+        };
+        if !options.dry_run {
+            let applied = apply::apply(
+                &remote,
+                &plan,
+                &local,
+                &listing.blobs,
+                &manifest,
+                listing.manifest.is_some(),
+            )
+            .await;
+            notes.extend(applied.notes);
+            if let Some(failure) = applied.failure {
+                let done = applied.uploaded.len();
+                let total = plan.uploads.len();
+                // Partway through the uploads, the user needs to hear that rerunning finishes it.
+                return Err(if done > 0 && done < total {
+                    DeployError::Stopped {
+                        cause: failure.cause(),
+                        done,
+                        total,
+                    }
+                } else {
+                    failure
+                });
+            }
+            report.bytes = applied.uploaded.iter().map(|u| u.size).sum();
+            report.uploaded = applied.uploaded;
+            report.deleted = applied.deleted;
+        }
+        report.notes = notes;
+        report.elapsed = start.elapsed();
+        Ok(report)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(dry_run: bool) -> Report {
+        Report {
+            target: "http://127.0.0.1:10000/devstoreaccount1/$web".into(),
+            dry_run,
+            uploaded: vec![Upload {
+                path: "blog/a b/index.html".into(),
+                phase: Phase::Page,
+                reason: Reason::Headers,
+                size: 2048,
+            }],
+            unchanged: 7,
+            deleted: vec!["old/index.html".into()],
+            kept: Vec::new(),
+            deletes_refused: false,
+            bytes: 2048,
+            elapsed: Duration::from_millis(1500),
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn lines_and_summary() {
+        let done = report(false);
+        assert_eq!(
+            done.lines(),
+            [
+                "uploaded blog/a b/index.html (headers changed)",
+                "deleted old/index.html"
+            ]
+        );
+        assert_eq!(
+            done.summary(),
+            "Deployed to http://127.0.0.1:10000/devstoreaccount1/$web: 1 uploaded (2.00 KiB), 7 unchanged, 1 deleted in 1.50s."
+        );
+        let dry = report(true);
+        assert_eq!(dry.lines()[1], "would delete old/index.html");
+        assert!(
+            dry.summary().ends_with("nothing was changed."),
+            "{}",
+            dry.summary()
+        );
+    }
 }

@@ -166,6 +166,8 @@ pub struct HeadContext {
     pub modified: Option<String>,
     /// The JSON-LD object, escaped for a `<script>` element; insert with `| safe`.
     pub json_ld: String,
+    /// Feeds of this page's own list (a tag's feeds), besides the site feeds.
+    pub feeds: Vec<FeedLink>,
 }
 
 /// The head of a page that is not a post.
@@ -189,6 +191,7 @@ pub fn head(config: &Config, title: Option<&str>, description: &str, url: &str) 
         published: None,
         modified: None,
         json_ld: escape::json_for_script(&json_ld),
+        feeds: Vec::new(),
     }
 }
 

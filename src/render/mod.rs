@@ -257,6 +257,15 @@ impl<'a> Renderer<'a> {
                 if *pager > 0 {
                     head.title = format!("{} (page {})", head.title, pager + 1);
                 }
+                if let ListKind::Term(t) = list.kind
+                    && t.taxonomy == 0
+                    && site.config.feeds.tags
+                {
+                    head.feeds = crate::model::routes::enabled_feeds(&site.config)
+                        .into_iter()
+                        .map(|f| context::feed_link(f, &list.url, &list_context.title))
+                        .collect();
+                }
                 context.insert("head", &head);
                 context.insert("paginator", &context::paginator(list, *pager, summaries));
                 if let ListKind::Term(t) = list.kind {

@@ -1,0 +1,192 @@
+//! A small HTML scanner: the `id`s a page defines and the URLs it links to, with their lines.
+//!
+//! It reads tags and attributes only (quoted, unquoted or bare), skips comments and the
+//! contents of `<script>` and `<style>`, and never fails: text it cannot read is passed over.
+
+/// A URL found in an `href` or `src` attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The attribute value, with entities decoded.
+    pub url: String,
+    /// 1-based line in the HTML.
+    pub line: usize,
+}
+
+/// What one HTML document defines and links to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scan {
+    /// Every `id` (and `name` of `<a>`), which `#fragment` links may target.
+    pub ids: Vec<String>,
+    /// Every `href` and `src`.
+    pub links: Vec<Found>,
+}
+
+/// Scans an HTML document.
+pub fn scan(html: &str) -> Scan {
+    let bytes = html.as_bytes();
+    let mut out = Scan::default();
+    let mut i = 0;
+    let mut line = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                line += 1;
+                i += 1;
+            }
+            b'<' if html[i..].starts_with("<!--") => {
+                let end = html[i..].find("-->").map_or(bytes.len(), |e| i + e + 3);
+                line += count_lines(&html[i..end]);
+                i = end;
+            }
+            b'<' if bytes.get(i + 1).is_some_and(u8::is_ascii_alphabetic) => {
+                let (end, name) = tag(html, i, line, &mut out);
+                line += count_lines(&html[i..end]);
+                i = end;
+                if name == "script" || name == "style" {
+                    let close = format!("</{name}");
+                    let end = find_ignore_case(&html[i..], &close).map_or(bytes.len(), |e| i + e);
+                    line += count_lines(&html[i..end]);
+                    i = end;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+fn count_lines(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count()
+}
+
+fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
+    haystack
+        .to_ascii_lowercase()
+        .find(&needle.to_ascii_lowercase())
+}
+
+/// Reads the tag starting at `start` (`<name ...>`); returns the offset after it and its name.
+fn tag(html: &str, start: usize, first_line: usize, out: &mut Scan) -> (usize, String) {
+    let bytes = html.as_bytes();
+    let mut i = start + 1;
+    let name_start = i;
+    while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'>' && bytes[i] != b'/'
+    {
+        i += 1;
+    }
+    let name = html[name_start..i].to_ascii_lowercase();
+    let mut line = first_line + count_lines(&html[start..i]);
+    loop {
+        while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
+            if bytes[i] == b'\n' {
+                line += 1;
+            }
+            i += 1;
+        }
+        if i >= bytes.len() {
+            return (i, name);
+        }
+        if bytes[i] == b'>' {
+            return (i + 1, name);
+        }
+        let attr_start = i;
+        while i < bytes.len()
+            && !bytes[i].is_ascii_whitespace()
+            && !matches!(bytes[i], b'=' | b'>' | b'/')
+        {
+            i += 1;
+        }
+        let attr = html[attr_start..i].to_ascii_lowercase();
+        let mut value = None;
+        if bytes.get(i) == Some(&b'=') {
+            i += 1;
+            let (v, end) = match bytes.get(i) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    let close = html[i + 1..]
+                        .find(q as char)
+                        .map_or(bytes.len(), |e| i + 1 + e);
+                    (
+                        &html[(i + 1).min(close)..close],
+                        (close + 1).min(bytes.len()),
+                    )
+                }
+                _ => {
+                    let mut e = i;
+                    while e < bytes.len() && !bytes[e].is_ascii_whitespace() && bytes[e] != b'>' {
+                        e += 1;
+                    }
+                    (&html[i..e], e)
+                }
+            };
+            line += count_lines(&html[i..end]);
+            value = Some(decode_entities(v));
+            i = end;
+        } else if i == attr_start {
+            // Not an attribute character at all: step over it.
+            i += 1;
+        }
+        if let Some(value) = value {
+            match attr.as_str() {
+                "id" => out.ids.push(value),
+                "name" if name == "a" => out.ids.push(value),
+                "href" | "src" => out.links.push(Found { url: value, line }),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Decodes the entities templates and the markdown renderer produce in attribute values.
+fn decode_entities(value: &str) -> String {
+    if !value.contains('&') {
+        return value.to_string();
+    }
+    value
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_ids_and_links_with_lines() {
+        let html = "<html>\n<a href=\"/a/#x\" id=top>x</a>\n<!-- <a href=\"/no\"> -->\n<img src='/i.png' alt>\n<script>var a = '<a href=\"/no\">';</script>\n<h2 id=\"b&amp;c\">";
+        let s = scan(html);
+        assert_eq!(s.ids, ["top", "b&c"]);
+        assert_eq!(
+            s.links,
+            [
+                Found {
+                    url: "/a/#x".into(),
+                    line: 2
+                },
+                Found {
+                    url: "/i.png".into(),
+                    line: 4
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn never_panics_on_broken_markup() {
+        for html in [
+            "<",
+            "<a",
+            "<a href=",
+            "<a href=\"x",
+            "<a =>",
+            "<!--",
+            "<script>",
+            "<a\nhref\n=\n'x'",
+        ] {
+            let _ = scan(html);
+        }
+    }
+}

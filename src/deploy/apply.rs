@@ -1,0 +1,140 @@
+//! Carrying out a plan: uploads phase by phase, a few at a time, then deletions, then the
+//! manifest. A phase starts only when the one before it finished, and the first failure stops
+//! everything not yet started, so the live site stays whole whenever a run ends.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+
+use futures_util::{StreamExt, stream};
+
+use super::error::DeployError;
+use super::local::{LocalFile, sha256_hex};
+use super::manifest::Manifest;
+use super::plan::{Phase, Plan, RemoteBlob, Upload, next_manifest};
+use super::progress::Progress;
+use super::remote::Remote;
+
+/// Uploads in flight at once: enough to hide latency, few enough to stay polite and in memory.
+const CONCURRENCY: usize = 8;
+
+/// What a run got done, even when it stopped early.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Finished uploads, in plan order.
+    pub uploaded: Vec<Upload>,
+    /// Deleted blobs.
+    pub deleted: Vec<String>,
+    /// Problems that did not fail the deploy.
+    pub notes: Vec<String>,
+    /// The failure that stopped the run.
+    pub failure: Option<DeployError>,
+}
+
+/// Runs `plan` against `remote` and stores the resulting manifest.
+pub async fn apply(
+    remote: &Remote,
+    plan: &Plan,
+    local: &[LocalFile],
+    listing: &std::collections::BTreeMap<String, RemoteBlob>,
+    old_manifest: &Manifest,
+    manifest_stored: bool,
+) -> Applied {
+    let by_path: HashMap<&str, &LocalFile> = local.iter().map(|f| (f.path.as_str(), f)).collect();
+    let progress = Progress::new(plan.uploads.len(), plan.upload_bytes());
+    let mut applied = Applied::default();
+    let mut etags: HashMap<String, String> = HashMap::new();
+
+    for phase in [Phase::Asset, Phase::Page, Phase::Index] {
+        let stop = Cell::new(false);
+        let batch = plan.uploads.iter().filter(|u| u.phase == phase);
+        let results: Vec<(&Upload, Result<String, DeployError>)> = stream::iter(batch)
+            .map(|upload| {
+                let stop = &stop;
+                let file = by_path.get(upload.path.as_str()).copied();
+                async move {
+                    if stop.get() {
+                        return None;
+                    }
+                    let result = match file {
+                        Some(file) => upload_one(remote, file).await,
+                        None => Err(DeployError::Read {
+                            path: upload.path.clone().into(),
+                            reason: "not in the scanned site".into(),
+                        }),
+                    };
+                    if result.is_err() {
+                        stop.set(true);
+                    }
+                    Some((upload, result))
+                }
+            })
+            .buffer_unordered(CONCURRENCY)
+            .filter_map(|r| async move { r })
+            .inspect(|(upload, result)| {
+                if result.is_ok() {
+                    progress.file_done(upload.size);
+                }
+            })
+            .collect()
+            .await;
+        for (upload, result) in results {
+            match result {
+                Ok(etag) => {
+                    etags.insert(upload.path.clone(), etag);
+                }
+                Err(e) => {
+                    applied.failure.get_or_insert(e);
+                }
+            }
+        }
+        if applied.failure.is_some() {
+            break;
+        }
+    }
+    progress.finish();
+    applied.uploaded = plan
+        .uploads
+        .iter()
+        .filter(|u| etags.contains_key(&u.path))
+        .cloned()
+        .collect();
+
+    if applied.failure.is_none() && !plan.deletes.is_empty() {
+        let (deleted, failure) = remote.delete(&plan.deletes).await;
+        applied.deleted = deleted;
+        applied.failure = failure;
+    }
+
+    let uploaded: Vec<(String, String)> = applied
+        .uploaded
+        .iter()
+        .filter_map(|u| etags.get(&u.path).map(|e| (u.path.clone(), e.clone())))
+        .collect();
+    let next = next_manifest(old_manifest, listing, local, &uploaded, &applied.deleted);
+    // Written even after a failure, so the next run need not redo what this one finished.
+    if (next != *old_manifest || !manifest_stored)
+        && let Err(e) = remote.write_manifest(&next).await
+        && applied.failure.is_none()
+    {
+        applied.notes.push(format!(
+            "the site is deployed, but saving the manifest failed because {}; the next deploy will re-check every file",
+            e.cause()
+        ));
+    }
+    applied
+}
+
+async fn upload_one(remote: &Remote, file: &LocalFile) -> Result<String, DeployError> {
+    let read_error = |reason: String| DeployError::Read {
+        path: file.source.clone(),
+        reason,
+    };
+    let bytes = std::fs::read(&file.source).map_err(|e| read_error(e.kind().to_string()))?;
+    // The manifest must describe what was uploaded, not what was there a moment ago.
+    if sha256_hex(&bytes) != file.sha256 {
+        return Err(read_error(
+            "it changed during the deploy; let `pamphlet build` finish and deploy again".into(),
+        ));
+    }
+    remote.upload(&file.path, bytes, &file.headers).await
+}

@@ -1,0 +1,236 @@
+//! The container, through object_store's Azure client: list, upload with headers, delete, and the
+//! manifest. Every failure leaves here as one [`DeployError`] sentence with secrets scrubbed.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures_util::{StreamExt, TryStreamExt, stream};
+use object_store::azure::{MicrosoftAzure, MicrosoftAzureBuilder, split_sas};
+use object_store::path::Path;
+use object_store::{
+    Attribute, Attributes, BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, PutOptions,
+    PutPayload, RetryConfig,
+};
+
+use super::credentials::{Auth, Target};
+use super::error::{Cause, DeployError, classify, redact};
+use super::headers::Headers;
+use super::manifest::{MANIFEST_CACHE_CONTROL, MANIFEST_CONTENT_TYPE, MANIFEST_NAME, Manifest};
+use super::plan::RemoteBlob;
+
+/// Transient failures (5xx, throttling, dropped connections) are retried with exponential
+/// back-off and jitter: 0.2 s, then up to 0.4, 0.8, 1.6 and 3.2 s. Five tries ride out a blip
+/// without making a dead endpoint take minutes to report.
+pub fn retry_config() -> RetryConfig {
+    RetryConfig {
+        backoff: BackoffConfig {
+            init_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            base: 2.0,
+        },
+        max_retries: 4,
+        retry_timeout: Duration::from_secs(60),
+    }
+}
+
+/// The deploy target's container.
+pub struct Remote {
+    store: MicrosoftAzure,
+    target: Target,
+    secrets: Vec<String>,
+}
+
+/// What the container holds, the manifest set apart.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Every blob but the manifest.
+    pub blobs: BTreeMap<String, RemoteBlob>,
+    /// The manifest blob, when there is one.
+    pub manifest: Option<RemoteBlob>,
+}
+
+impl Remote {
+    /// A client for `target`; nothing is sent yet.
+    pub fn new(target: Target, secrets: Vec<String>) -> Result<Remote, DeployError> {
+        let options = ClientOptions::new()
+            .with_allow_http(target.endpoint.starts_with("http://"))
+            // Whole-request time: a large image on a slow uplink needs minutes, not 30 s.
+            .with_timeout(Duration::from_secs(300))
+            .with_connect_timeout(Duration::from_secs(10));
+        let builder = MicrosoftAzureBuilder::new()
+            .with_account(&target.account)
+            .with_container_name(&target.container)
+            .with_endpoint(target.endpoint.clone())
+            .with_client_options(options)
+            .with_retry(retry_config());
+        let builder = match &target.auth {
+            Auth::Key(key) => builder.with_access_key(key),
+            Auth::Sas(sas) => {
+                let pairs = split_sas(sas).map_err(|_| {
+                    DeployError::Config(format!(
+                        "the SAS token in {} cannot be read; copy the whole token again",
+                        target.variable
+                    ))
+                })?;
+                builder.with_sas_authorization(pairs)
+            }
+        };
+        // The builder's messages may quote the key, so only the fact of failure is kept.
+        let store = builder.build().map_err(|_| {
+            DeployError::Config(format!(
+                "cannot set up a client for {}; check `endpoint` and `account` under [deploy] in site.toml and {}",
+                target.url(),
+                target.variable
+            ))
+        })?;
+        Ok(Remote {
+            store,
+            target,
+            secrets,
+        })
+    }
+
+    /// The target this client talks to.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Every blob in the container, with size and ETag.
+    pub async fn list(&self) -> Result<Listing, DeployError> {
+        let metas: Vec<object_store::ObjectMeta> =
+            self.store.list(None).try_collect().await.map_err(|e| {
+                self.error(format!("listing container `{}`", self.target.container), &e)
+            })?;
+        let mut listing = Listing::default();
+        for meta in metas {
+            let blob = RemoteBlob {
+                size: meta.size,
+                etag: meta.e_tag.unwrap_or_default(),
+            };
+            let name = meta.location.to_string();
+            if name == MANIFEST_NAME {
+                listing.manifest = Some(blob);
+            } else {
+                listing.blobs.insert(name, blob);
+            }
+        }
+        Ok(listing)
+    }
+
+    /// The stored manifest; `Ok(None)` when there is none or it cannot be read.
+    pub async fn read_manifest(&self) -> Result<Option<Manifest>, DeployError> {
+        let path = Path::from(MANIFEST_NAME);
+        let action = || format!("reading {MANIFEST_NAME}");
+        let result = match self.store.get(&path).await {
+            Ok(result) => result,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(self.error(action(), &e)),
+        };
+        let bytes = result.bytes().await.map_err(|e| self.error(action(), &e))?;
+        Ok(Manifest::from_json(&bytes))
+    }
+
+    /// Stores one file with its headers, returning the new ETag.
+    pub async fn upload(
+        &self,
+        name: &str,
+        bytes: Vec<u8>,
+        headers: &Headers,
+    ) -> Result<String, DeployError> {
+        let action = || format!("uploading `{name}`");
+        let path = Path::parse(name).map_err(|_| DeployError::Remote {
+            action: action(),
+            reason: "not a valid blob name".into(),
+        })?;
+        let attributes = Attributes::from_iter([
+            (Attribute::ContentType, headers.content_type.clone()),
+            (Attribute::CacheControl, headers.cache_control.clone()),
+        ]);
+        let options = PutOptions {
+            attributes,
+            ..PutOptions::default()
+        };
+        let result = self
+            .store
+            .put_opts(&path, PutPayload::from(bytes), options)
+            .await
+            .map_err(|e| self.error(action(), &e))?;
+        Ok(result.e_tag.unwrap_or_default())
+    }
+
+    /// Deletes blobs, returning those now gone and the first failure, if any.
+    pub async fn delete(&self, names: &[String]) -> (Vec<String>, Option<DeployError>) {
+        let paths: Vec<object_store::Result<Path>> = names
+            .iter()
+            .map(|n| Path::parse(n).map_err(object_store::Error::from))
+            .collect();
+        let results: Vec<object_store::Result<Path>> = self
+            .store
+            .delete_stream(stream::iter(paths).boxed())
+            .collect()
+            .await;
+        let mut deleted = Vec::new();
+        let mut failure = None;
+        for (name, result) in names.iter().zip(results) {
+            match result {
+                // Already gone is what was wanted.
+                Ok(_) | Err(object_store::Error::NotFound { .. }) => deleted.push(name.clone()),
+                Err(e) => {
+                    failure.get_or_insert_with(|| self.error(format!("deleting `{name}`"), &e));
+                }
+            }
+        }
+        (deleted, failure)
+    }
+
+    /// Stores the manifest.
+    pub async fn write_manifest(&self, manifest: &Manifest) -> Result<(), DeployError> {
+        let headers = Headers {
+            content_type: MANIFEST_CONTENT_TYPE.into(),
+            cache_control: MANIFEST_CACHE_CONTROL.into(),
+        };
+        self.upload(MANIFEST_NAME, manifest.to_json(), &headers)
+            .await
+            .map(|_| ())
+    }
+
+    /// One sentence for a failed request, naming what to fix where that is known.
+    fn error(&self, action: String, error: &object_store::Error) -> DeployError {
+        let target = &self.target;
+        match classify(error) {
+            Cause::Denied(code) => DeployError::Denied {
+                account: target.account.clone(),
+                code,
+                hint: match target.auth {
+                    Auth::Key(_) => format!("the account key in {}", target.variable),
+                    Auth::Sas(_) => format!(
+                        "the SAS token in {}: it must allow read, write, delete and list on the container, and not have expired",
+                        target.variable
+                    ),
+                },
+            },
+            Cause::NotFound(code) | Cause::Status(code) if code == "ContainerNotFound" => {
+                DeployError::NoContainer {
+                    account: target.account.clone(),
+                    container: target.container.clone(),
+                }
+            }
+            Cause::Connect(reason) => DeployError::Unreachable {
+                endpoint: target.endpoint.clone(),
+                reason: redact(&reason, &self.secrets),
+            },
+            Cause::Timeout => DeployError::Remote {
+                action,
+                reason: "timed out, retries included".into(),
+            },
+            Cause::NotFound(code) | Cause::Status(code) => DeployError::Remote {
+                action,
+                reason: code,
+            },
+            Cause::Other(text) => DeployError::Remote {
+                action,
+                reason: redact(&text, &self.secrets),
+            },
+        }
+    }
+}

@@ -1,0 +1,825 @@
+//! `pamphlet deploy` against a real Azurite: real builds, real uploads, read back blob by blob.
+//!
+//! Azurite must be running (`scripts/test` starts it; so does `scripts/azurite start`); the tests
+//! find it through PAMPHLET_AZURITE_ENDPOINT, default http://127.0.0.1:10000/devstoreaccount1.
+//! Each test deploys to a fresh container of its own, so they run in parallel.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use futures_util::TryStreamExt;
+use hmac::{KeyInit, Mac};
+use object_store::azure::{MicrosoftAzure, MicrosoftAzureBuilder};
+use object_store::path::Path as BlobPath;
+use object_store::{Attribute, ObjectStore, ObjectStoreExt, PutPayload};
+
+use pamphlet::build::{BuildOptions, build};
+use pamphlet::content_type;
+use pamphlet::deploy::headers::{IMMUTABLE, MODERATE, SHORT, default_cache_control};
+use pamphlet::deploy::{Credentials, DeployOptions, MANIFEST_NAME, Reason, deploy};
+
+const ACCOUNT: &str = "devstoreaccount1";
+/// Azurite's published development key: not a secret, but treated as one here to prove that
+/// no output ever shows the key in use.
+const KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+/// Valid base64 of the right length, but not the account's key.
+const WRONG_KEY: &str =
+    "AAAAvdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+fn endpoint() -> String {
+    std::env::var("PAMPHLET_AZURITE_ENDPOINT")
+        .unwrap_or_else(|_| "http://127.0.0.1:10000/devstoreaccount1".into())
+        .trim_end_matches('/')
+        .to_string()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime")
+}
+
+/// Fails (never skips) when Azurite is not there, saying how to start it.
+fn require_azurite() {
+    let endpoint = endpoint();
+    let authority = endpoint
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let reachable = authority
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok());
+    assert!(
+        reachable,
+        "Azurite is not reachable at {endpoint}: run the tests with the README's test script \
+         (`scripts/test`), which starts Azurite, or start it yourself with `scripts/azurite start` \
+         (set PAMPHLET_AZURITE_ENDPOINT if it listens elsewhere)"
+    );
+}
+
+/// A container name no other test or run uses: 3–63 lowercase letters, digits and hyphens.
+fn unique_container(tag: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let name = format!(
+        "{tag}-{}-{}-{n}",
+        std::process::id(),
+        nanos % 1_000_000_000_000
+    );
+    name.chars().take(63).collect()
+}
+
+/// Creates a container with a Shared Key signed `PUT ?restype=container`, which object_store
+/// does not offer.
+fn create_container(name: &str) {
+    let endpoint = endpoint();
+    let date = jiff::Timestamp::now()
+        .strftime("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    let version = "2021-08-06";
+    let path = endpoint
+        .trim_start_matches("http://")
+        .split_once('/')
+        .map(|(_, p)| format!("/{p}"))
+        .unwrap_or_default();
+    let to_sign = format!(
+        "PUT\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:{date}\nx-ms-version:{version}\n/{ACCOUNT}{path}/{name}\nrestype:container"
+    );
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(KEY)
+        .expect("the key is base64");
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).expect("any key length");
+    mac.update(to_sign.as_bytes());
+    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let url = format!("{endpoint}/{name}?restype=container");
+    let status = runtime().block_on(async {
+        reqwest::Client::new()
+            .put(&url)
+            .header("x-ms-date", &date)
+            .header("x-ms-version", version)
+            .header("Content-Length", "0")
+            .header("Authorization", format!("SharedKey {ACCOUNT}:{signature}"))
+            .send()
+            .await
+            .map(|r| r.status())
+    });
+    match status {
+        Ok(s) if s.is_success() => {}
+        other => panic!("creating container {name} in Azurite failed: {other:?}"),
+    }
+}
+
+fn store(container: &str) -> MicrosoftAzure {
+    MicrosoftAzureBuilder::new()
+        .with_account(ACCOUNT)
+        .with_access_key(KEY)
+        .with_container_name(container)
+        .with_endpoint(endpoint())
+        .with_allow_http(true)
+        .build()
+        .expect("an object_store client for Azurite")
+}
+
+/// A blob as read back from Azurite.
+#[derive(Debug, Clone, PartialEq)]
+struct Blob {
+    bytes: Vec<u8>,
+    content_type: Option<String>,
+    cache_control: Option<String>,
+    etag: Option<String>,
+}
+
+/// Every blob in the container, downloaded.
+fn download_all(container: &str) -> BTreeMap<String, Blob> {
+    let store = store(container);
+    runtime().block_on(async {
+        let metas: Vec<_> = store.list(None).try_collect().await.expect("listing");
+        let mut blobs = BTreeMap::new();
+        for meta in metas {
+            let result = store.get(&meta.location).await.expect("get");
+            let attr = |a: &Attribute| result.attributes.get(a).map(|v| v.as_ref().to_string());
+            let content_type = attr(&Attribute::ContentType);
+            let cache_control = attr(&Attribute::CacheControl);
+            let etag = result.meta.e_tag.clone();
+            let bytes = result.bytes().await.expect("body").to_vec();
+            blobs.insert(
+                meta.location.to_string(),
+                Blob {
+                    bytes,
+                    content_type,
+                    cache_control,
+                    etag,
+                },
+            );
+        }
+        blobs
+    })
+}
+
+/// Every file under `dir`, by `/`-separated relative path.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.expect("walk"))
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).expect("inside");
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            (name, std::fs::read(e.path()).expect("read"))
+        })
+        .collect()
+}
+
+/// A small real site in a temporary folder, deploying to its own container.
+struct Site {
+    dir: tempfile::TempDir,
+    container: String,
+}
+
+/// The outcome of running the real binary.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Paths the deploy printed as uploaded (or, with --dry-run, to upload).
+    fn uploaded(&self) -> BTreeSet<String> {
+        self.paths(&["uploaded ", "would upload "])
+    }
+
+    fn deleted(&self) -> BTreeSet<String> {
+        self.paths(&["deleted ", "would delete "])
+    }
+
+    fn paths(&self, prefixes: &[&str]) -> BTreeSet<String> {
+        self.stdout
+            .lines()
+            .filter_map(|l| prefixes.iter().find_map(|p| l.strip_prefix(p)))
+            .map(|rest| match rest.rfind(" (") {
+                Some(i) => rest[..i].to_string(),
+                None => rest.to_string(),
+            })
+            .collect()
+    }
+
+    fn assert_success(&self) {
+        assert_eq!(
+            self.code,
+            Some(0),
+            "deploy failed:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+    }
+
+    /// A failure: non-zero exit, and exactly one line on stderr.
+    fn assert_one_sentence_failure(&self) -> &str {
+        assert_ne!(
+            self.code,
+            Some(0),
+            "expected a failure, got:\n{}",
+            self.stdout
+        );
+        assert!(self.code.is_some(), "killed by a signal (a panic?)");
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "expected one line on stderr, got:\n{}",
+            self.stderr
+        );
+        assert!(lines[0].starts_with("deploy failed: "), "{}", lines[0]);
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        lines[0]
+    }
+}
+
+impl Site {
+    fn new(tag: &str) -> Site {
+        require_azurite();
+        let container = unique_container(tag);
+        create_container(&container);
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let site = Site { dir, container };
+        site.write_config("");
+        site.write(
+            "content/blog/a/index.md",
+            "---\ntitle: Post A\ndate: 2024-01-02\ntags: [rust, azure]\n---\n\nThe body of post A.\n",
+        );
+        site.write(
+            "content/blog/b/index.md",
+            "---\ntitle: Post B\ndate: 2024-02-03\ntags: [rust]\n---\n\nThe body of post B.\n",
+        );
+        site.write(
+            "content/about.md",
+            "---\ntitle: About\n---\n\nAbout this test site.\n",
+        );
+        site.write("static/files/notes.txt", "plain notes\n");
+        site.build();
+        site
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn public(&self) -> PathBuf {
+        self.root().join("public")
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        let path = self.root().join(path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+
+    /// site.toml with the deploy target and `extra` appended (cache rules).
+    fn write_config(&self, extra: &str) {
+        self.write_config_at(&endpoint(), extra);
+    }
+
+    fn write_config_at(&self, endpoint: &str, extra: &str) {
+        self.write(
+            "site.toml",
+            &format!(
+                "title = \"Deploy test\"\nbase_url = \"https://deploy.example\"\n\n\
+                 [deploy]\naccount = \"{ACCOUNT}\"\ncontainer = \"{}\"\nendpoint = \"{endpoint}\"\n{extra}",
+                self.container
+            ),
+        );
+    }
+
+    fn build(&self) {
+        if let Err(problems) = build(&BuildOptions::new(self.root())) {
+            let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            panic!("the fixture site does not build:\n{}", text.join("\n"));
+        }
+    }
+
+    /// Runs `pamphlet --root <site> deploy <args>` with `key` as AZURE_STORAGE_KEY.
+    fn deploy_with_key(&self, key: &str, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
+            .arg("--root")
+            .arg(self.root())
+            .arg("deploy")
+            .args(args)
+            .env_remove("AZURE_STORAGE_CONNECTION_STRING")
+            .env_remove("AZURE_STORAGE_SAS_TOKEN")
+            .env("AZURE_STORAGE_KEY", key)
+            .output()
+            .expect("the pamphlet binary runs");
+        let run = Run {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        for secret in [KEY, WRONG_KEY, &KEY[..20], &WRONG_KEY[..20]] {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "a key appeared in the output:\n{}\n{}",
+                run.stdout,
+                run.stderr
+            );
+        }
+        run
+    }
+
+    fn deploy(&self, args: &[&str]) -> Run {
+        self.deploy_with_key(KEY, args)
+    }
+
+    /// The container's blobs, the manifest set apart.
+    fn remote(&self) -> (BTreeMap<String, Blob>, Option<Blob>) {
+        let mut blobs = download_all(&self.container);
+        let manifest = blobs.remove(MANIFEST_NAME);
+        (blobs, manifest)
+    }
+
+    /// Asserts the container holds exactly `public/`, byte for byte, plus the manifest.
+    fn assert_mirrors_public(&self) {
+        let (blobs, manifest) = self.remote();
+        assert!(manifest.is_some(), "no manifest in the container");
+        let local = files(&self.public());
+        let remote: BTreeMap<String, Vec<u8>> =
+            blobs.into_iter().map(|(k, b)| (k, b.bytes)).collect();
+        assert_eq!(
+            remote.keys().collect::<Vec<_>>(),
+            local.keys().collect::<Vec<_>>()
+        );
+        for (path, bytes) in &local {
+            assert!(remote[path] == *bytes, "{path} differs from public/");
+        }
+    }
+}
+
+/// The theme's fingerprinted stylesheet, whatever its hash is today.
+fn stylesheet<T>(blobs: &BTreeMap<String, T>) -> String {
+    blobs
+        .keys()
+        .find(|p| p.starts_with("style.") && p.ends_with(".css"))
+        .cloned()
+        .expect("the theme's stylesheet")
+}
+
+/// Paths whose bytes differ between two snapshots of `public/`, or that are new.
+fn changed(
+    before: &BTreeMap<String, Vec<u8>>,
+    after: &BTreeMap<String, Vec<u8>>,
+) -> BTreeSet<String> {
+    after
+        .iter()
+        .filter(|(path, bytes)| before.get(*path) != Some(bytes))
+        .map(|(path, _)| path.clone())
+        .collect()
+}
+
+#[test]
+fn first_deploy_uploads_every_file_with_its_headers_and_the_second_uploads_nothing() {
+    let site = Site::new("first");
+    let run = site.deploy(&[]);
+    run.assert_success();
+    let local = files(&site.public());
+    assert_eq!(
+        run.uploaded(),
+        local.keys().cloned().collect::<BTreeSet<_>>()
+    );
+    assert!(
+        run.stdout.contains("uploaded index.html (new)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(&format!("{} uploaded", local.len())),
+        "{}",
+        run.stdout
+    );
+
+    site.assert_mirrors_public();
+    let (blobs, manifest) = site.remote();
+    let mut seen = BTreeSet::new();
+    for (path, blob) in &blobs {
+        assert_eq!(
+            blob.content_type.as_deref(),
+            Some(content_type::for_path(path)),
+            "Content-Type of {path}"
+        );
+        let expected = default_cache_control(path);
+        assert_eq!(
+            blob.cache_control.as_deref(),
+            Some(expected),
+            "Cache-Control of {path}"
+        );
+        seen.insert(expected);
+    }
+    // The fixture exercises every default.
+    assert_eq!(seen, BTreeSet::from([IMMUTABLE, MODERATE, SHORT]));
+    // And in plain words, not only through the tables the code uses.
+    let style = stylesheet(&blobs);
+    let headers = |path: &str| {
+        (
+            blobs[path].content_type.as_deref(),
+            blobs[path].cache_control.as_deref(),
+        )
+    };
+    assert_eq!(
+        headers(&style),
+        (
+            Some("text/css; charset=utf-8"),
+            Some("public, max-age=31536000, immutable")
+        )
+    );
+    assert_eq!(
+        headers("blog/a/index.html"),
+        (
+            Some("text/html; charset=utf-8"),
+            Some("public, max-age=300")
+        )
+    );
+    assert_eq!(
+        headers("rss.xml"),
+        (
+            Some("application/rss+xml; charset=utf-8"),
+            Some("public, max-age=300")
+        )
+    );
+    assert_eq!(
+        headers("files/notes.txt"),
+        (
+            Some("text/plain; charset=utf-8"),
+            Some("public, max-age=3600")
+        )
+    );
+    let manifest = manifest.expect("a manifest");
+    assert_eq!(manifest.cache_control.as_deref(), Some("no-store"));
+
+    let again = site.deploy(&[]);
+    again.assert_success();
+    assert!(again.uploaded().is_empty(), "{}", again.stdout);
+    assert!(
+        again
+            .stdout
+            .contains(&format!("0 uploaded (0 B), {} unchanged", local.len())),
+        "{}",
+        again.stdout
+    );
+    let (after, _) = site.remote();
+    let etags = |b: &BTreeMap<String, Blob>| {
+        b.iter()
+            .map(|(k, v)| (k.clone(), v.etag.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(etags(&after), etags(&blobs), "a no-op deploy rewrote blobs");
+}
+
+#[test]
+fn editing_a_post_uploads_that_page_and_what_lists_it_only() {
+    let site = Site::new("edit");
+    let options = DeployOptions::new(site.root());
+    let config = pamphlet::config::Config::load(site.root()).expect("site.toml loads");
+    let first = deploy(&options, &config.deploy, &Credentials::with_key(KEY)).expect("deploy");
+    assert!(first.uploaded.iter().all(|u| u.reason == Reason::New));
+
+    let before = files(&site.public());
+    site.write(
+        "content/blog/a/index.md",
+        "---\ntitle: Post A\ndate: 2024-01-02\ntags: [rust, azure]\n---\n\nThe body of post A, now edited.\n",
+    );
+    site.build();
+    let after = files(&site.public());
+    let expected = changed(&before, &after);
+    assert!(expected.contains("blog/a/index.html"), "{expected:?}");
+    assert!(!expected.contains("blog/b/index.html"), "{expected:?}");
+    for path in &expected {
+        let is_list_or_feed = path.ends_with(".html") || path.ends_with(".xml");
+        assert!(is_list_or_feed, "an edit changed {path}");
+    }
+
+    let report = deploy(&options, &config.deploy, &Credentials::with_key(KEY)).expect("deploy");
+    let uploaded: BTreeSet<String> = report.uploaded.iter().map(|u| u.path.clone()).collect();
+    assert_eq!(uploaded, expected);
+    assert!(report.uploaded.iter().all(|u| u.reason == Reason::Changed));
+    assert_eq!(report.unchanged, after.len() - expected.len());
+    assert!(report.deleted.is_empty());
+    // Pages before feeds and the sitemap.
+    let last_page = report
+        .uploaded
+        .iter()
+        .rposition(|u| u.path.ends_with(".html"));
+    let first_feed = report
+        .uploaded
+        .iter()
+        .position(|u| u.path.ends_with(".xml"));
+    if let (Some(page), Some(feed)) = (last_page, first_feed) {
+        assert!(page < feed, "{:?}", report.uploaded);
+    }
+    site.assert_mirrors_public();
+}
+
+#[test]
+fn a_cache_rule_change_reuploads_only_the_blobs_it_affects() {
+    let site = Site::new("rules");
+    site.deploy(&[]).assert_success();
+    let (before, _) = site.remote();
+
+    site.write_config(
+        "\n[[deploy.cache]]\nglob = \"*.xml\"\ncontrol = \"public, max-age=60\"\n\n\
+         [[deploy.cache]]\nglob = \"files/**\"\ncontrol = \"private, max-age=10\"\n",
+    );
+    let run = site.deploy(&[]);
+    run.assert_success();
+    let expected: BTreeSet<String> = before
+        .keys()
+        .filter(|p| p.ends_with(".xml") || p.starts_with("files/"))
+        .cloned()
+        .collect();
+    assert!(expected.contains("rss.xml") && expected.contains("files/notes.txt"));
+    assert_eq!(run.uploaded(), expected);
+    assert!(
+        run.stdout.contains("uploaded rss.xml (headers changed)"),
+        "{}",
+        run.stdout
+    );
+
+    let (after, _) = site.remote();
+    for (path, blob) in &after {
+        if path.ends_with(".xml") {
+            assert_eq!(
+                blob.cache_control.as_deref(),
+                Some("public, max-age=60"),
+                "{path}"
+            );
+        } else if path.starts_with("files/") {
+            assert_eq!(
+                blob.cache_control.as_deref(),
+                Some("private, max-age=10"),
+                "{path}"
+            );
+        } else {
+            assert_eq!(blob.etag, before[path].etag, "{path} was touched");
+        }
+    }
+    assert!(site.deploy(&[]).uploaded().is_empty());
+}
+
+#[test]
+fn delete_removes_a_removed_posts_blobs_but_never_more_than_max_deletes() {
+    let site = Site::new("delete");
+    site.deploy(&[]).assert_success();
+    let before = files(&site.public());
+
+    std::fs::remove_dir_all(site.root().join("content/blog/b")).expect("remove post b");
+    site.build();
+    let after = files(&site.public());
+    let gone: BTreeSet<String> = before
+        .keys()
+        .filter(|p| !after.contains_key(*p))
+        .cloned()
+        .collect();
+    assert!(gone.contains("blog/b/index.html"), "{gone:?}");
+
+    // Without --delete: uploads happen, nothing is deleted, and the user hears why.
+    let kept = site.deploy(&[]);
+    kept.assert_success();
+    assert!(kept.deleted().is_empty());
+    assert!(kept.stderr.contains("--delete"), "{}", kept.stderr);
+
+    // Over the limit: nothing is deleted, and the user hears why.
+    let limit = (gone.len() - 1).to_string();
+    let refused = site.deploy(&["--delete", "--max-deletes", &limit]);
+    refused.assert_success();
+    assert!(refused.deleted().is_empty(), "{}", refused.stdout);
+    assert!(
+        refused.stderr.contains("deleted nothing"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("--max-deletes"),
+        "{}",
+        refused.stderr
+    );
+    let (blobs, _) = site.remote();
+    assert!(gone.iter().all(|p| blobs.contains_key(p)));
+
+    let run = site.deploy(&["--delete"]);
+    run.assert_success();
+    assert_eq!(run.deleted(), gone);
+    assert!(run.uploaded().is_empty(), "{}", run.stdout);
+    site.assert_mirrors_public();
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let site = Site::new("dry");
+    let run = site.deploy(&["--dry-run"]);
+    run.assert_success();
+    assert_eq!(
+        run.uploaded(),
+        files(&site.public())
+            .keys()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+    );
+    assert!(run.stdout.contains("nothing was changed"), "{}", run.stdout);
+    assert!(
+        download_all(&site.container).is_empty(),
+        "a dry run wrote blobs"
+    );
+
+    site.deploy(&[]).assert_success();
+    let before = download_all(&site.container);
+    std::fs::remove_dir_all(site.root().join("content/blog/b")).expect("remove post b");
+    site.write_config("\n[[deploy.cache]]\nglob = \"*.html\"\ncontrol = \"no-cache\"\n");
+    site.build();
+    let run = site.deploy(&["--dry-run", "--delete", "--force"]);
+    run.assert_success();
+    assert!(
+        !run.uploaded().is_empty() && !run.deleted().is_empty(),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        download_all(&site.container),
+        before,
+        "a dry run changed the container"
+    );
+}
+
+#[test]
+fn a_wrong_key_or_a_dead_endpoint_fails_in_one_sentence_and_changes_nothing() {
+    let site = Site::new("fail");
+    site.deploy(&[]).assert_success();
+    let before = download_all(&site.container);
+    site.write(
+        "content/blog/a/index.md",
+        "---\ntitle: Post A\ndate: 2024-01-02\n---\n\nSomething new to upload.\n",
+    );
+    site.build();
+
+    let denied = site.deploy_with_key(WRONG_KEY, &["--delete"]);
+    let line = denied.assert_one_sentence_failure();
+    assert!(line.contains("refused the credentials"), "{line}");
+    assert!(line.contains("AZURE_STORAGE_KEY"), "{line}");
+
+    let missing = site.deploy_with_key("", &[]);
+    let line = missing.assert_one_sentence_failure();
+    assert!(line.contains("no credentials"), "{line}");
+
+    // A port nothing listens on: bind one, then let it go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    site.write_config_at(&format!("http://127.0.0.1:{port}/{ACCOUNT}"), "");
+    let dead = site.deploy(&["--delete"]);
+    let line = dead.assert_one_sentence_failure();
+    assert!(line.contains("cannot reach"), "{line}");
+    assert!(line.contains(&port.to_string()), "{line}");
+
+    site.write_config("");
+    std::fs::write(site.root().join("site.toml"), {
+        let text = std::fs::read_to_string(site.root().join("site.toml")).expect("read");
+        text.replace(&site.container, "no-such-container")
+    })
+    .expect("write");
+    let nowhere = site.deploy(&[]);
+    let line = nowhere.assert_one_sentence_failure();
+    assert!(
+        line.contains("container `no-such-container` does not exist"),
+        "{line}"
+    );
+
+    assert_eq!(
+        download_all(&site.container),
+        before,
+        "a failed deploy changed the container"
+    );
+}
+
+#[test]
+fn a_missing_output_folder_asks_for_a_build() {
+    let site = Site::new("nobuild");
+    std::fs::remove_dir_all(site.public()).expect("remove public");
+    let run = site.deploy(&[]);
+    let line = run.assert_one_sentence_failure();
+    assert!(line.contains("run `pamphlet build` first"), "{line}");
+}
+
+#[test]
+fn blobs_changed_or_deleted_out_of_band_are_repaired() {
+    let site = Site::new("drift");
+    site.deploy(&[]).assert_success();
+    let style = stylesheet(&files(&site.public()));
+    let store = store(&site.container);
+    runtime().block_on(async {
+        store
+            .put(
+                &BlobPath::from("blog/a/index.html"),
+                PutPayload::from("defaced"),
+            )
+            .await
+            .expect("overwrite");
+        store
+            .delete(&BlobPath::from(style.as_str()))
+            .await
+            .expect("delete");
+    });
+    let run = site.deploy(&[]);
+    run.assert_success();
+    assert_eq!(
+        run.uploaded(),
+        BTreeSet::from(["blog/a/index.html".to_string(), style.clone()])
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("uploaded {style} (missing remotely)")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("uploaded blog/a/index.html (changed remotely)"),
+        "{}",
+        run.stdout
+    );
+    site.assert_mirrors_public();
+    let (blobs, _) = site.remote();
+    assert_eq!(
+        blobs["blog/a/index.html"].cache_control.as_deref(),
+        Some(SHORT)
+    );
+}
+
+#[test]
+fn a_lost_manifest_costs_reuploads_not_correctness() {
+    let site = Site::new("lost");
+    site.deploy(&[]).assert_success();
+    runtime().block_on(async {
+        store(&site.container)
+            .put(&BlobPath::from(MANIFEST_NAME), PutPayload::from("garbage"))
+            .await
+            .expect("overwrite the manifest");
+    });
+    let run = site.deploy(&[]);
+    run.assert_success();
+    assert!(run.stderr.contains("unreadable"), "{}", run.stderr);
+    assert_eq!(run.uploaded().len(), files(&site.public()).len());
+    assert!(site.deploy(&[]).uploaded().is_empty());
+    let forced = site.deploy(&["--force"]);
+    forced.assert_success();
+    assert_eq!(forced.uploaded().len(), files(&site.public()).len());
+    site.assert_mirrors_public();
+}
+
+#[test]
+fn a_stale_manifest_from_an_interrupted_run_still_converges() {
+    let site = Site::new("stale");
+    site.deploy(&[]).assert_success();
+    // The manifest as it was before the next run: what an interrupted run leaves behind.
+    let (_, stale) = site.remote();
+    let stale = stale.expect("a manifest").bytes;
+
+    let before = files(&site.public());
+    site.write(
+        "content/blog/b/index.md",
+        "---\ntitle: Post B\ndate: 2024-02-03\ntags: [rust]\n---\n\nPost B, rewritten.\n",
+    );
+    site.build();
+    let expected = changed(&before, &files(&site.public()));
+    site.deploy(&[]).assert_success();
+    runtime().block_on(async {
+        store(&site.container)
+            .put(&BlobPath::from(MANIFEST_NAME), PutPayload::from(stale))
+            .await
+            .expect("restore the stale manifest");
+    });
+
+    // The blobs the stale manifest no longer vouches for are exactly those the run replaced.
+    let run = site.deploy(&[]);
+    run.assert_success();
+    assert_eq!(run.uploaded(), expected);
+    assert!(run.stdout.contains("(changed remotely)"), "{}", run.stdout);
+    site.assert_mirrors_public();
+    assert!(site.deploy(&[]).uploaded().is_empty());
+}
