@@ -16,3 +16,4 @@ pub mod model;
 pub mod render;
 pub mod scaffold;
 pub mod write;
+pub mod serve;
