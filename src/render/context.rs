@@ -146,7 +146,7 @@ pub fn feed_link(format: FeedFormat, list_url: &str, title: &str) -> FeedLink {
 }
 
 /// The `<head>` of a page: title, description, canonical URL, social metadata and JSON-LD.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct HeadContext {
     /// The `<title>`: "Post · Site", or the site title alone on the home page.
     pub title: String,

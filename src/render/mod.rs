@@ -43,6 +43,25 @@ pub struct Report {
     pub markdown_links: Vec<(String, Vec<SourceLink>)>,
 }
 
+/// The variables of one templated output. Only what that output shows is in it.
+#[derive(Default, serde::Serialize)]
+pub struct TemplateData<'a> {
+    /// The `<head>` values.
+    pub head: context::HeadContext,
+    /// `page`, on pages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<context::PageContext<'a>>,
+    /// `paginator`, on list pages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paginator: Option<context::PaginatorContext<'a>>,
+    /// `section`, on list pages: what is listed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<context::ListContext<'a>>,
+    /// `taxonomy`, on taxonomy pages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub taxonomy: Option<context::TaxonomyContext<'a>>,
+}
+
 /// Everything that stays the same while one site is rendered.
 pub struct Renderer<'a> {
     /// The model.
@@ -122,13 +141,15 @@ impl<'a> Renderer<'a> {
         (html, problems)
     }
 
-    /// Renders page `id`'s template around its rendered markdown.
-    pub fn render_page(
-        &self,
+    /// The template and data that render page `id`; `content` is its rendered HTML (callers
+    /// that only fingerprint the data pass an empty string).
+    pub fn page_data<'s>(
+        &'s self,
         id: PageId,
-        rendered: &Rendered,
-        summary: &Summary,
-    ) -> Result<Vec<u8>, Diagnostic> {
+        rendered: &'s Rendered,
+        content: &'s str,
+        summary: &'s Summary,
+    ) -> (&'s str, TemplateData<'s>) {
         let page = &self.site.pages[id];
         let description = page
             .source
@@ -137,11 +158,6 @@ impl<'a> Renderer<'a> {
             .clone()
             .filter(|d| !d.trim().is_empty())
             .unwrap_or_else(|| summary.summary.clone());
-        let mut context = Context::new();
-        context.insert(
-            "page",
-            &context::page(self.site, id, rendered, &summary.summary),
-        );
         let head = if page.is_post {
             context::post_head(self.site, page, &description)
         } else {
@@ -152,10 +168,37 @@ impl<'a> Renderer<'a> {
                 &page.url,
             )
         };
-        context.insert("head", &head);
-        let template = self.template_or(&page.template, "page.html");
+        let mut page_context = context::page(self.site, id, rendered, &summary.summary);
+        page_context.content = content;
+        let data = TemplateData {
+            head,
+            page: Some(page_context),
+            ..TemplateData::default()
+        };
+        (self.template_or(&page.template, "page.html"), data)
+    }
+
+    /// Renders page `id`'s template around its rendered markdown.
+    pub fn render_page(
+        &self,
+        id: PageId,
+        rendered: &Rendered,
+        summary: &Summary,
+    ) -> Result<Vec<u8>, Diagnostic> {
+        let (template, data) = self.page_data(id, rendered, &rendered.html, summary);
+        self.render_data(template, &data).map_err(|d| {
+            d.help(format!(
+                "while rendering content/{}",
+                self.site.pages[id].rel()
+            ))
+        })
+    }
+
+    /// Renders `template` with `data` as its variables.
+    pub fn render_data(&self, template: &str, data: &TemplateData) -> Result<Vec<u8>, Diagnostic> {
+        let context = Context::from_serialize(data)
+            .map_err(|e| Diagnostic::error(format!("template data for {template}: {e}")))?;
         self.render_template(template, &context)
-            .map_err(|d| d.help(format!("while rendering content/{}", page.rel())))
     }
 
     /// `wanted` if the theme has it, else `fallback` (the problem is reported once, by
@@ -231,17 +274,16 @@ impl<'a> Renderer<'a> {
         Ok(out)
     }
 
-    /// Renders one output other than a page.
-    pub fn render_output(
-        &self,
-        output: &Output,
-        summaries: &[Summary],
-        section_html: &[String],
-        feed_html: &HashMap<PageId, String>,
-    ) -> Result<Option<Vec<u8>>, Diagnostic> {
+    /// The template and data of a templated output other than a page: list pages, the list of
+    /// a taxonomy's terms, and the 404 page; `None` for every other kind of output.
+    pub fn output_data<'s>(
+        &'s self,
+        output: &'s Output,
+        summaries: &'s [Summary],
+        section_html: &'s [String],
+    ) -> Option<(&'s str, TemplateData<'s>)> {
         let site = self.site;
-        let bytes = match &output.route {
-            Route::Page(_) | Route::ContentAsset(_) | Route::Static(_) => return Ok(None),
+        match &output.route {
             Route::ListPage { list, pager } => {
                 let list = &site.lists[*list];
                 let content = match list.kind {
@@ -250,7 +292,6 @@ impl<'a> Renderer<'a> {
                     ListKind::Term(_) => "",
                 };
                 let list_context = context::list(site, list, content);
-                let mut context = Context::new();
                 let title = (list.kind != ListKind::Home).then_some(list_context.title.as_str());
                 let mut head =
                     context::head(&site.config, title, &list_context.description, &output.url);
@@ -266,43 +307,67 @@ impl<'a> Renderer<'a> {
                         .map(|f| context::feed_link(f, &list.url, &list_context.title))
                         .collect();
                 }
-                context.insert("head", &head);
-                context.insert("paginator", &context::paginator(list, *pager, summaries));
-                if let ListKind::Term(t) = list.kind {
-                    context.insert("taxonomy", &context::taxonomy(site, t.taxonomy));
-                }
-                context.insert("section", &list_context);
                 let fallback = match list.kind {
                     ListKind::Home => "index.html",
                     ListKind::Section(_) => "section.html",
                     ListKind::Term(_) => "taxonomy_single.html",
                 };
-                self.render_template(self.template_or(&list.template, fallback), &context)?
+                let taxonomy = match list.kind {
+                    ListKind::Term(t) => Some(context::taxonomy(site, t.taxonomy)),
+                    _ => None,
+                };
+                let data = TemplateData {
+                    head,
+                    paginator: Some(context::paginator(list, *pager, summaries)),
+                    section: Some(list_context),
+                    taxonomy,
+                    ..TemplateData::default()
+                };
+                Some((self.template_or(&list.template, fallback), data))
             }
             Route::TermIndex(index) => {
                 let taxonomy = context::taxonomy(site, *index);
-                let mut context = Context::new();
                 let description = format!("Every {} on {}.", taxonomy.name, site.config.title);
-                context.insert(
-                    "head",
-                    &context::head(
-                        &site.config,
-                        Some(taxonomy.title),
-                        &description,
-                        &output.url,
-                    ),
+                let head = context::head(
+                    &site.config,
+                    Some(taxonomy.title),
+                    &description,
+                    &output.url,
                 );
-                context.insert("taxonomy", &taxonomy);
-                self.render_template("taxonomy_list.html", &context)?
+                let data = TemplateData {
+                    head,
+                    taxonomy: Some(taxonomy),
+                    ..TemplateData::default()
+                };
+                Some(("taxonomy_list.html", data))
             }
             Route::NotFound => {
-                let mut context = Context::new();
-                context.insert(
-                    "head",
-                    &context::head(&site.config, Some("Page not found"), "", &output.url),
-                );
-                self.render_template("404.html", &context)?
+                let head = context::head(&site.config, Some("Page not found"), "", &output.url);
+                Some((
+                    "404.html",
+                    TemplateData {
+                        head,
+                        ..TemplateData::default()
+                    },
+                ))
             }
+            _ => None,
+        }
+    }
+
+    /// Renders one output other than a page or a copied file.
+    pub fn render_output(
+        &self,
+        output: &Output,
+        summaries: &[Summary],
+        section_html: &[String],
+        feed_html: &HashMap<PageId, String>,
+    ) -> Result<Option<Vec<u8>>, Diagnostic> {
+        if let Some((template, data)) = self.output_data(output, summaries, section_html) {
+            return self.render_data(template, &data).map(Some);
+        }
+        let site = self.site;
+        let bytes = match &output.route {
             Route::Redirect { to } => sitemap::redirect(site, to).into_bytes(),
             Route::Feed { format, list } => feeds::feed(site, &site.lists[*list], *format, |id| {
                 feed_html.get(&id).map(String::as_str)
@@ -311,6 +376,7 @@ impl<'a> Renderer<'a> {
             Route::Sitemap(part) => sitemap::sitemap(site, *part).into_bytes(),
             Route::SitemapIndex(parts) => sitemap::sitemap_index(site, *parts).into_bytes(),
             Route::Robots => sitemap::robots(site).into_bytes(),
+            _ => return Ok(None),
         };
         Ok(Some(bytes))
     }
