@@ -87,8 +87,9 @@ pub struct SiteContext<'a> {
     pub extra: &'a toml::Table,
 }
 
-/// Fills Tera's global context: `config` and `assets`.
-pub fn set_globals(theme: &mut Theme, site: &Site) {
+/// Fills Tera's global context (`config` and `assets`); returns a fingerprint of what it set,
+/// so `serve` knows when every output must be rendered again.
+pub fn set_globals(theme: &mut Theme, site: &Site) -> u64 {
     let config = &site.config;
     let feeds = enabled_feeds(config)
         .into_iter()
@@ -126,9 +127,21 @@ pub fn set_globals(theme: &mut Theme, site: &Site) {
     };
     let assets: std::collections::BTreeMap<&str, &super::theme::Asset> =
         theme.assets.iter().map(|a| (a.name.as_str(), a)).collect();
+    let fingerprint = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        serde_json::to_string(&site_context)
+            .unwrap_or_default()
+            .hash(&mut hasher);
+        serde_json::to_string(&assets)
+            .unwrap_or_default()
+            .hash(&mut hasher);
+        hasher.finish()
+    };
     let globals = theme.tera.global_context();
     globals.insert("config", &site_context);
     globals.insert("assets", &assets);
+    fingerprint
 }
 
 /// A feed link for the list at `list_url`.

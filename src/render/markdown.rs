@@ -82,6 +82,9 @@ pub struct Rendered {
     pub first_paragraph: String,
     /// Every internal link, for `pamphlet check`.
     pub links: Vec<SourceLink>,
+    /// Every link destination as written, with what it resolved to: the rendering stays valid
+    /// while each still resolves the same way.
+    pub resolutions: Vec<(String, Result<Resolved, String>)>,
 }
 
 /// Where events are being collected while an element is open.
@@ -127,6 +130,7 @@ struct State<'r, 'a> {
     paragraph: Option<String>,
     container_depth: usize,
     links: Vec<SourceLink>,
+    resolutions: Vec<(String, Result<Resolved, String>)>,
     problems: Diagnostics,
 }
 
@@ -158,6 +162,7 @@ impl Renderer<'_> {
             paragraph: None,
             container_depth: 0,
             links: Vec::new(),
+            resolutions: Vec::new(),
             problems: Diagnostics::new(),
         };
         for (event, range) in Parser::new_ext(source.body, options).into_offset_iter() {
@@ -418,6 +423,7 @@ impl State<'_, '_> {
             .renderer
             .links
             .resolve(dest, self.source.rel, self.source.url);
+        self.resolutions.push((dest.to_string(), resolved.clone()));
         match resolved {
             Ok(resolved) => {
                 if let Resolved::Internal { href, .. } = &resolved {
@@ -580,6 +586,7 @@ impl State<'_, '_> {
             summary_before_more,
             first_paragraph: normalize_space(&self.first_paragraph.take().unwrap_or_default()),
             links: self.links,
+            resolutions: self.resolutions,
         };
         (rendered, self.problems)
     }

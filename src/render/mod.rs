@@ -103,6 +103,16 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// Resolves a link written in the markdown file `rel`, published at `url`.
+    pub fn resolve_link(
+        &self,
+        dest: &str,
+        rel: &str,
+        url: &str,
+    ) -> Result<links::Resolved, String> {
+        self.links.resolve(dest, rel, url)
+    }
+
     /// Renders the markdown of page `id`; problems name its file.
     pub fn render_markdown(&self, id: PageId) -> (Rendered, Diagnostics) {
         let page = &self.site.pages[id];

@@ -5,4 +5,6 @@
 //! decides what to render again. The build itself is the same pipeline `build` runs, writing
 //! into memory instead of `public/`, which `serve` never touches.
 
+pub mod rebuild;
 pub mod state;
+pub mod watch;

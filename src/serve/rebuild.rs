@@ -1,0 +1,555 @@
+//! The rebuild policy of `serve`: after an edit, redo only what the edit can have changed, and
+//! end with exactly the files a full build of the same inputs would make.
+//!
+//! Inputs are kept between builds and refreshed by what changed: one markdown file is re-read
+//! and re-parsed; a template edit reloads the theme; a static edit re-reads that file. The
+//! model is then rebuilt whole (it is cheap), and rendering reuses earlier work:
+//! - a page's markdown HTML is reused while its text, URL and options are the same and every
+//!   link in it still resolves to the same place;
+//! - a templated file is re-rendered only when what its template sees changed: each one's
+//!   template data is fingerprinted (with a page's HTML standing in by its render's id);
+//! - feeds, the sitemap and redirects are always made again; they are cheap.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+use rayon::prelude::*;
+
+use crate::build::BuildOptions;
+use crate::config::{CONFIG_FILE, Config};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::load::walk::{SourceKind, kind_of};
+use crate::load::{self, Loaded, Sources};
+use crate::model::{self, ModelOptions, Output, Route};
+use crate::render::context::{self, Summary, set_globals};
+use crate::render::highlight::Highlighter;
+use crate::render::links::Resolved;
+use crate::render::markdown::Rendered;
+use crate::render::theme::{TEMPLATE_DIR, Theme};
+use crate::render::{Renderer, TemplateData};
+use crate::serve::state::Change;
+use crate::write::memory::Bytes;
+
+/// The rendered markdown of one page, with what it was made from.
+struct CachedMarkdown {
+    key: u64,
+    rendered: Arc<Rendered>,
+    problems: Diagnostics,
+    id: u64,
+}
+
+/// A file on disk as last read, so an unchanged one is not read again.
+struct CachedFile {
+    modified: Option<SystemTime>,
+    len: u64,
+    bytes: Bytes,
+}
+
+/// The outcome of one rebuild.
+#[derive(Debug)]
+pub struct Rebuilt {
+    /// Every output file.
+    pub files: BTreeMap<String, Bytes>,
+    /// Warnings.
+    pub warnings: Diagnostics,
+    /// What the browser should do.
+    pub change: Change,
+    /// Output files that differ from the previous build.
+    pub changed: Vec<String>,
+    /// Pages whose markdown had to be rendered again.
+    pub markdown_rendered: usize,
+    /// Files whose template had to be rendered again.
+    pub templates_rendered: usize,
+}
+
+/// Everything kept between rebuilds of one `serve` session.
+pub struct Session {
+    options: BuildOptions,
+    highlighter: Highlighter,
+    config: Result<Config, Diagnostics>,
+    sources: Sources,
+    load_problems: BTreeMap<String, Diagnostics>,
+    walk_problems: Diagnostics,
+    statics: Vec<String>,
+    static_problems: Diagnostics,
+    theme: Option<Result<Theme, Diagnostics>>,
+    theme_generation: u64,
+    markdown: HashMap<String, Arc<CachedMarkdown>>,
+    next_render_id: AtomicU64,
+    outputs: HashMap<String, (u64, Bytes)>,
+    files: HashMap<PathBuf, CachedFile>,
+    last_good: BTreeMap<String, Bytes>,
+}
+
+impl Session {
+    /// Reads the whole site; nothing is rendered yet.
+    pub fn new(options: BuildOptions) -> Session {
+        let mut session = Session {
+            config: Config::load(&options.root),
+            options,
+            highlighter: Highlighter::new(),
+            sources: Sources::default(),
+            load_problems: BTreeMap::new(),
+            walk_problems: Diagnostics::new(),
+            statics: Vec::new(),
+            static_problems: Diagnostics::new(),
+            theme: None,
+            theme_generation: 0,
+            markdown: HashMap::new(),
+            next_render_id: AtomicU64::new(1),
+            outputs: HashMap::new(),
+            files: HashMap::new(),
+            last_good: BTreeMap::new(),
+        };
+        session.reload_content(&[PathBuf::new()]);
+        session.reload_statics();
+        session
+    }
+
+    /// The site folder.
+    pub fn root(&self) -> &Path {
+        &self.options.root
+    }
+
+    /// Takes note of edited paths (relative to the site root; an empty path means "anything")
+    /// and renders the site again.
+    pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Rebuilt, Diagnostics> {
+        let everything = changed.iter().any(|p| p.as_os_str().is_empty());
+        let touches = |dir: &str| everything || changed.iter().any(|p| p.starts_with(dir));
+        if everything || changed.iter().any(|p| p == Path::new(CONFIG_FILE)) {
+            self.config = Config::load(&self.options.root);
+            // Markdown options and highlight themes may have changed.
+            self.markdown.clear();
+            self.theme = None;
+        }
+        if touches(TEMPLATE_DIR) {
+            self.theme = None;
+        }
+        if touches("content") {
+            let content: Vec<PathBuf> = changed
+                .iter()
+                .filter_map(|p| p.strip_prefix("content").ok().map(Path::to_path_buf))
+                .collect();
+            let content = if everything {
+                vec![PathBuf::new()]
+            } else {
+                content
+            };
+            self.reload_content(&content);
+        }
+        if touches("static") {
+            self.reload_statics();
+        }
+        let stylesheet_only = !everything
+            && !changed.is_empty()
+            && changed.iter().all(|p| {
+                p.starts_with(Path::new(TEMPLATE_DIR).join("assets"))
+                    && p.extension().is_some_and(|e| e == "css")
+            });
+        self.render(stylesheet_only)
+    }
+
+    /// Re-walks `content/` and re-reads the markdown files under the given content-relative
+    /// paths (an empty path: all of them), plus any new ones; drops deleted ones.
+    fn reload_content(&mut self, changed: &[PathBuf]) {
+        let content_dir = self.options.root.join("content");
+        let (files, problems) = load::walk::walk(&content_dir, &self.options.root);
+        self.walk_problems = problems;
+        let mut known: HashMap<String, Loaded> = HashMap::new();
+        for doc in std::mem::take(&mut self.sources.pages) {
+            known.insert(doc.rel.clone(), Loaded::Page(doc));
+        }
+        for doc in std::mem::take(&mut self.sources.sections) {
+            known.insert(doc.rel.clone(), Loaded::Section(doc));
+        }
+        let stale = |rel: &str| {
+            changed
+                .iter()
+                .any(|p| p.as_os_str().is_empty() || Path::new(rel).starts_with(p))
+        };
+        let markdown: Vec<&str> = files
+            .iter()
+            .filter(|f| f.kind != SourceKind::Asset)
+            .map(|f| f.rel.as_str())
+            .collect();
+        let to_read: Vec<&str> = markdown
+            .iter()
+            .copied()
+            .filter(|rel| {
+                stale(rel) || !(known.contains_key(*rel) || self.load_problems.contains_key(*rel))
+            })
+            .collect();
+        let read: Vec<(&str, Option<Loaded>, Diagnostics)> = to_read
+            .par_iter()
+            .map(|rel| {
+                let (loaded, problems) = load::read_source(&self.options.root, rel);
+                (*rel, loaded, problems)
+            })
+            .collect();
+        for (rel, loaded, problems) in read {
+            known.remove(rel);
+            self.load_problems.insert(rel.to_string(), problems);
+            if let Some(loaded) = loaded {
+                known.insert(rel.to_string(), loaded);
+            }
+        }
+        // Forget files that are gone.
+        self.load_problems
+            .retain(|rel, _| markdown.contains(&rel.as_str()));
+        let mut sources = Sources::default();
+        for rel in &markdown {
+            match known.remove(*rel) {
+                Some(Loaded::Page(doc)) => sources.pages.push(doc),
+                Some(Loaded::Section(doc)) => sources.sections.push(doc),
+                None => sources.failed.push(rel.to_string()),
+            }
+        }
+        sources.assets = files
+            .into_iter()
+            .filter(|f| kind_of(&f.rel) == SourceKind::Asset)
+            .map(|f| f.rel)
+            .collect();
+        self.sources = sources;
+    }
+
+    fn reload_statics(&mut self) {
+        let (statics, problems) = load::statics(&self.options.root);
+        self.statics = statics;
+        self.static_problems = problems;
+    }
+
+    /// Renders the site from the current inputs, reusing whatever is still valid.
+    fn render(&mut self, stylesheet_only: bool) -> Result<Rebuilt, Diagnostics> {
+        let mut problems = Diagnostics::new();
+        let changed_files = self.refresh_files();
+        let config = match &self.config {
+            Ok(config) => config.clone(),
+            Err(e) => {
+                problems.extend(e.clone());
+                Config::default()
+            }
+        };
+        let mut config = config;
+        if let Some(base_url) = &self.options.base_url {
+            config.base_url = base_url.trim_end_matches('/').to_string();
+        }
+        problems.extend(self.walk_problems.clone());
+        problems.extend(self.static_problems.clone());
+        for p in self.load_problems.values() {
+            problems.extend(p.clone());
+        }
+        let (site, model_problems) = model::build(
+            config,
+            self.sources.clone(),
+            &self.statics,
+            ModelOptions {
+                drafts: self.options.drafts,
+            },
+        );
+        problems.extend(model_problems);
+
+        if self.theme.is_none() {
+            self.theme = Some(Theme::load(&self.options.root, &site.config));
+            self.theme_generation += 1;
+        }
+        let theme = match self.theme.as_mut() {
+            Some(Ok(theme)) => theme,
+            Some(Err(theme_problems)) => {
+                problems.extend(theme_problems.clone());
+                return Err(problems);
+            }
+            None => unreachable!("the theme was loaded above"),
+        };
+        let globals = set_globals(theme, &site);
+        let generation = self.theme_generation;
+        let renderer = Renderer::new(&site, theme, &self.highlighter, &self.options.root);
+
+        let first_new_id = self.next_render_id.load(Ordering::Relaxed);
+        let rendered = render_markdown(
+            &renderer,
+            &mut self.markdown,
+            &self.next_render_id,
+            &changed_files,
+        );
+        let markdown_rendered = rendered.iter().filter(|e| e.id >= first_new_id).count();
+        for entry in &rendered {
+            problems.extend(entry.problems.clone());
+        }
+        problems.extend(renderer.missing_templates());
+        let summaries: Vec<Summary> = rendered
+            .iter()
+            .enumerate()
+            .map(|(id, entry)| context::summary(&site, id, &entry.rendered))
+            .collect();
+        let (section_html, section_problems) = renderer.render_sections();
+        problems.extend(section_problems);
+        let feed_html: HashMap<usize, String> = renderer
+            .feed_pages()
+            .into_iter()
+            .map(|id| (id, rendered[id].rendered.html.clone()))
+            .collect();
+
+        let fingerprint_base = {
+            let mut h = DefaultHasher::new();
+            (generation, globals).hash(&mut h);
+            h
+        };
+        let previous = std::mem::take(&mut self.outputs);
+        let disk = Disk {
+            root: &self.options.root,
+            files: &self.files,
+        };
+        let templates_rendered = AtomicU64::new(0);
+        let made: Vec<Result<Option<Made>, Diagnostic>> = site
+            .outputs
+            .par_iter()
+            .map(|output| {
+                make_output(
+                    &disk,
+                    &renderer,
+                    output,
+                    &rendered,
+                    &summaries,
+                    &section_html,
+                    &feed_html,
+                    &fingerprint_base,
+                    &previous,
+                    &templates_rendered,
+                )
+            })
+            .collect();
+        let mut files = BTreeMap::new();
+        let mut outputs = HashMap::with_capacity(made.len());
+        for result in made {
+            match result {
+                Ok(Some((file, fingerprint, bytes))) => {
+                    outputs.insert(file.clone(), (fingerprint, bytes.clone()));
+                    files.insert(file, bytes);
+                }
+                Ok(None) => {}
+                Err(d) => problems.push(d),
+            }
+        }
+        for asset in &renderer.theme.assets {
+            files.insert(asset.file.clone(), Bytes::from(asset.bytes.as_slice()));
+        }
+        let stylesheet = renderer
+            .theme
+            .asset("style.css")
+            .map(|a| Change::Stylesheet {
+                href: a.url.clone(),
+                integrity: a.integrity.clone(),
+            });
+        drop(renderer);
+        // Keep what was made even when the build failed: it is still valid work for next time.
+        self.outputs = outputs;
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        let changed: Vec<String> = files
+            .iter()
+            .filter(|(file, bytes)| self.last_good.get(*file) != Some(*bytes))
+            .map(|(file, _)| file.clone())
+            .chain(
+                self.last_good
+                    .keys()
+                    .filter(|f| !files.contains_key(*f))
+                    .cloned(),
+            )
+            .collect();
+        let change = match stylesheet {
+            Some(change) if stylesheet_only => change,
+            _ => Change::Reload,
+        };
+        self.last_good = files.clone();
+        Ok(Rebuilt {
+            files,
+            warnings: problems,
+            change,
+            changed,
+            markdown_rendered,
+            templates_rendered: templates_rendered.into_inner() as usize,
+        })
+    }
+
+    /// Re-reads the content assets and static files whose size or time changed; returns them.
+    fn refresh_files(&mut self) -> HashSet<PathBuf> {
+        let mut changed = HashSet::new();
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for rel in &self.sources.assets {
+            paths.push(self.options.root.join("content").join(rel));
+        }
+        for rel in &self.statics {
+            paths.push(self.options.root.join("static").join(rel));
+        }
+        let mut files = HashMap::with_capacity(paths.len());
+        for path in paths {
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            let cached = match self.files.remove(&path) {
+                Some(c) if c.modified == meta.modified().ok() && c.len == meta.len() => c,
+                _ => match std::fs::read(&path) {
+                    Ok(bytes) => {
+                        changed.insert(path.clone());
+                        CachedFile {
+                            modified: meta.modified().ok(),
+                            len: meta.len(),
+                            bytes: Bytes::from(bytes),
+                        }
+                    }
+                    Err(_) => continue,
+                },
+            };
+            files.insert(path, cached);
+        }
+        self.files = files;
+        changed
+    }
+}
+
+/// An output file as made: its path, the fingerprint of its inputs (0 when it has none), bytes.
+type Made = (String, u64, Bytes);
+
+/// Files on disk as last read.
+struct Disk<'a> {
+    root: &'a Path,
+    files: &'a HashMap<PathBuf, CachedFile>,
+}
+
+impl Disk<'_> {
+    /// The bytes of a content asset or static file, from the cache when it is unchanged.
+    fn read(&self, path: &Path) -> std::io::Result<Bytes> {
+        match self.files.get(path) {
+            Some(cached) => Ok(cached.bytes.clone()),
+            None => Ok(Bytes::from(std::fs::read(path)?)),
+        }
+    }
+}
+
+/// Makes one output file, reusing the previous bytes when its inputs are unchanged.
+#[allow(clippy::too_many_arguments)]
+fn make_output(
+    disk: &Disk,
+    renderer: &Renderer,
+    output: &Output,
+    rendered: &[Arc<CachedMarkdown>],
+    summaries: &[Summary],
+    section_html: &[String],
+    feed_html: &HashMap<usize, String>,
+    base: &DefaultHasher,
+    previous: &HashMap<String, (u64, Bytes)>,
+    templates_rendered: &AtomicU64,
+) -> Result<Option<Made>, Diagnostic> {
+    if let Some(source) = renderer.asset_source(&output.route) {
+        let bytes = disk.read(&source).map_err(|e| {
+            Diagnostic::error(format!("cannot read: {e}"))
+                .in_file(source.strip_prefix(disk.root).unwrap_or(&source))
+        })?;
+        return Ok(Some((output.file.clone(), 0, bytes)));
+    }
+    let templated: Option<(&str, TemplateData, u64)> = match &output.route {
+        Route::Page(id) => {
+            let entry = &rendered[*id];
+            let (template, data) = renderer.page_data(*id, &entry.rendered, "", &summaries[*id]);
+            Some((template, data, entry.id))
+        }
+        _ => renderer
+            .output_data(output, summaries, section_html)
+            .map(|(t, d)| (t, d, 0)),
+    };
+    let Some((template, data, content_id)) = templated else {
+        // Feeds, the sitemap, robots.txt and redirects: cheap, always made again.
+        return Ok(renderer
+            .render_output(output, summaries, section_html, feed_html)?
+            .map(|bytes| (output.file.clone(), 0, Bytes::from(bytes))));
+    };
+    let mut hasher = base.clone();
+    template.hash(&mut hasher);
+    content_id.hash(&mut hasher);
+    serde_json::to_string(&data)
+        .map_err(|e| Diagnostic::error(format!("template data for {}: {e}", output.file)))?
+        .hash(&mut hasher);
+    let fingerprint = hasher.finish();
+    if let Some((old, bytes)) = previous.get(&output.file)
+        && *old == fingerprint
+    {
+        return Ok(Some((output.file.clone(), fingerprint, bytes.clone())));
+    }
+    templates_rendered.fetch_add(1, Ordering::Relaxed);
+    let bytes = match &output.route {
+        Route::Page(id) => {
+            let entry = &rendered[*id];
+            renderer.render_page(*id, &entry.rendered, &summaries[*id])?
+        }
+        _ => renderer.render_data(template, &data)?,
+    };
+    Ok(Some((output.file.clone(), fingerprint, Bytes::from(bytes))))
+}
+
+/// What a page's markdown HTML is made from, besides where its links lead.
+fn markdown_key(page: &crate::model::Page, config: &Config) -> u64 {
+    let markdown = &config.markdown;
+    let mut h = DefaultHasher::new();
+    (
+        &page.source.body,
+        page.source.body_line,
+        &page.url,
+        page.rel(),
+        markdown.smart_punctuation,
+        markdown.highlight_code,
+        markdown.broken_links == crate::config::Level::Error,
+    )
+        .hash(&mut h);
+    h.finish()
+}
+
+/// The markdown of every page, from the cache where still valid, else rendered now.
+fn render_markdown(
+    renderer: &Renderer,
+    cache: &mut HashMap<String, Arc<CachedMarkdown>>,
+    next_id: &AtomicU64,
+    changed_files: &HashSet<PathBuf>,
+) -> Vec<Arc<CachedMarkdown>> {
+    let site = renderer.site;
+    let out: Vec<Arc<CachedMarkdown>> = site
+        .pages
+        .par_iter()
+        .enumerate()
+        .map(|(id, page)| {
+            let key = markdown_key(page, &site.config);
+            let still_valid = |entry: &CachedMarkdown| {
+                entry.key == key && entry.rendered.resolutions.iter().all(|(dest, before)| {
+                    let file_changed = matches!(
+                        before,
+                        Ok(Resolved::Internal { file: Some(f), .. }) if changed_files.contains(f)
+                    );
+                    !file_changed && renderer.resolve_link(dest, page.rel(), &page.url) == *before
+                })
+            };
+            match cache.get(page.rel()) {
+                Some(entry) if still_valid(entry) => entry.clone(),
+                _ => {
+                    let (rendered, problems) = renderer.render_markdown(id);
+                    Arc::new(CachedMarkdown {
+                        key,
+                        rendered: Arc::new(rendered),
+                        problems,
+                        id: next_id.fetch_add(1, Ordering::Relaxed),
+                    })
+                }
+            }
+        })
+        .collect();
+    *cache = site
+        .pages
+        .iter()
+        .zip(&out)
+        .map(|(page, entry)| (page.rel().to_string(), entry.clone()))
+        .collect();
+    out
+}

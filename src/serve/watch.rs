@@ -1,0 +1,147 @@
+//! Noticing edits: `content/`, `templates/`, `static/` and `site.toml`, through notify's
+//! debouncer, so an editor's write-rename-chmod burst arrives as one batch of paths.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Duration;
+
+use notify::RecursiveMode;
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+
+use crate::config::CONFIG_FILE;
+use crate::load::walk::is_ignored_name;
+
+/// How long the files must be quiet before a batch is handed over. Editors finish a save
+/// (write a temporary file, rename it over the old one, set its mode) within a few
+/// milliseconds; waiting much longer only delays the preview.
+pub const QUIET: Duration = Duration::from_millis(15);
+
+/// The folders of a site that are watched.
+pub const WATCHED_DIRS: [&str; 3] = ["content", "templates", "static"];
+
+/// A running watcher; dropping it stops watching.
+pub struct Watcher {
+    _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
+    batches: Receiver<DebounceEventResult>,
+    root: PathBuf,
+}
+
+impl Watcher {
+    /// Starts watching the site at `root`.
+    pub fn start(root: &Path) -> notify::Result<Watcher> {
+        let root = root.canonicalize()?;
+        let (sender, batches) = channel();
+        let mut debouncer = new_debouncer(QUIET, None, sender)
+            .map_err(|e| notify::Error::generic(&e.to_string()))?;
+        // The root itself, not recursively: catches site.toml being replaced by a save-by-rename
+        // (a watch on the file would follow the old inode) and the watched folders appearing.
+        debouncer.watch(&root, RecursiveMode::NonRecursive)?;
+        for dir in WATCHED_DIRS {
+            let path = root.join(dir);
+            if path.is_dir() {
+                debouncer.watch(&path, RecursiveMode::Recursive)?;
+            }
+        }
+        Ok(Watcher {
+            _debouncer: debouncer,
+            batches,
+            root,
+        })
+    }
+
+    /// Waits up to `timeout` for edits; returns the site-relative paths that changed (merging
+    /// every batch already waiting), or `None` if nothing relevant changed in that time.
+    pub fn next(&mut self, timeout: Duration) -> Result<Option<Vec<PathBuf>>, Disconnected> {
+        let first = match self.batches.recv_timeout(timeout) {
+            Ok(batch) => batch,
+            Err(RecvTimeoutError::Timeout) => return Ok(None),
+            Err(RecvTimeoutError::Disconnected) => return Err(Disconnected),
+        };
+        let mut paths = Vec::new();
+        self.collect(first, &mut paths);
+        while let Ok(batch) = self.batches.try_recv() {
+            self.collect(batch, &mut paths);
+        }
+        paths.sort();
+        paths.dedup();
+        Ok((!paths.is_empty()).then_some(paths))
+    }
+
+    fn collect(&mut self, batch: DebounceEventResult, paths: &mut Vec<PathBuf>) {
+        let Ok(events) = batch else {
+            // An error from the OS watcher (such as an overflowed queue) means edits may have
+            // been missed: report the site root, which makes the session reload everything.
+            paths.push(PathBuf::new());
+            return;
+        };
+        for event in events {
+            if event.kind.is_access() {
+                continue;
+            }
+            for path in &event.paths {
+                if let Some(rel) = relevant(&self.root, path) {
+                    paths.push(rel);
+                }
+            }
+        }
+        // A watched folder that appeared after start must be watched too.
+        for dir in WATCHED_DIRS {
+            let path = self.root.join(dir);
+            if paths.iter().any(|p| p == Path::new(dir)) && path.is_dir() {
+                let _ = self._debouncer.watch(&path, RecursiveMode::Recursive);
+            }
+        }
+    }
+}
+
+/// The watcher's thread stopped.
+#[derive(Debug, thiserror::Error)]
+#[error("the file watcher stopped")]
+pub struct Disconnected;
+
+/// `path` relative to the site root, if an edit there can change the site.
+fn relevant(root: &Path, path: &Path) -> Option<PathBuf> {
+    let rel = path.strip_prefix(root).ok()?;
+    let mut components = rel.components();
+    let first = components.next()?.as_os_str().to_str()?;
+    if !(WATCHED_DIRS.contains(&first) || first == CONFIG_FILE) {
+        return None;
+    }
+    if rel
+        .components()
+        .any(|c| is_ignored_name(&c.as_os_str().to_string_lossy()))
+    {
+        return None;
+    }
+    Some(rel.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_site_inputs_are_relevant() {
+        let root = Path::new("/site");
+        let yes = [
+            "/site/site.toml",
+            "/site/content/a.md",
+            "/site/templates/x.html",
+            "/site/static/f",
+        ];
+        for path in yes {
+            assert!(relevant(root, Path::new(path)).is_some(), "{path}");
+        }
+        let no = [
+            "/site/public/index.html",
+            "/site/target/x",
+            "/site/content/.a.md.swp",
+            "/site/content/a.md~",
+            "/elsewhere/site.toml",
+            "/site/README.md",
+        ];
+        for path in no {
+            assert!(relevant(root, Path::new(path)).is_none(), "{path}");
+        }
+    }
+}

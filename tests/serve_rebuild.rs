@@ -1,0 +1,276 @@
+//! `serve`'s incremental rebuilds must always end with exactly the files a full build of the
+//! same inputs makes: checked after sequences of edits, additions, renames and deletions.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use common::Site;
+use pamphlet::build::{BuildOptions, load_site, render_into};
+use pamphlet::render::highlight::Highlighter;
+use pamphlet::serve::rebuild::Session;
+use pamphlet::serve::state::Change;
+use pamphlet::write::memory::MemorySink;
+
+/// A full build of the site, in memory.
+fn full_build(options: &BuildOptions) -> BTreeMap<String, Vec<u8>> {
+    let (site, mut problems) = load_site(options);
+    let sink = MemorySink::new();
+    let report = render_into(&site, &options.root, &Highlighter::new(), &sink);
+    problems.extend(report.diagnostics);
+    assert!(!problems.has_errors(), "{}", common::render(&problems));
+    sink.into_files()
+        .into_iter()
+        .map(|(k, v)| (k, v.to_vec()))
+        .collect()
+}
+
+fn as_vecs(files: &BTreeMap<String, pamphlet::write::memory::Bytes>) -> BTreeMap<String, Vec<u8>> {
+    files.iter().map(|(k, v)| (k.clone(), v.to_vec())).collect()
+}
+
+/// Rebuilds after `changed` and checks the result against a full build.
+fn step(session: &mut Session, site: &Site, changed: &[&str]) -> pamphlet::serve::rebuild::Rebuilt {
+    let paths: Vec<PathBuf> = changed.iter().map(PathBuf::from).collect();
+    let rebuilt = match session.rebuild(&paths) {
+        Ok(r) => r,
+        Err(problems) => panic!("rebuild failed:\n{}", common::render(&problems)),
+    };
+    let full = full_build(&options(site));
+    let incremental = as_vecs(&rebuilt.files);
+    let missing: Vec<_> = full
+        .keys()
+        .filter(|k| !incremental.contains_key(*k))
+        .collect();
+    let extra: Vec<_> = incremental
+        .keys()
+        .filter(|k| !full.contains_key(*k))
+        .collect();
+    let differ: Vec<_> = full
+        .iter()
+        .filter(|(k, v)| incremental.get(*k).is_some_and(|i| i != *v))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty() && differ.is_empty(),
+        "after {changed:?}: missing {missing:?}, extra {extra:?}, different {differ:?}"
+    );
+    rebuilt
+}
+
+fn options(site: &Site) -> BuildOptions {
+    let mut options = site.options();
+    options.base_url = Some("http://127.0.0.1:1111".into());
+    options
+}
+
+fn blog() -> Site {
+    let site = Site::new();
+    site.write("site.toml", "title = \"T\"\nbase_url = \"https://example.com\"\npaginate_by = 2\n[feeds]\ntags = true\n");
+    for (i, tag) in ["rust", "web", "Rust", "ops"].iter().enumerate() {
+        site.post(
+            &format!("p{i}"),
+            &format!("title: Post {i}\ndate: 2020-01-0{}\ntags: [{tag}]", i + 1),
+            &format!(
+                "Body {i} links to [the first](../p0/index.md).\n\n```rust\nfn f{i}() {{}}\n```"
+            ),
+        );
+    }
+    site.write("content/about.md", "---\ntitle: About\n---\nAbout.");
+    site.write("static/notes.txt", "v1");
+    site
+}
+
+#[test]
+fn edits_adds_renames_and_deletes_match_a_full_build() {
+    let site = blog();
+    let mut session = Session::new(options(&site));
+    step(&mut session, &site, &[""]);
+
+    // Edit one post's body.
+    site.post(
+        "p2",
+        "title: Post 2\ndate: 2020-01-03\ntags: [Rust]",
+        "Changed body.",
+    );
+    let r = step(&mut session, &site, &["content/blog/p2/index.md"]);
+    assert!(r.changed.contains(&"blog/p2/index.html".to_string()));
+    assert!(
+        !r.changed.contains(&"blog/p0/index.html".to_string()),
+        "{:?}",
+        r.changed
+    );
+    assert_eq!(
+        r.markdown_rendered, 1,
+        "only the edited post is parsed and rendered again"
+    );
+    assert!(
+        r.templates_rendered < 10,
+        "re-rendered {} files",
+        r.templates_rendered
+    );
+
+    // Retitle a post: its neighbours' prev/next, lists, tags and feeds change.
+    site.post(
+        "p1",
+        "title: Renamed one\ndate: 2020-01-02\ntags: [web]",
+        "Body 1.",
+    );
+    let r = step(&mut session, &site, &["content/blog/p1/index.md"]);
+    for file in [
+        "blog/p0/index.html",
+        "blog/p2/index.html",
+        "tags/web/index.html",
+        "rss.xml",
+    ] {
+        assert!(
+            r.changed.contains(&file.to_string()),
+            "{file} in {:?}",
+            r.changed
+        );
+    }
+
+    // Move a post to a new date: the order of every list shifts.
+    site.post(
+        "p3",
+        "title: Post 3\ndate: 2019-01-01\ntags: [ops]",
+        "Body 3.",
+    );
+    step(&mut session, &site, &["content/blog/p3/index.md"]);
+
+    // Add a post, with an image.
+    site.write_bytes(
+        "content/blog/new/pic.png",
+        &[
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52,
+            0, 0, 0, 5, 0, 0, 0, 4, 8, 6, 0, 0, 0,
+        ],
+    );
+    site.post(
+        "new",
+        "title: New\ndate: 2021-01-01\ntags: [rust, new]",
+        "![A picture](pic.png)",
+    );
+    step(
+        &mut session,
+        &site,
+        &["content/blog/new/index.md", "content/blog/new/pic.png"],
+    );
+
+    // Change the image: the page's width and height change with it.
+    site.write_bytes(
+        "content/blog/new/pic.png",
+        &[
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52,
+            0, 0, 0, 9, 0, 0, 0, 7, 8, 6, 0, 0, 0,
+        ],
+    );
+    let r = step(&mut session, &site, &["content/blog/new/pic.png"]);
+    assert!(
+        r.changed.contains(&"blog/new/index.html".to_string()),
+        "{:?}",
+        r.changed
+    );
+
+    // Rename a post's folder: links to it from other posts follow.
+    std::fs::rename(
+        site.root().join("content/blog/p0"),
+        site.root().join("content/blog/first"),
+    )
+    .unwrap();
+    let errors = session.rebuild(&[
+        PathBuf::from("content/blog/p0"),
+        PathBuf::from("content/blog/first"),
+    ]);
+    assert!(errors.is_err(), "links to the old path are now broken");
+    for i in 1..3 {
+        site.post(
+            &format!("p{i}"),
+            &format!("title: Post {i}\ndate: 2020-01-0{}\ntags: [x]", i + 1),
+            "Body [the first](../first/index.md).",
+        );
+    }
+    site.post("p3", "title: Post 3\ndate: 2019-01-01", "No links.");
+    site.post(
+        "first",
+        "title: Post 0\ndate: 2020-01-01\ntags: [rust]",
+        "Body 0 links to [itself](../first/index.md).",
+    );
+    step(
+        &mut session,
+        &site,
+        &[
+            "content/blog/p1/index.md",
+            "content/blog/p2/index.md",
+            "content/blog/p3/index.md",
+            "content/blog/first/index.md",
+        ],
+    );
+
+    // Delete a post.
+    std::fs::remove_dir_all(site.root().join("content/blog/new")).unwrap();
+    step(&mut session, &site, &["content/blog/new"]);
+
+    // A section with its own _index.md, then removed again.
+    site.write(
+        "content/blog/_index.md",
+        "---\ntitle: The Blog\npaginate_by: 1\n---\nIntro.",
+    );
+    step(&mut session, &site, &["content/blog/_index.md"]);
+    site.remove("content/blog/_index.md");
+    step(&mut session, &site, &["content/blog/_index.md"]);
+
+    // A static file edit.
+    site.write("static/notes.txt", "v2");
+    let r = step(&mut session, &site, &["static/notes.txt"]);
+    assert_eq!(r.changed, ["notes.txt"]);
+}
+
+#[test]
+fn template_and_config_edits_match_a_full_build() {
+    let site = blog();
+    let mut session = Session::new(options(&site));
+    step(&mut session, &site, &[""]);
+
+    site.write("templates/page.html", "{% extends \"base.html\" %}{% block content %}<article><h1>{{ page.title }}!</h1>{{ page.content | safe }}</article>{% endblock content %}");
+    let r = step(&mut session, &site, &["templates/page.html"]);
+    assert!(r.changed.contains(&"blog/p0/index.html".to_string()));
+    assert_eq!(
+        r.markdown_rendered, 0,
+        "a template edit re-renders without re-parsing markdown"
+    );
+    assert!(
+        !r.changed.contains(&"index.html".to_string()),
+        "lists do not use page.html"
+    );
+
+    site.write("site.toml", "title = \"Renamed site\"\nbase_url = \"https://example.com\"\npaginate_by = 3\n[markdown]\nsmart_punctuation = false\n");
+    step(&mut session, &site, &["site.toml"]);
+
+    site.write("templates/assets/style.css", "body { color: red; }");
+    let r = step(&mut session, &site, &["templates/assets/style.css"]);
+    assert!(
+        matches!(r.change, Change::Stylesheet { .. }),
+        "{:?}",
+        r.change
+    );
+
+    std::fs::remove_file(site.root().join("templates/page.html")).unwrap();
+    step(&mut session, &site, &["templates/page.html"]);
+}
+
+#[test]
+fn a_broken_edit_fails_and_fixing_it_recovers() {
+    let site = blog();
+    let mut session = Session::new(options(&site));
+    step(&mut session, &site, &[""]);
+    site.post("p1", "title: [broken", "x");
+    let problems = session
+        .rebuild(&[PathBuf::from("content/blog/p1/index.md")])
+        .unwrap_err();
+    let text = common::render(&problems);
+    assert!(text.contains("content/blog/p1/index.md:2:"), "{text}");
+    site.post("p1", "title: Fixed\ndate: 2020-01-02", "Fixed.");
+    step(&mut session, &site, &["content/blog/p1/index.md"]);
+}
