@@ -125,6 +125,8 @@ struct State<'r, 'a> {
     footnotes: Vec<(String, Vec<Event<'static>>)>,
     words: usize,
     plain: String,
+    /// Only a text with a `<!-- more -->` marker needs its plain text kept.
+    collect_plain: bool,
     more_at: Option<usize>,
     first_paragraph: Option<String>,
     paragraph: Option<String>,
@@ -157,6 +159,7 @@ impl Renderer<'_> {
             footnotes: Vec::new(),
             words: 0,
             plain: String::new(),
+            collect_plain: source.body.contains("more"),
             more_at: None,
             first_paragraph: None,
             paragraph: None,
@@ -225,7 +228,7 @@ impl State<'_, '_> {
     /// Records plain text for word counts, summaries, heading titles and image alt text.
     fn text(&mut self, text: &str) {
         self.words += text.split_whitespace().count();
-        if self.more_at.is_none() && !self.in_footnote() {
+        if self.collect_plain && self.more_at.is_none() && !self.in_footnote() {
             self.plain.push_str(text);
         }
         if let Some(paragraph) = &mut self.paragraph {
