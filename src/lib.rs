@@ -15,5 +15,5 @@ pub mod load;
 pub mod model;
 pub mod render;
 pub mod scaffold;
-pub mod write;
 pub mod serve;
+pub mod write;

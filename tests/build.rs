@@ -69,7 +69,7 @@ fn every_date_form_is_read_and_shown_in_utc() {
         (
             "yaml-timestamp",
             "date: 2001-12-14t21:59:43.10-05:00",
-            "2001-12-15T02:59:43.1Z",
+            "2001-12-15T02:59:43.10Z",
             "December 15, 2001",
         ),
     ];

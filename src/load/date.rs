@@ -13,6 +13,8 @@ pub struct PostDate {
     pub instant: Timestamp,
     /// True when only a calendar date was written (`2023-12-11`).
     pub date_only: bool,
+    /// Digits of fractional seconds written (`.284` → 3), so the date is shown as precisely.
+    pub fraction_digits: u8,
 }
 
 impl PostDate {
@@ -26,7 +28,7 @@ impl PostDate {
         if self.date_only {
             self.utc_date().to_string()
         } else {
-            self.instant.to_string()
+            format!("{:.*}", usize::from(self.fraction_digits), self.instant)
         }
     }
 
@@ -96,6 +98,7 @@ pub fn parse(text: &str) -> Result<PostDate, String> {
         return Ok(PostDate {
             instant,
             date_only: true,
+            fraction_digits: 0,
         });
     }
     let rest = rest
@@ -111,9 +114,13 @@ pub fn parse(text: &str) -> Result<PostDate, String> {
     let instant = offset
         .to_timestamp(date.to_datetime(time))
         .map_err(|_| failure())?;
+    let fraction_digits = time_part
+        .split_once(['.', ','])
+        .map_or(0, |(_, digits)| digits.len().min(9) as u8);
     Ok(PostDate {
         instant,
         date_only: false,
+        fraction_digits,
     })
 }
 
@@ -171,10 +178,10 @@ mod tests {
         assert_eq!(iso("2023-12-11"), "2023-12-11");
         assert_eq!(iso("2019-07-02 22:12:03"), "2019-07-02T22:12:03Z");
         assert_eq!(iso("2017-12-27 20:46:24 -0500"), "2017-12-28T01:46:24Z");
-        assert_eq!(iso("2001-12-14 21:59:43.10 -5"), "2001-12-15T02:59:43.1Z");
+        assert_eq!(iso("2001-12-14 21:59:43.10 -5"), "2001-12-15T02:59:43.10Z");
         assert_eq!(
             iso("2001-12-14t21:59:43.10-05:00"),
-            "2001-12-15T02:59:43.1Z"
+            "2001-12-15T02:59:43.10Z"
         );
         assert_eq!(iso("1979-05-27T07:32:00"), "1979-05-27T07:32:00Z");
         assert_eq!(iso("2020-01-01 09:30"), "2020-01-01T09:30:00Z");

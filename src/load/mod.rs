@@ -157,7 +157,7 @@ fn decode(bytes: &[u8]) -> Result<String, Diagnostic> {
 
 fn parse_document<F>(rel: &str, text: &str, problems: &mut Diagnostics) -> Option<Document<F>>
 where
-    F: serde::de::DeserializeOwned + Default,
+    F: serde::de::DeserializeOwned + Default + front_matter::Clean,
 {
     let parts = match split::split(text) {
         Ok(parts) => parts,
@@ -206,6 +206,8 @@ where
             }
         },
     };
+    let mut front = front;
+    front.clean();
     Some(Document {
         rel: rel.to_string(),
         front,

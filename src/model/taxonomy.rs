@@ -14,6 +14,8 @@ pub struct Taxonomy {
     pub name: &'static str,
     /// The readable name: "Tags".
     pub title: &'static str,
+    /// One of its terms, in words: "tag".
+    pub singular: &'static str,
     /// `/tags/`.
     pub url: String,
     /// Its terms, alphabetically.
@@ -45,9 +47,12 @@ pub struct TermRef {
 /// Gathers the tags (taxonomy 0) and categories (taxonomy 1) of every page and records each
 /// page's terms on it.
 pub fn collect(pages: &mut [Page]) -> Vec<Taxonomy> {
-    let specs: [(&'static str, &'static str); 2] = [("tags", "Tags"), ("categories", "Categories")];
+    let specs: [(&'static str, &'static str, &'static str); 2] = [
+        ("tags", "Tags", "tag"),
+        ("categories", "Categories", "category"),
+    ];
     let mut taxonomies = Vec::with_capacity(specs.len());
-    for (index, (name, title)) in specs.into_iter().enumerate() {
+    for (index, (name, title, singular)) in specs.into_iter().enumerate() {
         let mut terms: Vec<Term> = Vec::new();
         let mut by_slug: HashMap<String, usize> = HashMap::new();
         let mut assigned: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
@@ -104,6 +109,7 @@ pub fn collect(pages: &mut [Page]) -> Vec<Taxonomy> {
         taxonomies.push(Taxonomy {
             name,
             title,
+            singular,
             url: format!("/{name}/"),
             terms: sorted,
         });

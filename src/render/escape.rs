@@ -68,23 +68,6 @@ pub fn json_for_script(value: &serde_json::Value) -> String {
     out
 }
 
-/// Removes control characters (but tabs and line ends) that HTML and XML reject, from text
-/// that came from front matter.
-pub fn strip_controls(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.chars().any(is_unwanted_control) {
-        text.chars()
-            .filter(|&c| !is_unwanted_control(c))
-            .collect::<String>()
-            .into()
-    } else {
-        text.into()
-    }
-}
-
-fn is_unwanted_control(c: char) -> bool {
-    c.is_control() && !matches!(c, '\t' | '\n' | '\r') || matches!(c, '\u{FFFE}' | '\u{FFFF}')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,10 +92,5 @@ mod tests {
         assert!(!out.contains('<') && !out.contains('>'), "{out}");
         let back: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(back, v);
-    }
-
-    #[test]
-    fn strips_controls_but_keeps_text() {
-        assert_eq!(strip_controls("a\u{0}b\u{7}c\td\u{202e}"), "abc\td\u{202e}");
     }
 }

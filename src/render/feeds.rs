@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::escape::xml;
+use super::links::resolve_url;
 use crate::model::routes::{FeedFormat, List, ListKind};
 use crate::model::{PageId, Site};
 
@@ -60,10 +61,57 @@ fn feed_title(site: &Site, list: &List) -> String {
     }
 }
 
-/// Makes root-relative links and images in post HTML absolute, as feed readers need.
-fn absolute_links(html: &str, base_url: &str) -> String {
-    html.replace("href=\"/", &format!("href=\"{base_url}/"))
-        .replace("src=\"/", &format!("src=\"{base_url}/"))
+/// Makes the links and images in the HTML of the post at `page_url` absolute, as feed readers
+/// need: root-relative ones against `base_url`, fragments (headings' anchors, footnotes) and
+/// other relative ones against the post's own URL. Only double-quoted `href` and `src` values are
+/// touched; URLs with a scheme and protocol-relative ones (`//host`) are kept as they are.
+fn absolute_links(html: &str, base_url: &str, page_url: &str) -> String {
+    let mut out = String::with_capacity(html.len() + 1024);
+    let mut copied = 0;
+    let mut from = 0;
+    while let Some(found) = html[from..].find("=\"") {
+        let start = from + found + 2;
+        let name = &html[..from + found];
+        from = start;
+        let is_url_attribute = ["href", "src"].iter().any(|attr| {
+            name.strip_suffix(attr)
+                .and_then(|before| before.chars().next_back())
+                .is_some_and(char::is_whitespace)
+        });
+        if !is_url_attribute {
+            continue;
+        }
+        let end = html[start..].find('"').map_or(html.len(), |i| start + i);
+        let url = &html[start..end];
+        let absolute = if url.is_empty() || url.starts_with("//") || has_scheme(url) {
+            continue;
+        } else if url.starts_with('/') {
+            format!("{base_url}{url}")
+        } else if url.starts_with(['#', '?']) {
+            format!("{base_url}{page_url}{url}")
+        } else {
+            format!("{base_url}{}", resolve_url(page_url, url))
+        };
+        out.push_str(&html[copied..start]);
+        out.push_str(&absolute);
+        copied = end;
+        from = end;
+    }
+    out.push_str(&html[copied..]);
+    out
+}
+
+/// True for `https:…`, `mailto:…` and the like: a scheme before any `/`, `?` or `#`.
+fn has_scheme(url: &str) -> bool {
+    url.split_once(':').is_some_and(|(scheme, _)| {
+        scheme
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
 }
 
 fn rss(site: &Site, list: &List, title: &str, entries: &[Entry]) -> String {
@@ -86,8 +134,9 @@ fn rss(site: &Site, list: &List, title: &str, entries: &[Entry]) -> String {
         xml(&config.permalink(&format!("{}rss.xml", list.url)))
     );
     if let Some(newest) = entries
-        .first()
-        .and_then(|e| site.pages[e.id].last_modified())
+        .iter()
+        .filter_map(|e| site.pages[e.id].last_modified())
+        .max()
     {
         let _ = writeln!(out, "<lastBuildDate>{}</lastBuildDate>", newest.rfc2822());
     }
@@ -109,7 +158,7 @@ fn rss(site: &Site, list: &List, title: &str, entries: &[Entry]) -> String {
         let _ = writeln!(
             out,
             "<description>{}</description>",
-            xml(&absolute_links(entry.content, &config.base_url))
+            xml(&absolute_links(entry.content, &config.base_url, &page.url))
         );
         out.push_str("</item>\n");
     }
@@ -187,10 +236,37 @@ fn atom(site: &Site, list: &List, title: &str, entries: &[Entry]) -> String {
         let _ = writeln!(
             out,
             "<content type=\"html\">{}</content>",
-            xml(&absolute_links(entry.content, &config.base_url))
+            xml(&absolute_links(entry.content, &config.base_url, &page.url))
         );
         out.push_str("</entry>\n");
     }
     out.push_str("</feed>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_in_feed_content_become_absolute() {
+        let html = concat!(
+            "<p><a href=\"/blog/x/\">x</a> <img src=\"/blog/x/a.png\" alt=\"\">",
+            " <a href=\"#part\">part</a><sup><a href=\"#fn-1\" id=\"r1\">1</a></sup>",
+            " <a href=\"img.png\">rel</a> <a href=\"https://o.example/\">o</a>",
+            " <a href=\"mailto:a@o.example\">m</a> <a href=\"//cdn.example/x\">c</a>",
+            " <a data-href=\"/no\" href=\"../y/\">y</a> <code>href=&quot;/no&quot;</code></p>",
+        );
+        let out = absolute_links(html, "https://s.example", "/blog/p/");
+        assert_eq!(
+            out,
+            concat!(
+                "<p><a href=\"https://s.example/blog/x/\">x</a> <img src=\"https://s.example/blog/x/a.png\" alt=\"\">",
+                " <a href=\"https://s.example/blog/p/#part\">part</a><sup><a href=\"https://s.example/blog/p/#fn-1\" id=\"r1\">1</a></sup>",
+                " <a href=\"https://s.example/blog/p/img.png\">rel</a> <a href=\"https://o.example/\">o</a>",
+                " <a href=\"mailto:a@o.example\">m</a> <a href=\"//cdn.example/x\">c</a>",
+                " <a data-href=\"/no\" href=\"https://s.example/blog/y/\">y</a> <code>href=&quot;/no&quot;</code></p>",
+            )
+        );
+    }
 }

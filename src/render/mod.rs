@@ -337,7 +337,10 @@ impl<'a> Renderer<'a> {
             }
             Route::TermIndex(index) => {
                 let taxonomy = context::taxonomy(site, *index);
-                let description = format!("Every {} on {}.", taxonomy.name, site.config.title);
+                let description = format!(
+                    "Every {} of {}, with its posts.",
+                    site.taxonomies[*index].singular, site.config.title
+                );
                 let head = context::head(
                     &site.config,
                     Some(taxonomy.title),

@@ -86,7 +86,10 @@ impl State {
 
     /// Tells every listener about `change`, forgetting those that have gone.
     pub fn notify(&self, change: Change) {
-        let mut listeners = self.listeners.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut listeners = self
+            .listeners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         listeners.retain(|l| l.send(change.clone()).is_ok());
     }
 

@@ -190,3 +190,54 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The repository's root folder.
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A site made of this repository's own `content/`, `templates/`, `static/` and `site.toml`,
+/// not built yet.
+pub fn own_site() -> Site {
+    let site = Site::new();
+    for part in ["content", "static", "templates"] {
+        if repo().join(part).exists() {
+            copy_tree(&repo().join(part), &site.root().join(part));
+        }
+    }
+    std::fs::copy(repo().join("site.toml"), site.root().join("site.toml")).unwrap();
+    site
+}
+
+/// A site of `posts` synthetic posts at `content/posts/<slug>/index.md`, made by
+/// `../shared/bench/gen_corpus.py`, with `site_toml` as its `site.toml`; not built yet.
+pub fn generated_site(posts: usize, site_toml: &str) -> Site {
+    let site = Site::new();
+    let script = shared().join("bench/gen_corpus.py");
+    let run = Command::new("python3")
+        .arg(&script)
+        .arg(site.root())
+        .args(["--posts", &posts.to_string(), "--force"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));
+    assert!(
+        run.status.success(),
+        "{} failed:\n{}",
+        script.display(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    site.write("site.toml", site_toml);
+    site
+}
+
+/// Every file under `dir` whose name ends with `suffix`, sorted.
+pub fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file() && e.file_name().to_string_lossy().ends_with(suffix))
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    files.sort();
+    files
+}
