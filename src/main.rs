@@ -33,6 +33,18 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// Preview the site as Azure will serve it, rebuilding and reloading the browser on every save.
+    Serve {
+        /// The interface to listen on; anything but loopback lets other machines see the preview.
+        #[arg(long, default_value = "127.0.0.1")]
+        interface: std::net::IpAddr,
+        /// The port to listen on (the next free one is used if it is busy; 0 picks any).
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Include pages marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Build the whole site in memory and check every internal link and anchor; write nothing.
     Check {
         /// Include pages marked `draft: true`.
@@ -102,6 +114,25 @@ fn main() -> ExitCode {
                     &problems,
                     "build failed; the output folder was left as it was",
                 ),
+            }
+        }
+        Command::Serve {
+            interface,
+            port,
+            drafts,
+        } => {
+            let options = pamphlet::serve::session_loop::ServeOptions {
+                root: cli.root,
+                interface,
+                port,
+                drafts,
+            };
+            match pamphlet::serve::session_loop::run(&options) {
+                Ok(never) => match never {},
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
             }
         }
         Command::Check { drafts } => {

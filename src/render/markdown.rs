@@ -1,7 +1,7 @@
 //! Markdown to HTML: pulldown-cmark's events, with headings, links, images, code blocks and
 //! footnotes rewritten on the way through.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
@@ -88,13 +88,13 @@ pub struct Rendered {
 }
 
 /// Where events are being collected while an element is open.
-enum Frame {
+enum Frame<'s> {
     Heading {
         level: HeadingLevel,
         id: Option<String>,
         classes: Vec<String>,
         text: String,
-        events: Vec<Event<'static>>,
+        events: Vec<Event<'s>>,
     },
     Image {
         src: String,
@@ -109,20 +109,26 @@ enum Frame {
     },
     Footnote {
         label: String,
-        events: Vec<Event<'static>>,
+        events: Vec<Event<'s>>,
     },
 }
 
-struct State<'r, 'a> {
-    renderer: &'r Renderer<'a>,
-    source: &'r Source<'r>,
-    out: Vec<Event<'static>>,
-    frames: Vec<Frame>,
+/// The rewriting of one text's events; `s` is the lifetime of the markdown text, so events
+/// that pass through unchanged are never copied.
+struct State<'r, 's> {
+    renderer: &'r Renderer<'r>,
+    source: &'r Source<'s>,
+    /// Events ready for the HTML writer: the rewriting is streamed, so a long text is never
+    /// held in memory as events.
+    pending: VecDeque<Event<'s>>,
+    frames: Vec<Frame<'s>>,
     ids: HashSet<String>,
     headings: Vec<(u8, String, String)>,
+    /// Footnote labels by number − 1, in order of first reference, and the reverse index.
     footnote_order: Vec<String>,
+    footnote_numbers: HashMap<String, usize>,
     footnote_refs: Vec<usize>,
-    footnotes: Vec<(String, Vec<Event<'static>>)>,
+    footnotes: HashMap<String, Vec<Event<'s>>>,
     words: usize,
     plain: String,
     /// Only a text with a `<!-- more -->` marker needs its plain text kept.
@@ -138,7 +144,7 @@ struct State<'r, 'a> {
 
 impl Renderer<'_> {
     /// Renders one markdown text; problems name the file and line.
-    pub fn render(&self, source: &Source) -> (Rendered, Diagnostics) {
+    pub fn render<'s>(&self, source: &Source<'s>) -> (Rendered, Diagnostics) {
         let mut options = Options::ENABLE_TABLES
             | Options::ENABLE_FOOTNOTES
             | Options::ENABLE_STRIKETHROUGH
@@ -150,13 +156,14 @@ impl Renderer<'_> {
         let mut state = State {
             renderer: self,
             source,
-            out: Vec::new(),
+            pending: VecDeque::new(),
             frames: Vec::new(),
             ids: HashSet::new(),
             headings: Vec::new(),
             footnote_order: Vec::new(),
+            footnote_numbers: HashMap::new(),
             footnote_refs: Vec::new(),
-            footnotes: Vec::new(),
+            footnotes: HashMap::new(),
             words: 0,
             plain: String::new(),
             collect_plain: source.body.contains("more"),
@@ -168,14 +175,40 @@ impl Renderer<'_> {
             resolutions: Vec::new(),
             problems: Diagnostics::new(),
         };
-        for (event, range) in Parser::new_ext(source.body, options).into_offset_iter() {
-            state.event(event, range.start);
-        }
-        state.finish()
+        let mut html = String::with_capacity(source.body.len() * 3 / 2);
+        let events = Events {
+            parser: Parser::new_ext(source.body, options).into_offset_iter(),
+            state: &mut state,
+        };
+        pulldown_cmark::html::push_html(&mut html, events);
+        state.finish(html)
     }
 }
 
-impl State<'_, '_> {
+/// The rewritten events of a text, produced as the HTML writer asks for them.
+struct Events<'r, 'x, 's, I> {
+    parser: I,
+    state: &'x mut State<'r, 's>,
+}
+
+impl<'s, I> Iterator for Events<'_, '_, 's, I>
+where
+    I: Iterator<Item = (Event<'s>, std::ops::Range<usize>)>,
+{
+    type Item = Event<'s>;
+
+    fn next(&mut self) -> Option<Event<'s>> {
+        loop {
+            if let Some(event) = self.state.pending.pop_front() {
+                return Some(event);
+            }
+            let (event, range) = self.parser.next()?;
+            self.state.event(event, range.start);
+        }
+    }
+}
+
+impl<'s> State<'_, 's> {
     fn position(&self, offset: usize) -> (usize, usize) {
         let (line, column) = line_column(self.source.body, offset);
         (line + self.source.body_line - 1, column)
@@ -198,7 +231,7 @@ impl State<'_, '_> {
     }
 
     /// Sends an event to the innermost open element, or to the page.
-    fn emit(&mut self, event: Event<'static>) {
+    fn emit(&mut self, event: Event<'s>) {
         for frame in self.frames.iter_mut().rev() {
             match frame {
                 Frame::Heading { events, .. } | Frame::Footnote { events, .. } => {
@@ -208,7 +241,7 @@ impl State<'_, '_> {
                 Frame::Image { .. } | Frame::Code { .. } => {}
             }
         }
-        self.out.push(event);
+        self.pending.push_back(event);
     }
 
     fn html(&mut self, html: String) {
@@ -241,7 +274,7 @@ impl State<'_, '_> {
         }
     }
 
-    fn event(&mut self, event: Event<'_>, offset: usize) {
+    fn event(&mut self, event: Event<'s>, offset: usize) {
         match event {
             Event::Start(tag) => self.start(tag, offset),
             Event::End(end) => self.end(end),
@@ -252,13 +285,13 @@ impl State<'_, '_> {
                 }
                 self.text(&text);
                 if !matches!(self.frames.last(), Some(Frame::Image { .. })) {
-                    self.emit(Event::Text(text.into_string().into()));
+                    self.emit(Event::Text(text));
                 }
             }
             Event::Code(code) => {
                 self.text(&code);
                 if !matches!(self.frames.last(), Some(Frame::Image { .. })) {
-                    self.emit(Event::Code(code.into_string().into()));
+                    self.emit(Event::Code(code));
                 }
             }
             Event::Html(html) | Event::InlineHtml(html) => {
@@ -266,7 +299,7 @@ impl State<'_, '_> {
                     self.more_at = Some(self.plain.len());
                 }
                 if !self.in_code() {
-                    self.emit(Event::Html(html.into_string().into()));
+                    self.emit(Event::Html(html));
                 }
             }
             Event::FootnoteReference(label) => self.footnote_reference(&label),
@@ -291,12 +324,12 @@ impl State<'_, '_> {
             Event::Rule => self.emit(Event::Rule),
             Event::InlineMath(m) | Event::DisplayMath(m) => {
                 self.text(&m);
-                self.emit(Event::Text(m.into_string().into()));
+                self.emit(Event::Text(m));
             }
         }
     }
 
-    fn start(&mut self, tag: Tag<'_>, offset: usize) {
+    fn start(&mut self, tag: Tag<'s>, offset: usize) {
         match tag {
             Tag::Heading {
                 level, id, classes, ..
@@ -384,7 +417,7 @@ impl State<'_, '_> {
                 ) {
                     self.container_depth += 1;
                 }
-                self.emit(Event::Start(other.into_static()));
+                self.emit(Event::Start(other));
             }
         }
     }
@@ -398,7 +431,7 @@ impl State<'_, '_> {
             TagEnd::FootnoteDefinition => {
                 self.container_depth -= 1;
                 if let Some(Frame::Footnote { label, events }) = self.frames.pop() {
-                    self.footnotes.push((label, events));
+                    self.footnotes.insert(label, events);
                 }
             }
             TagEnd::Paragraph => {
@@ -553,10 +586,12 @@ impl State<'_, '_> {
     }
 
     fn footnote_reference(&mut self, label: &str) {
-        let index = match self.footnote_order.iter().position(|l| l == label) {
-            Some(i) => i,
+        let index = match self.footnote_numbers.get(label) {
+            Some(&i) => i,
             None => {
                 self.footnote_order.push(label.to_string());
+                self.footnote_numbers
+                    .insert(label.to_string(), self.footnote_order.len() - 1);
                 self.footnote_refs.push(0);
                 self.footnote_order.len() - 1
             }
@@ -572,9 +607,7 @@ impl State<'_, '_> {
         ));
     }
 
-    fn finish(mut self) -> (Rendered, Diagnostics) {
-        let mut html = String::with_capacity(self.source.body.len() * 3 / 2);
-        pulldown_cmark::html::push_html(&mut html, std::mem::take(&mut self.out).into_iter());
+    fn finish(mut self, mut html: String) -> (Rendered, Diagnostics) {
         if !self.footnote_order.is_empty() {
             html.push_str(&self.footnotes_html());
         }
@@ -601,11 +634,9 @@ impl State<'_, '_> {
             let number = index + 1;
             let body = self
                 .footnotes
-                .iter()
-                .position(|(l, _)| l == label)
-                .map(|i| {
+                .remove(label)
+                .map(|events| {
                     let mut body = String::new();
-                    let events = std::mem::take(&mut self.footnotes[i].1);
                     pulldown_cmark::html::push_html(&mut body, events.into_iter());
                     body
                 })

@@ -5,6 +5,10 @@
 //! decides what to render again. The build itself is the same pipeline `build` runs, writing
 //! into memory instead of `public/`, which `serve` never touches.
 
+pub mod http;
+pub mod inject;
 pub mod rebuild;
+pub mod resolve;
+pub mod session_loop;
 pub mod state;
 pub mod watch;

@@ -115,6 +115,11 @@ impl Session {
         &self.options.root
     }
 
+    /// The files of the last build that succeeded (empty before the first).
+    pub fn last_good(&self) -> &BTreeMap<String, Bytes> {
+        &self.last_good
+    }
+
     /// Takes note of edited paths (relative to the site root; an empty path means "anything")
     /// and renders the site again.
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Rebuilt, Diagnostics> {

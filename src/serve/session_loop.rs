@@ -1,0 +1,184 @@
+//! Running `pamphlet serve`: start the server, build, then rebuild on every edit until stopped.
+
+use std::io::Write;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::http::{self, ServeError, Server};
+use super::rebuild::{Rebuilt, Session};
+use super::state::{Change, Snapshot, State};
+use super::watch::Watcher;
+use crate::build::BuildOptions;
+use crate::diagnostic::Diagnostics;
+
+/// What `pamphlet serve` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The site's folder.
+    pub root: PathBuf,
+    /// The interface to listen on.
+    pub interface: IpAddr,
+    /// The port to listen on (0: any free one).
+    pub port: u16,
+    /// Include drafts.
+    pub drafts: bool,
+}
+
+/// Why serving stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The HTTP server failed.
+    #[error(transparent)]
+    Http(#[from] ServeError),
+    /// The file watcher could not start or stopped.
+    #[error("cannot watch the site for changes: {0}")]
+    Watch(String),
+}
+
+/// A running preview: server, session and watcher. Tests drive it; `run` loops it forever.
+pub struct Preview {
+    server: Server,
+    state: Arc<State>,
+    session: Session,
+    watcher: Watcher,
+}
+
+impl Preview {
+    /// Starts the server, builds the site once and starts watching; the first build may fail
+    /// (its problems are then shown as the overlay until fixed).
+    pub fn start(options: &ServeOptions, out: &mut dyn Write) -> Result<Preview, RunError> {
+        if !options.interface.is_loopback() {
+            let _ = writeln!(
+                out,
+                "warning: listening on {}, so other machines can reach this preview",
+                options.interface
+            );
+        }
+        let state = Arc::new(State::new(Snapshot::default()));
+        let server = http::start(
+            state.clone(),
+            options.interface,
+            options.port,
+            http::Options::default(),
+        )?;
+        if let Some(notice) = server.port_notice() {
+            let _ = writeln!(out, "{notice}");
+        }
+        let mut build = BuildOptions::new(&options.root);
+        build.drafts = options.drafts;
+        // Links in the preview (canonical URLs, feeds, redirects) point at the preview itself.
+        build.base_url = Some(server.url());
+        // Watch before the first build, so an edit made while it runs is not missed.
+        let watcher = Watcher::start(&options.root).map_err(|e| RunError::Watch(e.to_string()))?;
+        let mut preview = Preview {
+            server,
+            state,
+            session: Session::new(build),
+            watcher,
+        };
+        let started = Instant::now();
+        let result = preview.session.rebuild(&[PathBuf::new()]);
+        preview.publish(result, started, out);
+        let _ = writeln!(
+            out,
+            "Serving {} (press Ctrl-C to stop); watching content/, templates/, static/ and site.toml",
+            preview.server.url()
+        );
+        Ok(preview)
+    }
+
+    /// The server's base URL.
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// Waits up to `timeout` for edits and rebuilds once for all of them; `true` if it rebuilt.
+    pub fn step(&mut self, timeout: Duration, out: &mut dyn Write) -> Result<bool, RunError> {
+        let Some(paths) = self
+            .watcher
+            .next(timeout)
+            .map_err(|e| RunError::Watch(e.to_string()))?
+        else {
+            return Ok(false);
+        };
+        let started = Instant::now();
+        let result = self.session.rebuild(&paths);
+        self.publish(result, started, out);
+        Ok(true)
+    }
+
+    /// Serves the result of a build: its files, or the last good files with the error overlay.
+    fn publish(
+        &mut self,
+        result: Result<Rebuilt, Diagnostics>,
+        started: Instant,
+        out: &mut dyn Write,
+    ) {
+        let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+        match result {
+            Ok(rebuilt) => {
+                for warning in rebuilt.warnings.sorted() {
+                    let _ = writeln!(out, "{warning}");
+                }
+                let _ = writeln!(
+                    out,
+                    "Rebuilt in {elapsed:.0} ms: {} file(s) changed ({} markdown, {} template render(s))",
+                    rebuilt.changed.len(),
+                    rebuilt.markdown_rendered,
+                    rebuilt.templates_rendered
+                );
+                let was_failing = self.state.current().error.is_some();
+                if rebuilt.changed.is_empty() && !was_failing {
+                    return;
+                }
+                let change = if was_failing {
+                    Change::Reload
+                } else {
+                    rebuilt.change
+                };
+                self.state.publish(
+                    Snapshot {
+                        files: rebuilt.files,
+                        error: None,
+                        generation: 0,
+                    },
+                    change,
+                );
+            }
+            Err(problems) => {
+                let text: Vec<String> = problems.sorted().iter().map(|d| d.to_string()).collect();
+                let text = text.join("\n");
+                let _ = writeln!(out, "{text}");
+                let _ = writeln!(
+                    out,
+                    "Build failed in {elapsed:.0} ms with {} error(s); still serving the last good build",
+                    problems.error_count()
+                );
+                self.state.publish(
+                    Snapshot {
+                        files: self.session.last_good().clone(),
+                        error: Some(text),
+                        generation: 0,
+                    },
+                    Change::Reload,
+                );
+            }
+        }
+    }
+
+    /// Stops the server.
+    pub fn stop(self) {
+        self.server.shutdown();
+    }
+}
+
+/// Serves the site until the process is stopped.
+pub fn run(options: &ServeOptions) -> Result<std::convert::Infallible, RunError> {
+    let mut out = std::io::stdout();
+    let mut preview = Preview::start(options, &mut out)?;
+    loop {
+        preview.step(Duration::from_secs(1), &mut out)?;
+    }
+}

@@ -1,0 +1,202 @@
+//! `pamphlet serve` end to end: the real watcher sees real file edits, the real server answers
+//! real HTTP, and the preview never touches `public/`.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use common::Site;
+use pamphlet::serve::session_loop::{Preview, ServeOptions};
+
+/// A GET over a raw socket: (status, body).
+fn get(base: &str, path: &str) -> (u16, String) {
+    let authority = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = TcpStream::connect(authority).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+struct Running {
+    preview: Preview,
+    log: Vec<u8>,
+}
+
+impl Running {
+    fn start(site: &Site) -> Running {
+        let mut log = Vec::new();
+        let options = ServeOptions {
+            root: site.root().to_path_buf(),
+            interface: "127.0.0.1".parse().unwrap(),
+            port: 0,
+            drafts: false,
+        };
+        let preview = Preview::start(&options, &mut log).expect("serve starts");
+        Running { preview, log }
+    }
+
+    fn url(&self) -> String {
+        self.preview.url()
+    }
+
+    /// Lets the watcher deliver edits until `done` holds or 10 s pass.
+    fn until(&mut self, what: &str, mut done: impl FnMut(&str) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let url = self.url();
+        while !done(&url) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for: {what}\nlog:\n{}",
+                self.log()
+            );
+            self.preview
+                .step(Duration::from_millis(200), &mut self.log)
+                .expect("watching works");
+        }
+    }
+
+    fn log(&self) -> String {
+        String::from_utf8_lossy(&self.log).into_owned()
+    }
+
+    fn rebuilds(&self) -> usize {
+        self.log().matches("Rebuilt in").count() + self.log().matches("Build failed in").count()
+    }
+}
+
+fn site() -> Site {
+    let site = Site::new();
+    site.post("a", "title: First\ndate: 2020-01-01", "Original text.");
+    site.post("b", "title: Second\ndate: 2020-01-02", "Other text.");
+    site
+}
+
+#[test]
+fn an_edit_is_served_without_touching_public() {
+    let site = site();
+    let mut running = Running::start(&site);
+    let (status, body) = get(&running.url(), "/blog/a/");
+    assert_eq!(status, 200);
+    assert!(body.contains("Original text."));
+
+    site.post("a", "title: First\ndate: 2020-01-01", "Edited text.");
+    running.until("the edit is served", |url| {
+        get(url, "/blog/a/").1.contains("Edited text.")
+    });
+    assert!(!site.public().exists(), "serve must never write public/");
+}
+
+#[test]
+fn save_by_rename_new_and_deleted_files_and_folders_are_seen() {
+    let site = site();
+    let mut running = Running::start(&site);
+
+    // An editor's save: write a temporary file, then rename it over the original.
+    let target = site.root().join("content/blog/b/index.md");
+    let temporary = site.root().join("content/blog/b/.index.md.tmp");
+    std::fs::write(
+        &temporary,
+        "---\ntitle: Second\ndate: 2020-01-02\n---\nRenamed into place.\n",
+    )
+    .unwrap();
+    std::fs::rename(&temporary, &target).unwrap();
+    running.until("save-by-rename", |url| {
+        get(url, "/blog/b/").1.contains("Renamed into place.")
+    });
+
+    // A new folder with a new post.
+    site.post("c", "title: Third\ndate: 2020-01-03", "Brand new.");
+    running.until("a new post", |url| get(url, "/blog/c/").0 == 200);
+    running.until("the home page lists it", |url| {
+        get(url, "/").1.contains("Third")
+    });
+
+    // A deleted folder.
+    std::fs::remove_dir_all(site.root().join("content/blog/c")).unwrap();
+    running.until("the deleted post is gone", |url| {
+        get(url, "/blog/c/").0 == 404
+    });
+
+    // A static file, and a template.
+    site.write("static/hello.txt", "hello");
+    running.until("a static file", |url| get(url, "/hello.txt").1 == "hello");
+    site.write("templates/404.html", "{% extends \"base.html\" %}{% block content %}<p>Custom missing page</p>{% endblock content %}");
+    running.until("a template edit", |url| {
+        get(url, "/nowhere/").1.contains("Custom missing page")
+    });
+
+    // site.toml.
+    site.write(
+        "site.toml",
+        "title = \"Retitled\"\nbase_url = \"https://example.com\"\n",
+    );
+    running.until("a config edit", |url| get(url, "/").1.contains("Retitled"));
+}
+
+#[test]
+fn a_burst_of_saves_gives_one_rebuild() {
+    let site = site();
+    let mut running = Running::start(&site);
+    let before = running.rebuilds();
+    for i in 0..5 {
+        site.post(
+            "a",
+            "title: First\ndate: 2020-01-01",
+            &format!("Burst {i}."),
+        );
+    }
+    running.until("the last save is served", |url| {
+        get(url, "/blog/a/").1.contains("Burst 4.")
+    });
+    // Anything still queued from the burst arrives now.
+    running
+        .preview
+        .step(Duration::from_millis(300), &mut running.log)
+        .unwrap();
+    assert_eq!(running.rebuilds() - before, 1, "log:\n{}", running.log());
+}
+
+#[test]
+fn a_broken_edit_keeps_the_last_good_site_with_an_overlay_until_fixed() {
+    let site = site();
+    let mut running = Running::start(&site);
+    site.post("a", "title: [broken", "Broken text.");
+    running.until("the overlay", |url| {
+        get(url, "/blog/b/")
+            .1
+            .contains("content/blog/a/index.md:2:")
+    });
+    let (status, body) = get(&running.url(), "/blog/a/");
+    assert_eq!(status, 200, "the last good page is still served");
+    assert!(body.contains("Original text."));
+    assert!(
+        running.log().contains("content/blog/a/index.md:2:"),
+        "the terminal says it too"
+    );
+
+    site.post("a", "title: Fixed\ndate: 2020-01-01", "Fixed text.");
+    running.until("the fix", |url| {
+        let body = get(url, "/blog/a/").1;
+        body.contains("Fixed text.") && !body.contains("index.md:2:")
+    });
+}
