@@ -69,7 +69,10 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, ScaffoldError> {
     }
     let mut files: Vec<(PathBuf, Vec<u8>)> = vec![
         (PathBuf::from("site.toml"), SITE_TOML.as_bytes().to_vec()),
-        (PathBuf::from(".gitignore"), b"/public\n".to_vec()),
+        (
+            PathBuf::from(".gitignore"),
+            b"/public\n/.public.*\n".to_vec(),
+        ),
         (
             PathBuf::from("content/blog/hello-world/index.md"),
             HELLO_POST.as_bytes().to_vec(),

@@ -140,6 +140,8 @@ struct State<'r, 's> {
     links: Vec<SourceLink>,
     resolutions: Vec<(String, Result<Resolved, String>)>,
     problems: Diagnostics,
+    /// The last offset given a position: (offset, its line, where that line starts).
+    cursor: (usize, usize, usize),
 }
 
 impl Renderer<'_> {
@@ -174,6 +176,7 @@ impl Renderer<'_> {
             links: Vec::new(),
             resolutions: Vec::new(),
             problems: Diagnostics::new(),
+            cursor: (0, 1, 0),
         };
         let mut html = String::with_capacity(source.body.len() * 3 / 2);
         let events = Events {
@@ -209,8 +212,23 @@ where
 }
 
 impl<'s> State<'_, 's> {
-    fn position(&self, offset: usize) -> (usize, usize) {
-        let (line, column) = line_column(self.source.body, offset);
+    /// The file line and column of a byte offset in the body. Offsets mostly arrive in order,
+    /// so counting resumes from the previous one instead of from the start each time.
+    fn position(&mut self, offset: usize) -> (usize, usize) {
+        let body = self.source.body;
+        let offset = offset.min(body.len());
+        let (from, mut line, mut line_start) = match self.cursor {
+            (at, line, start) if at <= offset => (at, line, start),
+            _ => (0, 1, 0),
+        };
+        for (i, b) in body.as_bytes()[from..offset].iter().enumerate() {
+            if *b == b'\n' {
+                line += 1;
+                line_start = from + i + 1;
+            }
+        }
+        self.cursor = (offset, line, line_start);
+        let column = line_column(&body[line_start..], offset - line_start).1;
         (line + self.source.body_line - 1, column)
     }
 

@@ -4,11 +4,21 @@
 //! On Linux the swap is `renameat2(RENAME_EXCHANGE)`: at every instant the output folder is
 //! either the whole old site or the whole new one, even if the process is killed. Elsewhere it
 //! is two renames, with a short moment between them in which the output folder is missing.
-//! Leftovers of a killed build are removed by the next one.
+//!
+//! The site swapped out is kept beside the output as `.<output>.spare` and becomes the next
+//! build's staging folder: files are overwritten in place and the ones the new build does not
+//! make are pruned before the swap. Creating and deleting every file and folder of the site on
+//! each build was most of a build's time: a file system allocates and frees inodes slowly, and
+//! ext4 in particular searches long for inodes it can reuse right after a mass deletion.
+//! Whatever a killed build leaves behind becomes the next spare or is removed.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use rayon::prelude::*;
 
 use super::Sink;
 
@@ -16,21 +26,40 @@ use super::Sink;
 pub struct Staging {
     output: PathBuf,
     dir: PathBuf,
+    /// True when the folder is a previous site being overwritten, so stale files must be pruned.
+    reused: bool,
+    /// Every file written, relative to the folder; only kept when `reused`.
+    written: Mutex<HashSet<String>>,
+    published: bool,
 }
 
 impl Staging {
-    /// Creates an empty staging folder beside `output`, after removing any left by an
-    /// interrupted build.
+    /// Prepares a staging folder beside `output`: the spare kept by the previous build if there
+    /// is one, else a new empty folder. Leftovers of interrupted builds are adopted or removed.
     pub fn create(output: &Path) -> io::Result<Staging> {
         let output = absolute(output)?;
         let parent = output
             .parent()
             .ok_or_else(|| io::Error::other("the output folder cannot be the file system root"))?;
         fs::create_dir_all(parent)?;
-        remove_leftovers(&output)?;
+        tidy_leftovers(&output)?;
         let dir = sibling(&output, &format!("staging-{}", std::process::id()));
-        fs::create_dir(&dir)?;
-        Ok(Staging { output, dir })
+        let spare = sibling(&output, "spare");
+        let reused = match fs::rename(&spare, &dir) {
+            Ok(()) => true,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir(&dir)?;
+                false
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Staging {
+            output,
+            dir,
+            reused,
+            written: Mutex::new(HashSet::new()),
+            published: false,
+        })
     }
 
     /// The staging folder.
@@ -38,30 +67,63 @@ impl Staging {
         &self.dir
     }
 
-    /// Swaps the staging folder in as the output and removes the old output.
-    pub fn publish(self) -> io::Result<()> {
-        let dir = self.dir.clone();
-        let output = self.output.clone();
-        std::mem::forget(self);
-        if output.exists() {
-            if exchange(&dir, &output)? {
-                // `dir` now holds the old site.
-                return remove_tree(&dir);
-            }
-            let old = sibling(&output, &format!("old-{}", std::process::id()));
-            fs::rename(&output, &old)?;
-            fs::rename(&dir, &output)?;
-            remove_tree(&old)
-        } else {
-            fs::rename(&dir, &output)
+    /// Swaps the staging folder in as the output; the old output becomes the spare.
+    pub fn publish(mut self) -> io::Result<()> {
+        if self.reused {
+            let written =
+                std::mem::take(&mut *self.written.lock().unwrap_or_else(PoisonError::into_inner));
+            prune(&self.dir, "", &written)?;
         }
+        let spare = sibling(&self.output, "spare");
+        if self.output.exists() {
+            if exchange(&self.dir, &self.output)? {
+                // The staging path now holds the old site.
+                self.published = true;
+                return fs::rename(&self.dir, &spare);
+            }
+            let old = sibling(&self.output, &format!("old-{}", std::process::id()));
+            fs::rename(&self.output, &old)?;
+            fs::rename(&self.dir, &self.output)?;
+            self.published = true;
+            fs::rename(&old, &spare)
+        } else {
+            fs::rename(&self.dir, &self.output)?;
+            self.published = true;
+            Ok(())
+        }
+    }
+
+    /// The path for output file `file`, with its folders made and anything in the way removed.
+    fn target(&self, file: &str) -> io::Result<PathBuf> {
+        // The model only hands out checked paths; this guards against a bug, not user input.
+        if file.split('/').any(|s| s == ".." || s.is_empty()) || file.contains('\\') {
+            return Err(io::Error::other(format!("refusing to write `{file}`")));
+        }
+        let path = self.dir.join(file);
+        if self.reused {
+            self.written
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(file.to_string());
+            clear_the_way(&self.dir, file)?;
+        }
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        Ok(path)
     }
 }
 
 impl Drop for Staging {
-    /// A build that did not publish leaves nothing behind.
+    /// A build that did not publish leaves its folder as the next build's spare: it may hold a
+    /// mix of old and new files, which the next build overwrites and prunes.
     fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.dir);
+        if !self.published {
+            let spare = sibling(&self.output, "spare");
+            if fs::rename(&self.dir, &spare).is_err() {
+                let _ = remove_tree(&self.dir);
+            }
+        }
     }
 }
 
@@ -77,25 +139,60 @@ impl Sink for Staging {
     }
 }
 
-impl Staging {
-    /// The path for output file `file`, with its folders made.
-    fn target(&self, file: &str) -> io::Result<PathBuf> {
-        // The model only hands out checked paths; this guards against a bug, not user input.
-        if file.split('/').any(|s| s == ".." || s.is_empty()) || file.contains('\\') {
-            return Err(io::Error::other(format!("refusing to write `{file}`")));
+/// In a reused folder, a file may stand where a folder is now needed, or the reverse.
+fn clear_the_way(dir: &Path, file: &str) -> io::Result<()> {
+    let mut path = dir.to_path_buf();
+    let segments: Vec<&str> = file.split('/').collect();
+    for (i, segment) in segments.iter().enumerate() {
+        path.push(segment);
+        let last = i + 1 == segments.len();
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if last && meta.is_dir() => return remove_tree(&path),
+            Ok(meta) if !last && !meta.is_dir() => return fs::remove_file(&path),
+            Ok(_) => {}
+            Err(_) => return Ok(()),
         }
-        let path = self.dir.join(file);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        Ok(path)
     }
+    Ok(())
 }
 
-/// Removes a folder tree, its subfolders in parallel: deleting the previous site's thousands
-/// of files is a good part of a build's system time.
+/// Removes from a reused folder every file this build did not write, and emptied folders.
+/// Returns whether `rel` (a folder) is empty afterwards.
+fn prune(root: &Path, rel: &str, written: &HashSet<String>) -> io::Result<bool> {
+    let dir = if rel.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(rel)
+    };
+    let entries: Vec<fs::DirEntry> = fs::read_dir(&dir)?.collect::<io::Result<_>>()?;
+    let kept: Vec<bool> = entries
+        .par_iter()
+        .map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let child = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
+            if entry.file_type()?.is_dir() {
+                if prune(root, &child, written)? {
+                    fs::remove_dir(entry.path())?;
+                    return Ok(false);
+                }
+                Ok(true)
+            } else if written.contains(&child) {
+                Ok(true)
+            } else {
+                fs::remove_file(entry.path())?;
+                Ok(false)
+            }
+        })
+        .collect::<io::Result<_>>()?;
+    Ok(!kept.contains(&true))
+}
+
+/// Removes a folder tree, its subfolders in parallel.
 fn remove_tree(dir: &Path) -> io::Result<()> {
-    use rayon::prelude::*;
     let entries: Vec<fs::DirEntry> = fs::read_dir(dir)?.collect::<io::Result<_>>()?;
     entries.par_iter().try_for_each(|entry| {
         if entry.file_type()?.is_dir() {
@@ -116,8 +213,10 @@ fn sibling(output: &Path, what: &str) -> PathBuf {
     output.with_file_name(format!(".{name}.{what}"))
 }
 
-/// Removes staging and old folders left by killed builds.
-fn remove_leftovers(output: &Path) -> io::Result<()> {
+/// Deals with what killed builds left: a staging or old folder becomes the spare if there is
+/// none (it is a site or part of one, all of which the next build overwrites or prunes), and is
+/// removed otherwise.
+fn tidy_leftovers(output: &Path) -> io::Result<()> {
     let Some(parent) = output.parent() else {
         return Ok(());
     };
@@ -125,6 +224,7 @@ fn remove_leftovers(output: &Path) -> io::Result<()> {
         return Ok(());
     };
     let prefix = format!(".{name}.");
+    let spare = sibling(output, "spare");
     for entry in fs::read_dir(parent)? {
         let entry = entry?;
         let file_name = entry.file_name();
@@ -132,6 +232,9 @@ fn remove_leftovers(output: &Path) -> io::Result<()> {
         if let Some(rest) = file_name.strip_prefix(&prefix)
             && (rest.starts_with("staging-") || rest.starts_with("old-"))
         {
+            if !spare.exists() && fs::rename(entry.path(), &spare).is_ok() {
+                continue;
+            }
             remove_tree(&entry.path())?;
         }
     }
@@ -166,22 +269,69 @@ fn exchange(_: &Path, _: &Path) -> io::Result<bool> {
 mod tests {
     use super::*;
 
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn build(out: &Path, files: &[(&str, &str)]) {
+        let staging = Staging::create(out).unwrap();
+        for (file, text) in files {
+            staging.put(file, text.as_bytes().to_vec()).unwrap();
+        }
+        staging.publish().unwrap();
+    }
+
     #[test]
     fn publish_replaces_the_whole_output() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("public");
         fs::create_dir(&out).unwrap();
         fs::write(out.join("stale.html"), "old").unwrap();
-        let staging = Staging::create(&out).unwrap();
-        staging.put("a/index.html", b"new".to_vec()).unwrap();
-        staging.publish().unwrap();
+        build(&out, &[("a/index.html", "new")]);
         assert_eq!(fs::read_to_string(out.join("a/index.html")).unwrap(), "new");
         assert!(!out.join("stale.html").exists());
-        let names: Vec<_> = fs::read_dir(tmp.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
+        assert_eq!(names(tmp.path()), [".public.spare", "public"]);
+    }
+
+    #[test]
+    fn a_reused_spare_is_overwritten_and_pruned() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        build(
+            &out,
+            &[("a/index.html", "1"), ("b/index.html", "1"), ("x", "file")],
+        );
+        build(&out, &[("a/index.html", "2"), ("c/index.html", "2")]);
+        // The third build reuses the first build's folder.
+        build(
+            &out,
+            &[
+                ("a/index.html", "3"),
+                ("x/index.html", "dir now"),
+                ("d.html", "3"),
+            ],
+        );
+        let mut files: Vec<String> = walkdir::WalkDir::new(&out)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                e.path()
+                    .strip_prefix(&out)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("public")]);
+        files.sort();
+        assert_eq!(files, ["a/index.html", "d.html", "x/index.html"]);
+        assert_eq!(fs::read_to_string(out.join("a/index.html")).unwrap(), "3");
+        assert!(!out.join("b").exists(), "emptied folders are removed");
     }
 
     #[test]
@@ -195,17 +345,24 @@ mod tests {
             staging.put("keep.html", b"new".to_vec()).unwrap();
         }
         assert_eq!(fs::read_to_string(out.join("keep.html")).unwrap(), "old");
-        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
+        assert_eq!(names(tmp.path()), [".public.spare", "public"]);
+        build(&out, &[("other.html", "x")]);
+        assert!(
+            !out.join("keep.html").exists(),
+            "the half-made spare was pruned"
+        );
     }
 
     #[test]
-    fn leftovers_of_a_killed_build_are_removed() {
+    fn leftovers_of_a_killed_build_are_adopted_or_removed() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("public");
         fs::create_dir(tmp.path().join(".public.staging-99999")).unwrap();
-        let staging = Staging::create(&out).unwrap();
-        staging.publish().unwrap();
-        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
+        fs::write(tmp.path().join(".public.staging-99999/junk"), "x").unwrap();
+        fs::create_dir(tmp.path().join(".public.old-99998")).unwrap();
+        build(&out, &[("index.html", "x")]);
+        assert_eq!(names(tmp.path()), ["public"]);
+        assert_eq!(names(&out), ["index.html"]);
     }
 
     #[test]
