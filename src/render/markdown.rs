@@ -278,7 +278,7 @@ impl<'s> State<'_, 's> {
 
     /// Records plain text for word counts, summaries, heading titles and image alt text.
     fn text(&mut self, text: &str) {
-        self.words += text.split_whitespace().count();
+        self.words += count_words(text);
         if self.collect_plain && self.more_at.is_none() && !self.in_footnote() {
             self.plain.push_str(text);
         }
@@ -594,7 +594,7 @@ impl<'s> State<'_, 's> {
         let Some(Frame::Code { lang, code, offset }) = self.frames.pop() else {
             return;
         };
-        self.words += code.split_whitespace().count();
+        self.words += count_words(&code);
         let lang = lang.filter(|_| self.renderer.highlight_code);
         let highlighted = self.renderer.highlighter.highlight(lang.as_deref(), &code);
         if let Some(warning) = highlighted.warning {
@@ -686,6 +686,21 @@ impl<'s> State<'_, 's> {
         html.push_str("</ol>\n</section>\n");
         html
     }
+}
+
+/// Words in `text`: runs of characters between whitespace. Counted over bytes, since this runs
+/// on every piece of text of every page; Unicode spaces other than ASCII ones count as letters.
+fn count_words(text: &str) -> usize {
+    let mut words = 0;
+    let mut in_word = false;
+    for byte in text.bytes() {
+        let space = byte.is_ascii_whitespace();
+        if !space && !in_word {
+            words += 1;
+        }
+        in_word = !space;
+    }
+    words
 }
 
 fn is_more_marker(html: &str) -> bool {

@@ -5,6 +5,8 @@
 //! `public/` or a deploy. Everything is a same-origin file (no inline script or style) because
 //! the theme's Content-Security-Policy allows nothing else.
 
+use crate::render::escape::html as html_escape;
+
 /// Where the live-reload script is served.
 pub const SCRIPT_URL: &str = "/__pamphlet/livereload.js";
 /// Where the overlay's stylesheet is served.
@@ -28,7 +30,7 @@ pub fn inject(html: &[u8], version: &str, error: Option<&str>) -> Vec<u8> {
     }
     markup.push_str(&format!(
         "<script src=\"{SCRIPT_URL}\" data-version=\"{}\" defer></script>\n",
-        escape(version)
+        html_escape(version)
     ));
     let at = body_end(html).unwrap_or(html.len());
     let mut out = Vec::with_capacity(html.len() + markup.len());
@@ -87,31 +89,15 @@ fn problem_line(line: &str) -> String {
         let place = place.map_or(String::new(), |p| {
             format!(
                 "<span class=\"pamphlet-overlay-where\">{}</span>: ",
-                escape(p)
+                html_escape(p)
             )
         });
         return format!(
             "{place}<span class=\"pamphlet-overlay-{severity}\">{severity}</span>: {}",
-            escape(message)
+            html_escape(message)
         );
     }
-    escape(line)
-}
-
-/// `text` safe in HTML text and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    html_escape(line)
 }
 
 #[cfg(test)]
