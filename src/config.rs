@@ -66,9 +66,12 @@ pub struct MarkdownConfig {
     pub smart_punctuation: bool,
     /// Syntax highlighting of fenced code blocks.
     pub highlight_code: bool,
-    /// The syntect theme for light mode.
+    /// A syntect theme for highlighted code in light mode, such as `"InspiredGitHub"`. Empty (the
+    /// default) means the theme's own palette in `style.css`, made for both schemes with AA
+    /// contrast; a name replaces that palette with syntect's stylesheet for the theme.
     pub highlight_theme: String,
-    /// The syntect theme for dark mode.
+    /// With `highlight_theme`: the syntect theme for dark mode. Empty means `highlight_theme` in
+    /// both schemes. Unused while `highlight_theme` is empty.
     pub highlight_theme_dark: String,
     /// What a link to a missing content file is: `"error"` (the build fails) or `"warning"`.
     pub broken_links: Level,
@@ -90,7 +93,7 @@ impl Default for MarkdownConfig {
         MarkdownConfig {
             smart_punctuation: true,
             highlight_code: true,
-            highlight_theme: "InspiredGitHub".into(),
+            highlight_theme: String::new(),
             highlight_theme_dark: "base16-ocean.dark".into(),
             broken_links: Level::Error,
         }

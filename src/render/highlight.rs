@@ -22,7 +22,47 @@ const MAX_LINE: usize = 2_000;
 /// Highlights code blocks; shared by every page of a build and across `serve` rebuilds.
 #[derive(Default)]
 pub struct Highlighter {
-    syntaxes: OnceLock<SyntaxSet>,
+    syntaxes: OnceLock<Syntaxes>,
+}
+
+/// The grammars, with every name and file extension they answer to, lower-cased: looking a
+/// language up by scanning every grammar took longer than highlighting a short block.
+struct Syntaxes {
+    set: SyntaxSet,
+    by_token: std::collections::HashMap<String, usize>,
+}
+
+impl Syntaxes {
+    fn load() -> Syntaxes {
+        let set = two_face::syntax::extra_newlines();
+        let mut by_token = std::collections::HashMap::new();
+        for (index, syntax) in set.syntaxes().iter().enumerate() {
+            // The first grammar claiming a token wins, as in syntect's own lookup.
+            for token in syntax.file_extensions.iter().chain([&syntax.name]) {
+                by_token.entry(token.to_ascii_lowercase()).or_insert(index);
+            }
+        }
+        Syntaxes { set, by_token }
+    }
+
+    fn find(&self, lang: &str) -> Option<&SyntaxReference> {
+        let lower = lang.to_ascii_lowercase();
+        let token = match lower.as_str() {
+            "shell" | "zsh" | "console" | "shell-session" | "sh" => "bash",
+            "jsonc" | "json5" => "json",
+            "py3" | "python3" => "python",
+            "c++" => "cpp",
+            "golang" => "go",
+            "ps" | "ps1" => "powershell",
+            "docker" => "dockerfile",
+            "md" => "markdown",
+            "htm" | "xhtml" => "html",
+            other => other,
+        };
+        self.by_token
+            .get(token)
+            .map(|&index| &self.set.syntaxes()[index])
+    }
 }
 
 /// The HTML of one code block, and a warning when it could not be highlighted as asked.
@@ -44,8 +84,8 @@ impl Highlighter {
         self.syntaxes.get().is_some()
     }
 
-    fn syntaxes(&self) -> &SyntaxSet {
-        self.syntaxes.get_or_init(two_face::syntax::extra_newlines)
+    fn syntaxes(&self) -> &Syntaxes {
+        self.syntaxes.get_or_init(Syntaxes::load)
     }
 
     /// Renders a fenced code block whose info string starts with `lang`.
@@ -63,7 +103,7 @@ impl Highlighter {
             );
         }
         let syntaxes = self.syntaxes();
-        let Some(syntax) = find_syntax(syntaxes, lang) else {
+        let Some(syntax) = syntaxes.find(lang) else {
             return plain(
                 Some(lang),
                 code,
@@ -73,7 +113,7 @@ impl Highlighter {
             );
         };
         let mut generator =
-            ClassedHTMLGenerator::new_with_class_style(syntax, syntaxes, CLASS_STYLE);
+            ClassedHTMLGenerator::new_with_class_style(syntax, &syntaxes.set, CLASS_STYLE);
         for line in LinesWithEndings::from(code) {
             if let Err(e) = generator.parse_html_for_line_which_includes_newline(line) {
                 return plain(
@@ -91,7 +131,9 @@ impl Highlighter {
     }
 }
 
-/// The stylesheet for highlighted code: `light` by default, `dark` when the reader prefers it.
+/// syntect's stylesheet for highlighted code: `light` by default, `dark` when the reader prefers
+/// it, or `light` for both when `dark` is empty. (The theme's own palette, in `style.css`, is
+/// used when no syntect theme is chosen.)
 pub fn stylesheet(light: &str, dark: &str) -> Result<String, String> {
     let themes: ThemeSet = two_face::theme::extra().into();
     let css_for = |name: &str| {
@@ -106,6 +148,9 @@ pub fn stylesheet(light: &str, dark: &str) -> Result<String, String> {
         css_for_theme_with_class_style(theme, CLASS_STYLE).map_err(|e| e.to_string())
     };
     let light_css = css_for(light)?;
+    if dark.is_empty() {
+        return Ok(format!("/* Code highlighting: {light} */\n{light_css}\n"));
+    }
     let dark_css = css_for(dark)?;
     Ok(format!(
         "/* Code highlighting: {light} */\n{light_css}\n@media (prefers-color-scheme: dark) {{\n/* {dark} */\n{dark_css}\n}}\n"
@@ -117,25 +162,6 @@ fn is_plain(lang: &str) -> bool {
         lang.to_ascii_lowercase().as_str(),
         "" | "text" | "txt" | "plain" | "plaintext" | "none" | "output"
     )
-}
-
-fn find_syntax<'s>(syntaxes: &'s SyntaxSet, lang: &str) -> Option<&'s SyntaxReference> {
-    let lower = lang.to_ascii_lowercase();
-    let token = match lower.as_str() {
-        "shell" | "zsh" | "console" | "shell-session" | "sh" => "bash",
-        "jsonc" | "json5" => "json",
-        "py3" | "python3" => "python",
-        "c++" => "cpp",
-        "golang" => "go",
-        "ps" | "ps1" => "powershell",
-        "docker" => "dockerfile",
-        "md" => "markdown",
-        "htm" | "xhtml" => "html",
-        other => other,
-    };
-    syntaxes
-        .find_syntax_by_token(token)
-        .or_else(|| syntaxes.find_syntax_by_name(lang))
 }
 
 fn plain(lang: Option<&str>, code: &str, warning: Option<String>) -> Highlighted {
@@ -201,5 +227,8 @@ mod tests {
         assert!(css.contains("prefers-color-scheme: dark"));
         assert!(css.contains(".hl-"));
         assert!(stylesheet("nope", "base16-ocean.dark").is_err());
+        assert!(stylesheet("InspiredGitHub", "nope").is_err());
+        let one = stylesheet("InspiredGitHub", "").unwrap();
+        assert!(one.contains(".hl-") && !one.contains("prefers-color-scheme"));
     }
 }

@@ -86,8 +86,9 @@ pub struct Theme {
 }
 
 impl Theme {
-    /// Loads the built-in theme with the site's overrides; the highlight stylesheet is appended
-    /// to `style.css` when highlighting is on.
+    /// Loads the built-in theme with the site's overrides. `style.css` carries its own palette
+    /// for highlighted code; when `[markdown] highlight_theme` names a syntect theme, syntect's
+    /// stylesheet for it replaces that palette.
     pub fn load(site_root: &Path, config: &Config) -> Result<Theme, Diagnostics> {
         let mut problems = Diagnostics::new();
         let mut templates: BTreeMap<String, (String, Option<PathBuf>)> = TEMPLATES
@@ -100,11 +101,17 @@ impl Theme {
             .collect();
         read_site_theme(site_root, &mut templates, &mut assets, &mut problems);
 
-        if config.markdown.highlight_code {
-            match highlight::stylesheet(
-                &config.markdown.highlight_theme,
-                &config.markdown.highlight_theme_dark,
-            ) {
+        let markdown = &config.markdown;
+        if !markdown.highlight_code || !markdown.highlight_theme.is_empty() {
+            // The theme's own palette is for syntect's classes; with no highlighting, or with a
+            // syntect theme of the site's choosing, it would only weigh or clash.
+            if let Some(style) = assets.get_mut("style.css") {
+                remove_palette(style);
+            }
+        }
+        if markdown.highlight_code && !markdown.highlight_theme.is_empty() {
+            match highlight::stylesheet(&markdown.highlight_theme, &markdown.highlight_theme_dark)
+            {
                 Ok(css) => {
                     if let Some(style) = assets.get_mut("style.css") {
                         style.extend_from_slice(b"\n");
@@ -114,7 +121,7 @@ impl Theme {
                 Err(message) => problems.push(
                     Diagnostic::error(message)
                         .in_file(CONFIG_FILE)
-                        .help("set [markdown] highlight_theme and highlight_theme_dark"),
+                        .help("set [markdown] highlight_theme (and highlight_theme_dark) to one of these, or remove highlight_theme to use the theme's own palette"),
                 ),
             }
         }
@@ -216,6 +223,32 @@ fn read_site_theme(
     }
 }
 
+/// Where `style.css` marks its palette for highlighted code.
+const PALETTE_START: &[u8] = b"/* pamphlet:palette:start */";
+const PALETTE_END: &[u8] = b"/* pamphlet:palette:end */";
+
+/// Removes the palette between the markers (and the markers), if the stylesheet has them.
+fn remove_palette(css: &mut Vec<u8>) {
+    let find = |haystack: &[u8], needle: &[u8]| {
+        haystack
+            .windows(needle.len())
+            .position(|window| window == needle)
+    };
+    let Some(start) = find(css, PALETTE_START) else {
+        return;
+    };
+    let Some(end) = find(&css[start..], PALETTE_END).map(|at| start + at + PALETTE_END.len())
+    else {
+        return;
+    };
+    let end = if css.get(end) == Some(&b'\n') {
+        end + 1
+    } else {
+        end
+    };
+    css.drain(start..end);
+}
+
 /// `style.css` → `style.<10 hex digits of its SHA-256>.css`, with its SRI value.
 fn fingerprint(name: String, bytes: Vec<u8>) -> Asset {
     let digest = Sha256::digest(&bytes);
@@ -282,4 +315,63 @@ fn register_filters(tera: &mut Tera) {
             Ok(date.strftime(format))
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_palette_is_removed_between_its_markers_only() {
+        let mut css =
+            b"a{}\n/* pamphlet:palette:start */\n.hl-x{}\n/* pamphlet:palette:end */\nb{}\n"
+                .to_vec();
+        remove_palette(&mut css);
+        assert_eq!(css, b"a{}\nb{}\n");
+        let mut unmarked = b"a{}\n.hl-x{}\n".to_vec();
+        remove_palette(&mut unmarked);
+        assert_eq!(unmarked, b"a{}\n.hl-x{}\n");
+        let mut unclosed = b"a{}\n/* pamphlet:palette:start */\n.hl-x{}\n".to_vec();
+        remove_palette(&mut unclosed);
+        assert_eq!(unclosed, b"a{}\n/* pamphlet:palette:start */\n.hl-x{}\n");
+    }
+
+    /// The published `style.css` of a site with no theme of its own, under `config`.
+    fn published_css(config: &Config) -> String {
+        let empty = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/render/no-such-site");
+        let theme = Theme::load(&empty, config).unwrap_or_else(|_| panic!("theme loads"));
+        String::from_utf8(theme.asset("style.css").unwrap().bytes.clone()).unwrap()
+    }
+
+    #[test]
+    fn the_palette_serves_by_default_and_a_syntect_theme_replaces_it() {
+        let mut config = Config::default();
+        let css = published_css(&config);
+        assert!(css.contains(".hl-comment") && css.contains("pamphlet:palette:start"));
+        assert!(!css.contains("/* Code highlighting:"));
+
+        config.markdown.highlight_theme = "InspiredGitHub".into();
+        let css = published_css(&config);
+        assert!(!css.contains("pamphlet:palette"), "the palette is removed");
+        assert!(css.contains("/* Code highlighting: InspiredGitHub */"));
+        assert!(css.contains("/* base16-ocean.dark */"));
+
+        config.markdown.highlight_theme_dark = String::new();
+        let css = published_css(&config);
+        assert!(css.contains("/* Code highlighting: InspiredGitHub */"));
+        assert!(!css.contains("/* base16-ocean.dark */"));
+
+        config.markdown.highlight_code = false;
+        let css = published_css(&config);
+        assert!(!css.contains("pamphlet:palette") && !css.contains("/* Code highlighting:"));
+    }
+
+    #[test]
+    fn the_built_in_stylesheet_has_its_palette_and_both_schemes() {
+        let css = std::str::from_utf8(ASSETS[0].1).unwrap();
+        let start = css.find("/* pamphlet:palette:start */").unwrap();
+        let end = css.find("/* pamphlet:palette:end */").unwrap();
+        assert!(start < end && css[start..end].contains(".hl-comment"));
+        assert!(css.contains("prefers-color-scheme: dark") && css.contains("@media print"));
+    }
 }

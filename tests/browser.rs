@@ -1,0 +1,396 @@
+//! The default theme in a real browser, and `pamphlet serve`'s live reload seen from one.
+//!
+//! Each test starts the real binary (`pamphlet --root <site> serve --port 0`) on a copy of this
+//! repository's site, and drives Debian's chromium with playwright-core through
+//! `tests/browser/browser.mjs`, which reports what the browser saw as JSON; the judging is here.
+//!
+//! Chromium (`/usr/bin/chromium`, or `PAMPHLET_CHROMIUM`) and node_modules come from
+//! `scripts/test`, which installs whatever is missing. Without them these tests fail, saying
+//! so: they never skip.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{Site, copy_tree, own_site, repo};
+use serde_json::Value;
+
+const ESSAY: &str = "/blog/serverless-is-more-secure/";
+const ESSAY_MARKDOWN: &str = "content/blog/serverless-is-more-secure/index.md";
+/// A post with every element an essay uses: code in several languages, a wide table,
+/// footnotes, an image, tags.
+const SINK: &str = "/blog/kitchen-sink/";
+const HINT: &str = "run the tests with `scripts/test`, which installs chromium (apt-get) and the npm \
+                    tools (npm ci), then runs them";
+
+/// This repository's site, with the kitchen-sink post and a canary page that breaks every rule.
+fn theme_site() -> Site {
+    let site = own_site();
+    copy_tree(
+        &repo().join("tests/browser/kitchen-sink"),
+        &site.root().join("content/blog/kitchen-sink"),
+    );
+    site.write("static/canary.html", CANARY);
+    site
+}
+
+/// A page that does everything the theme must not: the checks must see each of these.
+const CANARY: &str = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; img-src 'self'; style-src 'self'\">\n\
+<title>Canary</title>\n</head>\n<body>\n<main>\n<h1>Canary</h1>\n<h3>A skipped level</h3>\n\
+<p style=\"color: red\">An inline style.</p>\n<img src=\"https://example.invalid/pixel.png\">\n\
+<script>document.title = 'ran';</script>\n</main>\n</body>\n</html>\n";
+
+/// Fails, never skips, when the browser or the npm tools are not installed.
+fn require_tools() {
+    let chromium = std::env::var_os("PAMPHLET_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        chromium.is_file(),
+        "chromium is not installed at {} (Debian package chromium): {HINT}",
+        chromium.display()
+    );
+    for package in ["playwright-core", "axe-core"] {
+        assert!(
+            repo().join("node_modules").join(package).is_dir(),
+            "node_modules/{package} is missing (npm package from package.json): {HINT}"
+        );
+    }
+    let node = Command::new("node").arg("--version").output();
+    assert!(
+        node.is_ok_and(|out| out.status.success()),
+        "cannot run `node` (Node.js, for playwright-core): {HINT}"
+    );
+}
+
+/// The real `pamphlet serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(site: &Site) -> Server {
+        let child = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
+            .arg("--root")
+            .arg(site.root())
+            .args(["serve", "--port", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start pamphlet serve");
+        // Stopped by `Drop` from here on, whatever happens.
+        let mut server = Server {
+            child,
+            url: String::new(),
+        };
+        // Its output is read to the end, so a chatty server can never block on a full pipe.
+        let (lines, received) = mpsc::channel();
+        let stdout = server.child.stdout.take().unwrap();
+        let stderr = server.child.stderr.take().unwrap();
+        let to_err = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = lines.send(line);
+            }
+        });
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = to_err.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut log = String::new();
+        while server.url.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(line) = received.recv_timeout(left) else {
+                panic!("pamphlet serve did not say where it serves within 60 s:\n{log}");
+            };
+            let _ = writeln!(log, "{line}");
+            if let Some(at) = line.find("Serving http://") {
+                server.url = line[at + "Serving ".len()..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .to_string();
+            }
+        }
+        server
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `tests/browser/browser.mjs` with `args` and returns its JSON report.
+fn browser(args: &[&str], limit: Duration) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err) = (dir.path().join("stdout"), dir.path().join("stderr"));
+    let mut child = Command::new("node")
+        .arg(repo().join("tests/browser/browser.mjs"))
+        .args(args)
+        .current_dir(repo())
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run `node` ({e}): {HINT}"));
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "browser.mjs {} took over {limit:?}:\n{}",
+                args[0],
+                read(&err)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stderr = read(&err);
+    match status.code() {
+        Some(0) => {}
+        Some(2) => panic!("the browser checks cannot run: {stderr}"),
+        _ => panic!("browser.mjs {} failed ({status}):\n{stderr}", args[0]),
+    }
+    let stdout = read(&out);
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("browser.mjs printed no JSON report ({e}):\n{stdout}\n{stderr}"))
+}
+
+fn read(path: &Path) -> String {
+    String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()
+}
+
+fn list(value: &Value) -> &[Value] {
+    value.as_array().map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// Every page the theme renders, in light and dark, at 390 and 1280 px: no console error, no
+/// CSP violation, no request to another host, no failed request, no axe-core violation (WCAG
+/// 2.2 A and AA, best practices; contrast in both schemes included), one h1 and no skipped
+/// heading level, no inline style or script, nothing wider than the screen, and AA contrast
+/// for every highlighted code token.
+#[test]
+fn every_page_is_clean_in_a_real_browser_in_light_and_dark() {
+    require_tools();
+    let site = theme_site();
+    let server = Server::start(&site);
+    let paths = [
+        "/",
+        ESSAY,
+        SINK,
+        "/tags/",
+        "/tags/rust/",
+        "/about/",
+        "/no/such/page/",
+    ];
+    let mut args = vec!["pages", server.url.as_str()];
+    args.extend(paths);
+    let report = browser(&args, Duration::from_secs(300));
+    let results = list(&report["results"]);
+    assert_eq!(results.len(), paths.len() * 4, "{report:#}");
+
+    let mut problems = String::new();
+    for r in results {
+        let at = format!(
+            "{} ({}, {} px)",
+            r["path"].as_str().unwrap(),
+            r["scheme"].as_str().unwrap(),
+            r["width"]
+        );
+        let want = if r["path"] == "/no/such/page/" {
+            404
+        } else {
+            200
+        };
+        if r["status"] != want {
+            let _ = writeln!(problems, "{at}: status {} (want {want})", r["status"]);
+        }
+        for (key, what) in [
+            ("console", "console message"),
+            ("pageErrors", "page error"),
+            ("cspViolations", "CSP violation"),
+            ("offsiteRequests", "request to another host"),
+            ("failedRequests", "failed request"),
+            ("axe", "axe-core violation"),
+            ("problems", "problem"),
+        ] {
+            for item in list(&r[key]) {
+                let _ = writeln!(problems, "{at}: {what}: {item}");
+            }
+        }
+        for low in list(&r["code"]["low"]) {
+            let _ = writeln!(
+                problems,
+                "{at}: highlighted code below 4.5:1 contrast: {low}"
+            );
+        }
+    }
+    assert!(problems.is_empty(), "the browser saw problems:\n{problems}");
+
+    // The checks measured what they claim to.
+    let find = |path: &str, scheme: &str, width: u64| {
+        results
+            .iter()
+            .find(|r| r["path"] == path && r["scheme"] == scheme && r["width"] == width)
+            .unwrap()
+    };
+    for scheme in ["light", "dark"] {
+        let sink = find(SINK, scheme, 390);
+        assert!(
+            sink["code"]["tokens"].as_u64().unwrap() > 100,
+            "the kitchen sink's code was not measured: {sink:#}"
+        );
+        let essay = find(ESSAY, scheme, 1280);
+        let measure = essay["measure"].as_u64().unwrap();
+        assert!(
+            (60..=75).contains(&measure),
+            "the essay's measure at 1280 px is {measure} characters a line; want 60 to 75"
+        );
+    }
+    let dark = find(SINK, "dark", 1280)["code"]["lowest"].as_f64().unwrap();
+    let light = find(SINK, "light", 1280)["code"]["lowest"]
+        .as_f64()
+        .unwrap();
+    assert_ne!(dark, light, "dark mode must change the code colours");
+}
+
+/// The same checks catch a page that breaks every rule, so their silence above means something.
+#[test]
+fn the_browser_checks_catch_a_page_that_breaks_the_rules() {
+    require_tools();
+    let site = theme_site();
+    let server = Server::start(&site);
+    let report = browser(
+        &["pages", &server.url, "/canary.html"],
+        Duration::from_secs(120),
+    );
+    for r in list(&report["results"]) {
+        let text = r.to_string();
+        let directives: Vec<&str> = list(&r["cspViolations"])
+            .iter()
+            .filter_map(|v| v["directive"].as_str())
+            .collect();
+        for directive in ["style-src-attr", "script-src-elem", "img-src"] {
+            assert!(
+                directives.contains(&directive),
+                "no {directive} violation reported: {text}"
+            );
+        }
+        assert!(
+            list(&r["console"]).iter().any(|m| m["type"] == "error"),
+            "no console error reported: {text}"
+        );
+        assert!(
+            list(&r["axe"]).iter().any(|v| v["id"] == "image-alt"),
+            "axe-core did not report the image without alt: {text}"
+        );
+        let problems = r["problems"].to_string();
+        for expected in ["heading level skipped", "inline style", "inline script"] {
+            assert!(
+                problems.contains(expected),
+                "`{expected}` not reported: {text}"
+            );
+        }
+    }
+}
+
+/// Live reload, seen by a browser: a markdown edit shows in the open page with no action from
+/// the test, and a stylesheet edit applies without a reload (a marker set on `window` survives).
+#[test]
+fn live_reload_shows_edits_and_swaps_the_stylesheet_in_place() {
+    require_tools();
+    let site = own_site();
+    let server = Server::start(&site);
+    let markdown = site.root().join(ESSAY_MARKDOWN);
+    let css = site.root().join("templates/assets/style.css");
+    let report = browser(
+        &[
+            "live-reload",
+            &server.url,
+            ESSAY,
+            markdown.to_str().unwrap(),
+            css.to_str().unwrap(),
+        ],
+        Duration::from_secs(120),
+    );
+    let text = format!("{report:#}");
+
+    let edit = &report["markdown"];
+    assert_eq!(
+        edit["appeared"], true,
+        "the edited text never appeared: {text}"
+    );
+    assert!(
+        edit["reloads"].as_u64().unwrap() >= 1 && edit["markerSurvived"] == false,
+        "a markdown edit reloads the page by itself: {text}"
+    );
+
+    let style = &report["css"];
+    assert_eq!(
+        style["applied"], true,
+        "the stylesheet edit never applied: {text}"
+    );
+    assert_eq!(style["reloads"], 0, "a CSS edit must not reload: {text}");
+    assert_eq!(
+        style["marker"], "before the css edit",
+        "the page was replaced, not restyled: {text}"
+    );
+    let links = list(&style["links"]);
+    assert_eq!(links.len(), 1, "one stylesheet after the swap: {text}");
+    assert_ne!(
+        links[0]["href"], style["hrefBefore"],
+        "the new stylesheet has a new fingerprint: {text}"
+    );
+    assert!(
+        links[0]["integrity"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("sha256-")),
+        "the swapped stylesheet keeps its integrity value: {text}"
+    );
+
+    for key in [
+        "cspViolations",
+        "console",
+        "pageErrors",
+        "offsiteRequests",
+        "failedRequests",
+    ] {
+        assert!(list(&report[key]).is_empty(), "{key}: {text}");
+    }
+}
+
+/// The essay costs a reader under 30 KB of HTML and CSS before compression (its images aside).
+#[test]
+fn the_essay_page_weighs_under_30_kb_of_html_and_css() {
+    let site = own_site();
+    site.build_ok();
+    let html = site.read("blog/serverless-is-more-secure/index.html");
+    let page = site.html("blog/serverless-is-more-secure/index.html");
+    let mut css = 0;
+    for href in common::attrs(&page, "link[rel=stylesheet]", "href") {
+        css += site.read(href.trim_start_matches('/')).len();
+    }
+    let total = html.len() + css;
+    assert!(
+        total < 30_000,
+        "the essay weighs {total} bytes ({} HTML + {css} CSS); the budget is 30,000",
+        html.len()
+    );
+}

@@ -1,0 +1,443 @@
+#!/usr/bin/env node
+// pamphlet's browser checks: Debian's chromium driven by playwright-core, against pages that a
+// real `pamphlet serve` answers. Used by tests/browser.rs and scripts/screenshots.
+//
+//   node tests/browser/browser.mjs pages URL PATH...          console, CSP, requests, axe, layout
+//   node tests/browser/browser.mjs live-reload URL PATH MARKDOWN CSS   live reload on real edits
+//   node tests/browser/browser.mjs screenshots URL DIR NAME=PATH...    PNGs at 390 and 1280 px
+//
+// Prints one JSON report on stdout (`pages`, `live-reload`) or the files it wrote
+// (`screenshots`); judging the report is the caller's job. Exits 2 when it cannot run at all
+// (no chromium, no node_modules), with the reason on stderr.
+//
+// Chromium: PAMPHLET_CHROMIUM, else /usr/bin/chromium. It is started headless with a fresh
+// profile and without any background networking, so every request it makes is the page's.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '..', '..');
+const require = createRequire(path.join(REPO, 'package.json'));
+const HINT = 'run the tests with `scripts/test`, which installs chromium (apt) and the npm tools (npm ci)';
+
+function cannotRun(message) {
+  process.stderr.write(`browser.mjs: ${message}; ${HINT}\n`);
+  process.exit(2);
+}
+
+function load(name) {
+  try {
+    return require(name);
+  } catch (e) {
+    return cannotRun(`cannot load the npm package ${name} from ${REPO}/node_modules (${e.code || e.message})`);
+  }
+}
+
+const CHROMIUM = process.env.PAMPHLET_CHROMIUM || '/usr/bin/chromium';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SCHEMES = ['light', 'dark'];
+const WIDTHS = [390, 1280];
+
+/// A browser with a fresh profile; `close()` ends it and removes the profile.
+async function launch() {
+  if (!fs.existsSync(CHROMIUM)) cannotRun(`no chromium at ${CHROMIUM} (Debian package chromium)`);
+  const { chromium } = load('playwright-core');
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'pamphlet-chromium-'));
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1280, height: 800 },
+    });
+  } catch (e) {
+    fs.rmSync(profile, { recursive: true, force: true });
+    return cannotRun(`chromium (${CHROMIUM}) did not start: ${e.message.split('\n')[0]}`);
+  }
+  for (const page of context.pages()) await page.close();
+  return {
+    context,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/// Installed before any of the page's own code runs: keeps every CSP violation the page reports.
+function recordViolations() {
+  window.__pamphletViolations = [];
+  window.addEventListener('securitypolicyviolation', (e) => {
+    window.__pamphletViolations.push({
+      directive: e.effectiveDirective || e.violatedDirective,
+      blocked: e.blockedURI,
+      sample: e.sample,
+      source: e.sourceFile ? `${e.sourceFile}:${e.lineNumber}` : '',
+    });
+  });
+}
+
+/// Watches one page: console messages, page errors, requests to other hosts, failed requests.
+function watch(page, base) {
+  const origin = new URL(base).origin;
+  const seen = { console: [], errors: [], offsite: [], failed: [], navigations: 0 };
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning') {
+      seen.console.push({ type: msg.type(), text: msg.text(), url: msg.location().url || '' });
+    }
+  });
+  page.on('pageerror', (e) => seen.errors.push(String(e)));
+  page.on('request', (r) => {
+    const url = r.url();
+    if (!url.startsWith('data:') && new URL(url).origin !== origin) seen.offsite.push(url);
+  });
+  page.on('requestfailed', (r) => {
+    // The live-reload stream is cut when the page goes away; that is not the page's fault.
+    if (!r.url().includes('/__pamphlet/events')) seen.failed.push(`${r.url()}: ${r.failure()?.errorText}`);
+  });
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) seen.navigations += 1;
+  });
+  return seen;
+}
+
+/// Structure and layout, measured in the page as a reader's browser lays it out.
+function inspect() {
+  const problems = [];
+  const headings = [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')];
+  const h1s = headings.filter((h) => h.tagName === 'H1').length;
+  if (h1s !== 1) problems.push(`${h1s} h1 elements (want exactly one)`);
+  let level = 0;
+  for (const h of headings) {
+    const next = Number(h.tagName[1]);
+    if (next > level + 1) problems.push(`heading level skipped: h${level || '-'} then h${next} "${h.textContent.trim()}"`);
+    level = next;
+  }
+  for (const [selector, what] of [
+    ['header', 'a banner (header)'],
+    ['nav', 'a navigation landmark'],
+    ['main#main', 'main#main'],
+    ['footer.site-footer', 'a contentinfo footer'],
+    ['a.skip-link[href="#main"]', 'a skip link to #main'],
+  ]) {
+    if (!document.querySelector(selector)) problems.push(`no ${what}`);
+  }
+  if (document.querySelector('body [style], head [style]')) problems.push('an inline style attribute');
+  if (document.querySelectorAll('style').length) problems.push('a <style> element');
+  const inlineScripts = [...document.querySelectorAll('script:not([src])')].filter(
+    (s) => s.type !== 'application/ld+json',
+  );
+  if (inlineScripts.length) problems.push('an inline script');
+  for (const img of document.querySelectorAll('img')) {
+    if (!img.hasAttribute('alt')) problems.push(`an image without alt: ${img.src}`);
+    if (img.getBoundingClientRect().right > document.documentElement.clientWidth + 1) {
+      problems.push(`an image wider than the page: ${img.src}`);
+    }
+  }
+  const csp = document.querySelector('meta[http-equiv="Content-Security-Policy"]');
+  if (!csp || !/default-src 'self'/.test(csp.content)) problems.push("no CSP meta with default-src 'self'");
+  // Nothing may widen the page: wide code and tables scroll inside themselves.
+  const overflow = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+  if (overflow > 0) {
+    const wide = [...document.querySelectorAll('main *')]
+      .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+      .slice(0, 3)
+      .map((e) => e.tagName.toLowerCase() + (e.className ? `.${e.className}` : ''));
+    problems.push(`the page scrolls sideways by ${overflow}px (${wide.join(', ')})`);
+  }
+  // The measure: characters per full line of the essay's paragraphs.
+  let chars = 0;
+  let lines = 0;
+  for (const p of document.querySelectorAll('.content > p')) {
+    const count = Math.round(p.getBoundingClientRect().height / parseFloat(getComputedStyle(p).lineHeight));
+    if (count >= 3) {
+      chars += p.textContent.replace(/\s+/g, ' ').trim().length;
+      lines += count - 0.5; // the last line is on average half full
+    }
+  }
+  const style = getComputedStyle(document.body);
+  return {
+    problems,
+    measure: lines ? Math.round(chars / lines) : null,
+    fontSize: style.fontSize,
+    lineHeight: style.lineHeight,
+    fontFamily: style.fontFamily,
+  };
+}
+
+/// Contrast of every highlighted token against its code block's background (WCAG 2 formula).
+function codeContrast() {
+  const rgb = (value) => value.match(/[\d.]+/g).slice(0, 4).map(Number);
+  const luminance = ([r, g, b]) => {
+    const f = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const ratio = (a, b) => {
+    const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
+  const worst = {};
+  let tokens = 0;
+  for (const pre of document.querySelectorAll('pre')) {
+    const bg = rgb(getComputedStyle(pre).backgroundColor);
+    const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.textContent.trim()) continue;
+      const element = node.parentElement;
+      const color = rgb(getComputedStyle(element).color);
+      const value = Math.round(ratio(color, bg) * 100) / 100;
+      const kind = element.className || 'plain';
+      tokens += 1;
+      if (!(kind in worst) || value < worst[kind].ratio) {
+        worst[kind] = { ratio: value, text: node.textContent.trim().slice(0, 30) };
+      }
+    }
+  }
+  const low = Object.entries(worst)
+    .filter(([, v]) => v.ratio < 4.5)
+    .map(([kind, v]) => `${kind}: ${v.ratio} ("${v.text}")`);
+  const lowest = Math.min(...Object.values(worst).map((v) => v.ratio));
+  return { tokens, low, lowest: Number.isFinite(lowest) ? lowest : null };
+}
+
+/// `pages`: every path, in light and dark, at a phone's and a desktop's width.
+async function pages(base, paths) {
+  load('axe-core');
+  const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  const browser = await launch();
+  const results = [];
+  try {
+    for (const scheme of SCHEMES) {
+      for (const width of WIDTHS) {
+        for (const rel of paths) {
+          const page = await browser.context.newPage();
+          await page.setViewportSize({ width, height: 800 });
+          await page.emulateMedia({ colorScheme: scheme });
+          await page.addInitScript(recordViolations);
+          const seen = watch(page, base);
+          const url = new URL(rel, base).href;
+          const response = await page.goto(url, { waitUntil: 'load' });
+          // Late reports (a lazy image, the live-reload stream) get a moment to arrive.
+          await sleep(300);
+          const violations = await page.evaluate(() => window.__pamphletViolations);
+          const layout = await page.evaluate(inspect);
+          const code = await page.evaluate(codeContrast);
+          // axe last, so its own work cannot disturb what the page reported by itself.
+          await page.evaluate(axeSource);
+          const axe = await page.evaluate(() =>
+            window.axe.run(document, {
+              runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+              // Chromium makes scrollable regions keyboard-focusable by itself (as Firefox
+              // does), and Lighthouse leaves this rule out for the same reason.
+              rules: { 'scrollable-region-focusable': { enabled: false } },
+              resultTypes: ['violations'],
+            }),
+          );
+          const status = response ? response.status() : 0;
+          // A missing page is answered with 404.html and status 404, which chromium reports
+          // as a failed resource: that one message is the expected answer, not a problem.
+          const console = seen.console.filter(
+            (m) => !(status === 404 && m.url === url && /status of 404/.test(m.text)),
+          );
+          results.push({
+            path: rel,
+            scheme,
+            width,
+            status,
+            title: await page.title(),
+            console,
+            pageErrors: seen.errors,
+            cspViolations: violations,
+            offsiteRequests: seen.offsite,
+            failedRequests: seen.failed,
+            axe: axe.violations.map((v) => ({
+              id: v.id,
+              impact: v.impact,
+              help: v.help,
+              nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`),
+            })),
+            ...layout,
+            code,
+          });
+          await page.close();
+        }
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  return { chromium: CHROMIUM, results };
+}
+
+/// Runs `check` in the page until it returns something truthy, across reloads, or gives up.
+async function until(page, check, arg, ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      const value = await page.evaluate(check, arg);
+      if (value) return value;
+    } catch {
+      // The page is between documents (a reload): ask the next one.
+    }
+    await sleep(100);
+  }
+  return null;
+}
+
+function streamOpened(page) {
+  return page.waitForResponse((r) => r.url().includes('/__pamphlet/events'), { timeout: 15000 });
+}
+
+/// `live-reload`: edits the page's markdown, then the theme's stylesheet, and watches the page.
+async function liveReload(base, rel, markdown, css) {
+  const browser = await launch();
+  const report = { markdown: {}, css: {} };
+  try {
+    const page = await browser.context.newPage();
+    await page.addInitScript(recordViolations);
+    const seen = watch(page, base);
+    const url = new URL(rel, base).href;
+    let opened = streamOpened(page);
+    await page.goto(url, { waitUntil: 'load' });
+    await opened;
+
+    // 1. A content edit: the new text appears, by a reload the page did itself.
+    const text = `Live reload proof ${Date.now()}`;
+    await page.evaluate(() => {
+      window.__pamphletMarker = 'before the markdown edit';
+    });
+    const navigationsBefore = seen.navigations;
+    opened = streamOpened(page);
+    const started = Date.now();
+    fs.appendFileSync(markdown, `\n\n${text}\n`);
+    const appeared = await until(page, (t) => document.body.innerText.includes(t), text, 20000);
+    report.markdown = {
+      text,
+      appeared: Boolean(appeared),
+      ms: Date.now() - started,
+      reloads: seen.navigations - navigationsBefore,
+      markerSurvived: await page.evaluate(() => window.__pamphletMarker !== undefined).catch(() => null),
+    };
+    await opened.catch(() => null);
+
+    // 2. A stylesheet edit: the new rules apply with no reload (the marker survives).
+    await page.evaluate(() => {
+      window.__pamphletMarker = 'before the css edit';
+    });
+    const hrefBefore = await page.evaluate(() => document.querySelector('link[rel=stylesheet]').href);
+    const navigationsBeforeCss = seen.navigations;
+    const cssStarted = Date.now();
+    fs.appendFileSync(css, '\nbody { border-top: 7px solid rgb(1, 2, 3); }\n');
+    const applied = await until(
+      page,
+      () => getComputedStyle(document.body).borderTopColor === 'rgb(1, 2, 3)',
+      null,
+      20000,
+    );
+    const after = await page.evaluate(() => ({
+      marker: window.__pamphletMarker,
+      links: [...document.querySelectorAll('link[rel=stylesheet]')].map((l) => ({
+        href: l.href,
+        integrity: l.integrity,
+      })),
+    }));
+    report.css = {
+      applied: Boolean(applied),
+      ms: Date.now() - cssStarted,
+      reloads: seen.navigations - navigationsBeforeCss,
+      marker: after.marker,
+      hrefBefore,
+      links: after.links,
+    };
+    report.cspViolations = await page.evaluate(() => window.__pamphletViolations);
+    report.console = seen.console;
+    report.pageErrors = seen.errors;
+    report.offsiteRequests = seen.offsite;
+    report.failedRequests = seen.failed;
+  } finally {
+    await browser.close();
+  }
+  return report;
+}
+
+/// Scrolls through the page so that `loading="lazy"` images load, as they would for a reader.
+async function loadLazyImages(page) {
+  await page.evaluate(async () => {
+    for (let y = 0; y < document.documentElement.scrollHeight; y += window.innerHeight / 2) {
+      window.scrollTo(0, y);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    window.scrollTo(0, 0);
+    await Promise.all([...document.images].map((img) => img.decode().catch(() => null)));
+  });
+}
+
+/// `screenshots`: full-page PNGs of each page at each width, light and dark.
+async function screenshots(base, dir, named) {
+  fs.mkdirSync(dir, { recursive: true });
+  const browser = await launch();
+  const written = [];
+  try {
+    for (const spec of named) {
+      const [name, rel] = spec.split('=');
+      for (const width of WIDTHS) {
+        for (const scheme of SCHEMES) {
+          const page = await browser.context.newPage();
+          await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
+          await page.emulateMedia({ colorScheme: scheme });
+          await page.goto(new URL(rel, base).href, { waitUntil: 'load' });
+          await loadLazyImages(page);
+          const layout = await page.evaluate(inspect);
+          const file = path.join(dir, `${name}-${width}-${scheme}.png`);
+          await page.screenshot({ path: file, fullPage: true });
+          written.push({ file, measure: layout.measure, problems: layout.problems });
+          await page.close();
+        }
+      }
+      // And once as printed, to check the print stylesheet.
+      const page = await browser.context.newPage();
+      await page.goto(new URL(rel, base).href, { waitUntil: 'load' });
+      const pdf = path.join(dir, `${name}-print.pdf`);
+      await page.pdf({ path: pdf, format: 'A4' });
+      written.push({ file: pdf });
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  return written;
+}
+
+const [command, ...args] = process.argv.slice(2);
+let report;
+switch (command) {
+  case 'pages':
+    report = await pages(args[0], args.slice(1));
+    break;
+  case 'live-reload':
+    report = await liveReload(...args);
+    break;
+  case 'screenshots':
+    report = await screenshots(args[0], args[1], args.slice(2));
+    break;
+  default:
+    process.stderr.write('usage: browser.mjs pages|live-reload|screenshots ...\n');
+    process.exit(2);
+}
+process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);
