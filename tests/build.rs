@@ -541,3 +541,34 @@ fn the_command_line_builds_and_fails_with_exit_codes() {
         assert!(!run.stdout.is_empty());
     }
 }
+
+#[test]
+fn a_site_without_code_blocks_never_loads_the_syntax_set() {
+    use pamphlet::build::{load_site, render_into};
+    use pamphlet::render::highlight::Highlighter;
+    use pamphlet::write::memory::MemorySink;
+
+    let site = Site::new();
+    site.post(
+        "prose",
+        "title: Prose",
+        "Words only.\n\n    indented code, no language\n\n```\nfenced, no language\n```",
+    );
+    let (model, problems) = load_site(&site.options());
+    assert!(!problems.has_errors());
+    let highlighter = Highlighter::new();
+    let report = render_into(&model, site.root(), &highlighter, &MemorySink::new());
+    assert!(!report.diagnostics.has_errors());
+    assert!(
+        !highlighter.is_loaded(),
+        "no block names a language: the grammars stay unloaded"
+    );
+
+    site.post("code", "title: Code", "```rust\nfn main() {}\n```");
+    let (model, _) = load_site(&site.options());
+    render_into(&model, site.root(), &highlighter, &MemorySink::new());
+    assert!(
+        highlighter.is_loaded(),
+        "a block naming a language loads them"
+    );
+}
