@@ -5,6 +5,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, line_column};
+use crate::load::front_matter::clean_string;
 
 /// The name of the config file at the site's root.
 pub const CONFIG_FILE: &str = "site.toml";
@@ -164,7 +165,11 @@ impl Config {
     /// Reads `site.toml` from `root`; a missing file gives the defaults.
     pub fn load(root: &Path) -> Result<Config, Diagnostics> {
         let path = root.join(CONFIG_FILE);
-        match std::fs::read_to_string(&path) {
+        let text = crate::load::read_regular_file(&path).and_then(|bytes| {
+            String::from_utf8(bytes)
+                .map_err(|_| std::io::Error::other("it is not UTF-8 text; save it as UTF-8"))
+        });
+        match text {
             Ok(text) => Config::parse(&text).map_err(|d| {
                 d.into_iter()
                     .map(|d| d.in_file(CONFIG_FILE))
@@ -190,6 +195,17 @@ impl Config {
             Diagnostics::from_iter([d])
         })?;
         config.base_url = config.base_url.trim_end_matches('/').to_string();
+        // As in front matter: these reach every page, where HTML and XML cannot carry them.
+        for text in [
+            &mut config.title,
+            &mut config.description,
+            &mut config.language,
+            &mut config.author,
+            &mut config.bio,
+        ] {
+            clean_string(text);
+        }
+        clean_table(&mut config.extra);
         let mut problems = Diagnostics::new();
         if !config.base_url.starts_with("http://") && !config.base_url.starts_with("https://") {
             problems.push(
@@ -209,6 +225,28 @@ impl Config {
     /// The absolute URL of a root-relative path such as `/blog/x/`.
     pub fn permalink(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
+    }
+}
+
+fn clean_table(table: &mut toml::Table) {
+    if table.keys().any(|k| k.chars().any(char::is_control)) {
+        *table = std::mem::take(table)
+            .into_iter()
+            .map(|(mut k, v)| {
+                clean_string(&mut k);
+                (k, v)
+            })
+            .collect();
+    }
+    table.iter_mut().for_each(|(_, v)| clean_value(v));
+}
+
+fn clean_value(value: &mut toml::Value) {
+    match value {
+        toml::Value::String(text) => clean_string(text),
+        toml::Value::Array(items) => items.iter_mut().for_each(clean_value),
+        toml::Value::Table(table) => clean_table(table),
+        _ => {}
     }
 }
 

@@ -621,7 +621,7 @@ fn past_50000_urls_the_sitemap_becomes_an_index_of_parts() {
                     date: Some(DateField(date)),
                     ..PageFront::default()
                 },
-                body: String::new(),
+                body: "".into(),
                 body_line: 1,
                 key_lines: Vec::new(),
             })

@@ -55,6 +55,7 @@ pub struct PageFront {
     /// Orders pages in sections sorted by weight.
     pub weight: Option<i64>,
     /// Anything else, passed to templates as `page.extra`.
+    #[serde(deserialize_with = "strict_map")]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -79,6 +80,7 @@ pub struct SectionFront {
     /// Leaves the section's own list page out unless `--drafts`.
     pub draft: bool,
     /// Anything else, passed to templates as `section.extra`.
+    #[serde(deserialize_with = "strict_map")]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -159,6 +161,104 @@ fn string_or_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Stri
     deserializer.deserialize_any(ListVisitor)
 }
 
+/// Reads `extra` as `serde_json::Value` would, but refuses a key written twice in one map, at
+/// any depth: YAML forbids it, and silently keeping one of the two values hides a mistake.
+fn strict_map<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<serde_json::Map<String, serde_json::Value>, D::Error> {
+    match StrictValue::deserialize(deserializer)?.0 {
+        serde_json::Value::Object(map) => Ok(map),
+        serde_json::Value::Null => Ok(serde_json::Map::new()),
+        other => Err(de::Error::invalid_type(
+            unexpected(&other),
+            &"a map of names to values",
+        )),
+    }
+}
+
+fn unexpected(value: &serde_json::Value) -> de::Unexpected<'_> {
+    match value {
+        serde_json::Value::Null => de::Unexpected::Unit,
+        serde_json::Value::Bool(b) => de::Unexpected::Bool(*b),
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => de::Unexpected::Signed(i),
+            (_, Some(u), _) => de::Unexpected::Unsigned(u),
+            (_, _, Some(f)) => de::Unexpected::Float(f),
+            _ => de::Unexpected::Other("a number"),
+        },
+        serde_json::Value::String(s) => de::Unexpected::Str(s),
+        serde_json::Value::Array(_) => de::Unexpected::Seq,
+        serde_json::Value::Object(_) => de::Unexpected::Map,
+    }
+}
+
+/// A JSON value whose maps never repeat a key.
+struct StrictValue(serde_json::Value);
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde_json::Value;
+        struct ValueVisitor;
+        impl<'de> Visitor<'de> for ValueVisitor {
+            type Value = StrictValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<StrictValue, E> {
+                Ok(StrictValue(Value::Bool(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<StrictValue, E> {
+                Ok(StrictValue(Value::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<StrictValue, E> {
+                Ok(StrictValue(Value::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<StrictValue, E> {
+                // As serde_json does: NaN and infinities have no JSON form.
+                Ok(StrictValue(
+                    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+                ))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StrictValue, E> {
+                Ok(StrictValue(Value::String(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<StrictValue, E> {
+                Ok(StrictValue(Value::String(v)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<StrictValue, E> {
+                Ok(StrictValue(Value::Null))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<StrictValue, E> {
+                Ok(StrictValue(Value::Null))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<StrictValue, D::Error> {
+                StrictValue::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StrictValue, A::Error> {
+                let mut items = Vec::new();
+                while let Some(StrictValue(item)) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(StrictValue(Value::Array(items)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StrictValue, A::Error> {
+                let mut out = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if out.contains_key(&key) {
+                        return Err(de::Error::custom(format!(
+                            "duplicate key `{key}`; each key may appear once in a map"
+                        )));
+                    }
+                    let StrictValue(value) = map.next_value()?;
+                    out.insert(key, value);
+                }
+                Ok(StrictValue(Value::Object(out)))
+            }
+        }
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
 /// Removes control characters (but tabs and line ends) from every text a front matter holds:
 /// HTML and XML cannot carry them, and they are never meant.
 pub trait Clean {
@@ -202,7 +302,8 @@ fn is_unwanted_control(c: char) -> bool {
     (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
-fn clean_string(text: &mut String) {
+/// Strips the control characters that HTML and XML cannot carry from `text`.
+pub fn clean_string(text: &mut String) {
     if text.chars().any(is_unwanted_control) {
         text.retain(|c| !is_unwanted_control(c));
     }
@@ -363,6 +464,27 @@ mod tests {
             serde_json::Value::Object(front.extra),
             serde_json::json!({"k": ["xy", {"z": "\u{202e}ok\t"}]})
         );
+    }
+
+    #[test]
+    fn a_key_repeated_anywhere_in_extra_is_an_error() {
+        let err = yaml("extra:\n  a: 1\n  a: 2\n").unwrap_err();
+        assert!(err.message.contains("duplicate key `a`"), "{err:?}");
+        let err = yaml("extra:\n  list:\n    - {x: 1, x: 2}\n").unwrap_err();
+        assert!(err.message.contains("duplicate key `x`"), "{err:?}");
+        let (front, _) = yaml("extra:\n  a: 1\n  b: [1.5, true, ~, {c: d}]\n  n: .nan\n").unwrap();
+        assert_eq!(
+            serde_json::Value::Object(front.extra),
+            serde_json::json!({"a": 1, "b": [1.5, true, null, {"c": "d"}], "n": null})
+        );
+        let (front, _): (PageFront, _) = parse(
+            Format::Toml,
+            "[extra]\nwhen = 1979-05-27\n[extra.t]\nk = 'v'\n",
+        )
+        .unwrap();
+        assert_eq!(front.extra["t"], serde_json::json!({"k": "v"}));
+        assert!(yaml("extra: 5\n").is_err());
+        assert_eq!(yaml("extra:\n").unwrap().0.extra, serde_json::Map::new());
     }
 
     #[test]

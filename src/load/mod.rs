@@ -23,8 +23,9 @@ pub struct Document<F> {
     pub rel: String,
     /// Its typed front matter.
     pub front: F,
-    /// The markdown after the front matter, with `\n` line ends.
-    pub body: String,
+    /// The markdown after the front matter, with `\n` line ends. Shared, so keeping a site's
+    /// sources between `serve` rebuilds and handing them to the model copies no text.
+    pub body: std::sync::Arc<str>,
     /// 1-based line of the file on which `body` starts, so markdown problems name file lines.
     pub body_line: usize,
     /// Each top-level front matter key with the 1-based file line it is on.
@@ -105,16 +106,25 @@ pub enum Loaded {
 
 /// Reads one markdown file by its content-relative path; `None` when it cannot be used.
 pub fn read_source(site_root: &Path, rel: &str) -> (Option<Loaded>, Diagnostics) {
+    match read_regular_file(&content_dir(site_root).join(rel)) {
+        Ok(bytes) => parse_source(rel, &bytes),
+        Err(e) => {
+            let mut problems = Diagnostics::new();
+            problems.push(
+                Diagnostic::error(format!("cannot read: {e}"))
+                    .in_file(Path::new("content").join(rel)),
+            );
+            (None, problems)
+        }
+    }
+}
+
+/// Parses the bytes of the markdown file at content-relative path `rel`; `None` when they
+/// cannot be used. Every problem names the file, and its line where it has one.
+pub fn parse_source(rel: &str, bytes: &[u8]) -> (Option<Loaded>, Diagnostics) {
     let shown = Path::new("content").join(rel);
     let mut problems = Diagnostics::new();
-    let bytes = match std::fs::read(content_dir(site_root).join(rel)) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            problems.push(Diagnostic::error(format!("cannot read: {e}")).in_file(&shown));
-            return (None, problems);
-        }
-    };
-    let text = match decode(&bytes) {
+    let text = match decode(bytes) {
         Ok(text) => text,
         Err(d) => {
             problems.push(d.in_file(&shown));
@@ -131,7 +141,31 @@ pub fn read_source(site_root: &Path, rel: &str) -> (Option<Loaded>, Diagnostics)
     (loaded, problems)
 }
 
-/// Turns file bytes into text: UTF-8 only, no NUL, BOM dropped, `\r\n` made `\n`.
+/// Reads a file, refusing anything but a regular file without blocking on it: opening a FIFO
+/// for reading would wait for a writer forever, and a folder or device is never a page.
+pub fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    let mut file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(format!(
+            "{} is not a regular file",
+            walk::describe(&meta.file_type())
+        )));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Turns file bytes into text: UTF-8 only, no NUL, BOM dropped, `\r\n` and `\r` made `\n`.
 fn decode(bytes: &[u8]) -> Result<String, Diagnostic> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
@@ -148,12 +182,17 @@ fn decode(bytes: &[u8]) -> Result<String, Diagnostic> {
             .at(line, column)
             .help("remove it; markdown files are text"));
     }
+    // A lone CR is a line end too (to CommonMark, YAML and editors alike): making it `\n` keeps
+    // line numbers right, and `\r\r\n` cannot leave a CRLF behind.
     Ok(if text.contains('\r') {
-        text.replace("\r\n", "\n")
+        text.replace("\r\n", "\n").replace('\r', "\n")
     } else {
         text.to_string()
     })
 }
+
+/// Unknown fields warned about one by one in a file; the rest are counted in one warning.
+const MAX_UNKNOWN_FIELDS: usize = 20;
 
 fn parse_document<F>(rel: &str, text: &str, problems: &mut Diagnostics) -> Option<Document<F>>
 where
@@ -169,7 +208,7 @@ where
             return None;
         }
     };
-    let key_lines = parts
+    let key_lines: Vec<(String, usize)> = parts
         .front
         .map(|(_, block)| {
             front_matter::top_level_keys(block)
@@ -182,16 +221,30 @@ where
         None => F::default(),
         Some((format, block)) => match front_matter::parse::<F>(format, block) {
             Ok((front, ignored)) => {
-                for key in ignored {
-                    let top = key.split('.').next().unwrap_or(&key);
+                let lines: std::collections::HashMap<&str, usize> = key_lines
+                    .iter()
+                    .rev()
+                    .map(|(key, line)| (key.as_str(), *line))
+                    .collect();
+                for key in ignored.iter().take(MAX_UNKNOWN_FIELDS) {
+                    let top = key.split('.').next().unwrap_or(key);
                     let mut d = Diagnostic::warning(format!(
                         "unknown front matter field `{key}` is ignored"
                     ))
                     .help("put custom values under `extra` to reach them from templates");
-                    if let Some(line) = front_matter::key_line(block, top) {
-                        d = d.at_line(parts.front_line + line - 1);
+                    if let Some(&line) = lines.get(top) {
+                        d = d.at_line(line);
                     }
                     problems.push(d);
+                }
+                if ignored.len() > MAX_UNKNOWN_FIELDS {
+                    problems.push(
+                        Diagnostic::warning(format!(
+                            "{} more unknown front matter fields are ignored",
+                            ignored.len() - MAX_UNKNOWN_FIELDS
+                        ))
+                        .help("put custom values under `extra` to reach them from templates"),
+                    );
                 }
                 front
             }
@@ -211,8 +264,27 @@ where
     Some(Document {
         rel: rel.to_string(),
         front,
-        body: parts.body.to_string(),
+        body: parts.body.into(),
         body_line: parts.body_line,
         key_lines,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_end_becomes_a_line_feed() {
+        assert_eq!(decode(b"a\r\nb\rc\r\r\nd\n").unwrap(), "a\nb\nc\n\nd\n");
+        assert_eq!(decode(b"\xEF\xBB\xBF---\r\n").unwrap(), "---\n");
+    }
+
+    #[test]
+    fn bad_bytes_are_placed_at_their_line_and_column() {
+        let d = decode(b"ok\nab\xffc").unwrap_err();
+        assert_eq!((d.line, d.column), (Some(2), Some(3)));
+        let d = decode(b"a\n\nxy\0").unwrap_err();
+        assert_eq!((d.line, d.column), (Some(3), Some(3)));
+    }
 }

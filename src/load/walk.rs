@@ -107,7 +107,20 @@ pub fn walk(content_dir: &Path, site_root: &Path) -> (Vec<SourceFile>, Diagnosti
                     );
                     continue;
                 }
-                Ok(_) => {}
+                Ok(target) => match std::fs::metadata(&target) {
+                    Ok(meta) if meta.is_file() => {}
+                    Ok(meta) => {
+                        problems.push(not_regular(&meta.file_type(), true, path, site_root));
+                        continue;
+                    }
+                    Err(e) => {
+                        problems.push(
+                            Diagnostic::error(format!("cannot read: {e}"))
+                                .in_file(display_path(path, site_root)),
+                        );
+                        continue;
+                    }
+                },
                 Err(e) => {
                     problems.push(
                         Diagnostic::error(format!("broken symbolic link: {e}"))
@@ -117,12 +130,55 @@ pub fn walk(content_dir: &Path, site_root: &Path) -> (Vec<SourceFile>, Diagnosti
                 }
             }
         } else if !file_type.is_file() {
+            problems.push(not_regular(&file_type, false, path, site_root));
             continue;
         }
         let kind = kind_of(&rel);
         files.push(SourceFile { rel, kind });
     }
     (files, problems)
+}
+
+/// What a file that is not a regular file or a folder is, for messages.
+pub fn describe(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_block_device() || file_type.is_char_device() {
+            return "a device";
+        }
+    }
+    if file_type.is_dir() {
+        "a folder"
+    } else if file_type.is_file() {
+        "a file"
+    } else {
+        "a special file"
+    }
+}
+
+/// Special files are never read: opening a named pipe would wait for a writer forever.
+fn not_regular(
+    file_type: &std::fs::FileType,
+    linked: bool,
+    path: &Path,
+    site_root: &Path,
+) -> Diagnostic {
+    let what = describe(file_type);
+    let message = if linked {
+        format!("skipped: the symbolic link points to {what}, not a regular file")
+    } else {
+        format!("skipped: {what} is not a regular file")
+    };
+    Diagnostic::warning(message)
+        .in_file(display_path(path, site_root))
+        .help("only regular files, and links to them, are published")
 }
 
 fn io_reason(e: &walkdir::Error) -> String {

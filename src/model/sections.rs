@@ -28,14 +28,21 @@ pub fn place(
     section_docs: Vec<SectionDoc>,
     problems: &mut Diagnostics,
 ) -> (Vec<Section>, Vec<Page>) {
-    let bundles: BTreeSet<String> = page_docs
+    let bundles: std::collections::HashSet<String> = page_docs
         .iter()
         .filter_map(|d| bundle_dir(&d.rel).map(str::to_string))
         .collect();
+    // A folder is inside a bundle when it or one of its ancestors is one: a walk up the path,
+    // not a scan of every bundle, which made large sites quadratic.
     let inside_bundle = |dir: &str| {
-        bundles
-            .iter()
-            .any(|b| dir == b || (dir.starts_with(b.as_str()) && dir[b.len()..].starts_with('/')))
+        let mut dir = dir;
+        while !dir.is_empty() {
+            if bundles.contains(dir) {
+                return true;
+            }
+            dir = parent_dir(dir);
+        }
+        false
     };
 
     // Every folder holding a page or an `_index.md` is a section, and so is each folder above it.
@@ -70,12 +77,18 @@ pub fn place(
             None => "/".to_string(),
             Some(p) => {
                 let name = dir.rsplit('/').next().unwrap_or(&dir);
-                let slug = slugify(name);
-                let slug = if slug.is_empty() {
-                    name.to_string()
-                } else {
-                    slug
-                };
+                let mut slug = slugify(name);
+                if slug.is_empty() {
+                    problems.push(
+                        Diagnostic::error(format!(
+                            "cannot make a URL from the folder name `{name}`"
+                        ))
+                        .in_file(Path::new("content").join(&dir))
+                        .help("rename the folder with at least one letter or digit"),
+                    );
+                    // Keeps the tree whole so the rest of the build still reports its problems.
+                    slug = format!("section-{}", sections.len());
+                }
                 format!("{}{slug}/", sections[p].url)
             }
         };

@@ -39,6 +39,8 @@ pub fn xml(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            // Parsers turn a raw CR into LF; a reference keeps it.
+            '\r' => out.push_str("&#13;"),
             c if xml_allows(c) => out.push(c),
             _ => {}
         }
@@ -83,6 +85,7 @@ mod tests {
     #[test]
     fn xml_drops_forbidden_characters() {
         assert_eq!(xml("a\u{1}b]]>\u{202e}"), "ab]]&gt;\u{202e}");
+        assert_eq!(xml("a\r\nb"), "a&#13;\nb");
     }
 
     #[test]

@@ -104,7 +104,7 @@ impl LinkIndex {
                 web,
             });
         }
-        if dest.starts_with("//") {
+        if network_path(dest) {
             return Ok(Resolved::External {
                 href: dest.to_string(),
                 web: true,
@@ -148,6 +148,25 @@ impl LinkIndex {
         Ok(internal(resolve_url(page_url, path), fragment))
     }
 
+    /// A fingerprint of everything links can resolve to: equal fingerprints mean every link
+    /// resolves as before. Independent of the maps' iteration order.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut sum: u64 = 0;
+        for (kind, map) in [
+            (0u8, &self.documents),
+            (1, &self.folders),
+            (2, &self.assets),
+        ] {
+            for entry in map {
+                let mut h = DefaultHasher::new();
+                (kind, entry).hash(&mut h);
+                sum = sum.wrapping_add(h.finish());
+            }
+        }
+        sum
+    }
+
     fn document(&self, content_path: &str) -> Option<String> {
         let content_path = content_path.trim_start_matches('/');
         self.documents.get(content_path).cloned()
@@ -178,6 +197,16 @@ fn scheme(dest: &str) -> Option<&str> {
         .then_some(scheme)
 }
 
+/// True for a protocol-relative URL (`//host/x`) as a browser reads it: it also takes `\\` for
+/// `/` and drops tabs and line breaks, so `/\\host` and `/<tab>/host` name another host too.
+fn network_path(dest: &str) -> bool {
+    let mut seen = dest
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .map(|c| if c == '\\' { '/' } else { c });
+    seen.next() == Some('/') && seen.next() == Some('/')
+}
+
 /// Splits `a/b.md#x` into `a/b.md` and `#x` (the `?query` stays with the fragment).
 fn split_fragment(dest: &str) -> (&str, &str) {
     match dest.find(['#', '?']) {
@@ -206,14 +235,32 @@ pub fn normalize(base_dir: &str, relative: &str) -> Option<String> {
     Some(joined)
 }
 
-/// Resolves a relative URL path against a page's folder URL, as a browser would.
+/// Resolves a relative URL path against a page's folder URL, as a browser would: tabs and line
+/// breaks are dropped and a `\\` is a `/`, so the result is never one a browser reads as another
+/// host (`/\\x` or `/<tab>/x` would be `//x`).
 pub fn resolve_url(page_url: &str, relative: &str) -> String {
     let base = if page_url.ends_with('/') {
         page_url
     } else {
         &page_url[..page_url.rfind('/').map_or(0, |i| i + 1)]
     };
-    let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
+    let cleaned: String;
+    let relative = if relative.contains(['\\', '\t', '\n', '\r']) {
+        // What a browser does first: drop tabs and line breaks, read `\\` as `/`.
+        cleaned = relative
+            .chars()
+            .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+            .map(|c| if c == '\\' { '/' } else { c })
+            .collect();
+        cleaned.as_str()
+    } else {
+        relative
+    };
+    let mut parts: Vec<&str> = if relative.starts_with('/') {
+        Vec::new()
+    } else {
+        base.split('/').filter(|s| !s.is_empty()).collect()
+    };
     let segments: Vec<&str> = relative.split('/').collect();
     for (i, segment) in segments.iter().enumerate() {
         let last = i + 1 == segments.len();
@@ -258,6 +305,27 @@ mod tests {
         assert_eq!(resolve_url("/posts/a/", "img.png"), "/posts/a/img.png");
         assert_eq!(resolve_url("/a/", "../../../x"), "/x");
         assert_eq!(resolve_url("/a/", ".."), "/");
+    }
+
+    #[test]
+    fn backslashes_are_slashes_as_in_a_browser() {
+        // A browser reads `/\evil.example` as `//evil.example`: another host.
+        assert_eq!(resolve_url("/", "\\evil.example"), "/evil.example");
+        assert_eq!(resolve_url("/a/b/", "..\\c"), "/a/c");
+        assert_eq!(resolve_url("/a/", "\\\\evil.example/x"), "/evil.example/x");
+        assert_eq!(resolve_url("/a/", "../../\t/evil.example"), "/evil.example");
+        assert_eq!(resolve_url("/", "x/../\n\\evil.example"), "/evil.example");
+        for dest in [
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+        ] {
+            assert!(network_path(dest), "{dest:?}");
+        }
+        for dest in ["/x", "\\x", "x//y", "/ /x"] {
+            assert!(!network_path(dest), "{dest:?}");
+        }
     }
 
     #[test]

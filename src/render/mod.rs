@@ -103,6 +103,11 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// A fingerprint of where every link can lead (see [`LinkIndex::fingerprint`]).
+    pub fn links_fingerprint(&self) -> u64 {
+        self.links.fingerprint()
+    }
+
     /// Resolves a link written in the markdown file `rel`, published at `url`.
     pub fn resolve_link(
         &self,

@@ -25,18 +25,20 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::walk::{SourceKind, kind_of};
 use crate::load::{self, Loaded, Sources};
 use crate::model::{self, ModelOptions, Output, Route};
+use crate::render::Renderer;
 use crate::render::context::{self, Summary, set_globals};
 use crate::render::highlight::Highlighter;
 use crate::render::links::Resolved;
 use crate::render::markdown::Rendered;
 use crate::render::theme::{TEMPLATE_DIR, Theme};
-use crate::render::{Renderer, TemplateData};
 use crate::serve::state::Change;
 use crate::write::memory::Bytes;
 
 /// The rendered markdown of one page, with what it was made from.
 struct CachedMarkdown {
     key: u64,
+    /// The text rendered; unchanged documents share it with the current sources.
+    body: Arc<str>,
     rendered: Arc<Rendered>,
     problems: Diagnostics,
     id: u64,
@@ -79,6 +81,8 @@ pub struct Session {
     theme: Option<Result<Theme, Diagnostics>>,
     theme_generation: u64,
     markdown: HashMap<String, Arc<CachedMarkdown>>,
+    /// The link index's fingerprint at the last render.
+    links: Option<u64>,
     next_render_id: AtomicU64,
     outputs: HashMap<String, (u64, Bytes)>,
     files: HashMap<PathBuf, CachedFile>,
@@ -100,6 +104,7 @@ impl Session {
             theme: None,
             theme_generation: 0,
             markdown: HashMap::new(),
+            links: None,
             next_render_id: AtomicU64::new(1),
             outputs: HashMap::new(),
             files: HashMap::new(),
@@ -161,6 +166,9 @@ impl Session {
     /// Re-walks `content/` and re-reads the markdown files under the given content-relative
     /// paths (an empty path: all of them), plus any new ones; drops deleted ones.
     fn reload_content(&mut self, changed: &[PathBuf]) {
+        if self.reread_known(changed) {
+            return;
+        }
         let content_dir = self.options.root.join("content");
         let (files, problems) = load::walk::walk(&content_dir, &self.options.root);
         self.walk_problems = problems;
@@ -203,8 +211,9 @@ impl Session {
             }
         }
         // Forget files that are gone.
+        let present: HashSet<&str> = markdown.iter().copied().collect();
         self.load_problems
-            .retain(|rel, _| markdown.contains(&rel.as_str()));
+            .retain(|rel, _| present.contains(rel.as_str()));
         let mut sources = Sources::default();
         for rel in &markdown {
             match known.remove(*rel) {
@@ -219,6 +228,47 @@ impl Session {
             .map(|f| f.rel)
             .collect();
         self.sources = sources;
+    }
+
+    /// The common case of an edit: every changed path is a markdown file already known and
+    /// still a regular file. Those are re-read in place, without walking `content/` again;
+    /// returns false (doing nothing) for anything else, such as new, deleted or renamed files.
+    fn reread_known(&mut self, changed: &[PathBuf]) -> bool {
+        let content_dir = self.options.root.join("content");
+        let mut rels = Vec::with_capacity(changed.len());
+        for path in changed {
+            let Some(rel) = path
+                .to_str()
+                .filter(|r| !r.is_empty() && kind_of(r) != SourceKind::Asset)
+            else {
+                return false;
+            };
+            let known = self.sources.pages.iter().any(|d| d.rel == rel)
+                || self.sources.sections.iter().any(|d| d.rel == rel)
+                || self.load_problems.contains_key(rel);
+            let is_file =
+                std::fs::symlink_metadata(content_dir.join(rel)).is_ok_and(|m| m.is_file());
+            if !known || !is_file {
+                return false;
+            }
+            rels.push(rel.to_string());
+        }
+        for rel in rels {
+            let (loaded, problems) = load::read_source(&self.options.root, &rel);
+            self.load_problems.insert(rel.clone(), problems);
+            self.sources.pages.retain(|d| d.rel != rel);
+            self.sources.sections.retain(|d| d.rel != rel);
+            self.sources.failed.retain(|r| *r != rel);
+            match loaded {
+                Some(Loaded::Page(doc)) => insert_sorted(&mut self.sources.pages, doc),
+                Some(Loaded::Section(doc)) => insert_sorted(&mut self.sources.sections, doc),
+                None => {
+                    self.sources.failed.push(rel);
+                    self.sources.failed.sort();
+                }
+            }
+        }
+        true
     }
 
     fn reload_statics(&mut self) {
@@ -274,11 +324,16 @@ impl Session {
         let renderer = Renderer::new(&site, theme, &self.highlighter, &self.options.root);
 
         let first_new_id = self.next_render_id.load(Ordering::Relaxed);
+        // When every link target is where it was, no cached render can hold a stale link.
+        let links = renderer.links_fingerprint();
+        let links_unchanged = self.links == Some(links);
+        self.links = Some(links);
         let rendered = render_markdown(
             &renderer,
             &mut self.markdown,
             &self.next_render_id,
             &changed_files,
+            links_unchanged,
         );
         let markdown_rendered = rendered.iter().filter(|e| e.id >= first_new_id).count();
         for entry in &rendered {
@@ -304,29 +359,28 @@ impl Session {
             h
         };
         let previous = std::mem::take(&mut self.outputs);
-        let disk = Disk {
-            root: &self.options.root,
-            files: &self.files,
-        };
-        let templates_rendered = AtomicU64::new(0);
-        let made: Vec<Result<Option<Made>, Diagnostic>> = site
-            .outputs
-            .par_iter()
-            .map(|output| {
-                make_output(
-                    &disk,
-                    &renderer,
-                    output,
-                    &rendered,
-                    &summaries,
-                    &section_html,
-                    &feed_html,
-                    &fingerprint_base,
-                    &previous,
-                    &templates_rendered,
-                )
-            })
+        let page_prints: Vec<u64> = (0..site.pages.len())
+            .into_par_iter()
+            .map(|id| page_fingerprint(&site, id, &fingerprint_base, rendered[id].id))
             .collect();
+        let maker = Maker {
+            disk: Disk {
+                root: &self.options.root,
+                files: &self.files,
+            },
+            renderer: &renderer,
+            rendered: &rendered,
+            summaries: &summaries,
+            section_html: &section_html,
+            feed_html: &feed_html,
+            base: &fingerprint_base,
+            page_prints: &page_prints,
+            previous: &previous,
+            templates_rendered: AtomicU64::new(0),
+        };
+        let made: Vec<Result<Option<Made>, Diagnostic>> =
+            site.outputs.par_iter().map(|o| maker.make(o)).collect();
+        let templates_rendered = maker.templates_rendered.into_inner();
         let mut files = BTreeMap::new();
         let mut outputs = HashMap::with_capacity(made.len());
         for result in made {
@@ -377,7 +431,7 @@ impl Session {
             change,
             changed,
             markdown_rendered,
-            templates_rendered: templates_rendered.into_inner() as usize,
+            templates_rendered: templates_rendered as usize,
         })
     }
 
@@ -436,72 +490,140 @@ impl Disk<'_> {
     }
 }
 
-/// Makes one output file, reusing the previous bytes when its inputs are unchanged.
-#[allow(clippy::too_many_arguments)]
-fn make_output(
-    disk: &Disk,
-    renderer: &Renderer,
-    output: &Output,
-    rendered: &[Arc<CachedMarkdown>],
-    summaries: &[Summary],
-    section_html: &[String],
-    feed_html: &HashMap<usize, String>,
-    base: &DefaultHasher,
-    previous: &HashMap<String, (u64, Bytes)>,
-    templates_rendered: &AtomicU64,
-) -> Result<Option<Made>, Diagnostic> {
-    if let Some(source) = renderer.asset_source(&output.route) {
-        let bytes = disk.read(&source).map_err(|e| {
-            Diagnostic::error(format!("cannot read: {e}"))
-                .in_file(source.strip_prefix(disk.root).unwrap_or(&source))
-        })?;
-        return Ok(Some((output.file.clone(), 0, bytes)));
-    }
-    let templated: Option<(&str, TemplateData, u64)> = match &output.route {
-        Route::Page(id) => {
-            let entry = &rendered[*id];
-            let (template, data) = renderer.page_data(*id, &entry.rendered, "", &summaries[*id]);
-            Some((template, data, entry.id))
-        }
-        _ => renderer
-            .output_data(output, summaries, section_html)
-            .map(|(t, d)| (t, d, 0)),
-    };
-    let Some((template, data, content_id)) = templated else {
-        // Feeds, the sitemap, robots.txt and redirects: cheap, always made again.
-        return Ok(renderer
-            .render_output(output, summaries, section_html, feed_html)?
-            .map(|bytes| (output.file.clone(), 0, Bytes::from(bytes))));
-    };
-    let mut hasher = base.clone();
-    template.hash(&mut hasher);
-    content_id.hash(&mut hasher);
-    serde_json::to_string(&data)
-        .map_err(|e| Diagnostic::error(format!("template data for {}: {e}", output.file)))?
-        .hash(&mut hasher);
-    let fingerprint = hasher.finish();
-    if let Some((old, bytes)) = previous.get(&output.file)
-        && *old == fingerprint
-    {
-        return Ok(Some((output.file.clone(), fingerprint, bytes.clone())));
-    }
-    templates_rendered.fetch_add(1, Ordering::Relaxed);
-    let bytes = match &output.route {
-        Route::Page(id) => {
-            let entry = &rendered[*id];
-            renderer.render_page(*id, &entry.rendered, &summaries[*id])?
-        }
-        _ => renderer.render_data(template, &data)?,
-    };
-    Ok(Some((output.file.clone(), fingerprint, Bytes::from(bytes))))
+/// Makes output files for one rebuild, reusing the previous bytes of each whose inputs are
+/// unchanged.
+struct Maker<'a> {
+    disk: Disk<'a>,
+    renderer: &'a Renderer<'a>,
+    rendered: &'a [Arc<CachedMarkdown>],
+    summaries: &'a [Summary],
+    section_html: &'a [String],
+    feed_html: &'a HashMap<usize, String>,
+    /// Site-wide values: the theme's generation and the templates' globals.
+    base: &'a DefaultHasher,
+    /// Each page's [`page_fingerprint`], which also stands for its summary in lists and feeds.
+    page_prints: &'a [u64],
+    previous: &'a HashMap<String, (u64, Bytes)>,
+    templates_rendered: AtomicU64,
 }
 
-/// What a page's markdown HTML is made from, besides where its links lead.
+impl Maker<'_> {
+    fn make(&self, output: &Output) -> Result<Option<Made>, Diagnostic> {
+        let renderer = self.renderer;
+        if let Some(source) = renderer.asset_source(&output.route) {
+            let bytes = self.disk.read(&source).map_err(|e| {
+                Diagnostic::error(format!("cannot read: {e}"))
+                    .in_file(source.strip_prefix(self.disk.root).unwrap_or(&source))
+            })?;
+            return Ok(Some((output.file.clone(), 0, bytes)));
+        }
+        let site = renderer.site;
+        let mut hasher = self.base.clone();
+        match &output.route {
+            Route::Page(id) => {
+                let fingerprint = self.page_prints[*id];
+                return self.reuse_or(output, fingerprint, || {
+                    let entry = &self.rendered[*id];
+                    renderer.render_page(*id, &entry.rendered, &self.summaries[*id])
+                });
+            }
+            Route::Feed { format, list } => {
+                let list = &site.lists[*list];
+                (
+                    "feed",
+                    format.file_name(),
+                    &list.url,
+                    list.kind == crate::model::ListKind::Home,
+                )
+                    .hash(&mut hasher);
+                if let crate::model::ListKind::Term(t) = list.kind {
+                    site.taxonomies[t.taxonomy].terms[t.term]
+                        .name
+                        .hash(&mut hasher);
+                }
+                for id in crate::render::feeds::feed_pages(site, list) {
+                    self.page_prints[id].hash(&mut hasher);
+                }
+            }
+            Route::Sitemap(part) => {
+                ("sitemap", part).hash(&mut hasher);
+                for o in &site.outputs {
+                    o.url.hash(&mut hasher);
+                }
+                self.page_prints.hash(&mut hasher);
+            }
+            _ => {}
+        }
+        if matches!(output.route, Route::Feed { .. } | Route::Sitemap(_)) {
+            let fingerprint = hasher.finish();
+            return self.reuse_or(output, fingerprint, || {
+                renderer
+                    .render_output(output, self.summaries, self.section_html, self.feed_html)
+                    .map(Option::unwrap_or_default)
+            });
+        }
+        let Some((template, mut data)) =
+            renderer.output_data(output, self.summaries, self.section_html)
+        else {
+            // robots.txt and redirects: tiny, always made again.
+            return Ok(renderer
+                .render_output(output, self.summaries, self.section_html, self.feed_html)?
+                .map(|bytes| (output.file.clone(), 0, Bytes::from(bytes))));
+        };
+        // A list's posts are fingerprinted by their pages' fingerprints, not serialized again.
+        if let (Route::ListPage { list, pager }, Some(paginator)) =
+            (&output.route, &mut data.paginator)
+        {
+            let pages = std::mem::take(&mut paginator.pages);
+            for &id in site.lists[*list].pager_pages(*pager) {
+                self.page_prints[id].hash(&mut hasher);
+            }
+            template.hash(&mut hasher);
+            serde_json::to_string(&data)
+                .map_err(|e| Diagnostic::error(format!("template data for {}: {e}", output.file)))?
+                .hash(&mut hasher);
+            if let Some(paginator) = data.paginator.as_mut() {
+                paginator.pages = pages;
+            }
+        } else {
+            template.hash(&mut hasher);
+            serde_json::to_string(&data)
+                .map_err(|e| Diagnostic::error(format!("template data for {}: {e}", output.file)))?
+                .hash(&mut hasher);
+        }
+        let fingerprint = hasher.finish();
+        self.reuse_or(output, fingerprint, || {
+            renderer.render_data(template, &data)
+        })
+    }
+
+    /// The previous bytes if `fingerprint` is what they were made from, else newly made ones.
+    fn reuse_or(
+        &self,
+        output: &Output,
+        fingerprint: u64,
+        make: impl FnOnce() -> Result<Vec<u8>, Diagnostic>,
+    ) -> Result<Option<Made>, Diagnostic> {
+        if let Some((old, bytes)) = self.previous.get(&output.file)
+            && *old == fingerprint
+        {
+            return Ok(Some((output.file.clone(), fingerprint, bytes.clone())));
+        }
+        self.templates_rendered.fetch_add(1, Ordering::Relaxed);
+        Ok(Some((
+            output.file.clone(),
+            fingerprint,
+            Bytes::from(make()?),
+        )))
+    }
+}
+
+/// What a page's markdown HTML is made from, besides its text (compared separately, see
+/// [`same_text`]) and where its links lead.
 fn markdown_key(page: &crate::model::Page, config: &Config) -> u64 {
     let markdown = &config.markdown;
     let mut h = DefaultHasher::new();
     (
-        &page.source.body,
         page.source.body_line,
         &page.url,
         page.rel(),
@@ -513,12 +635,19 @@ fn markdown_key(page: &crate::model::Page, config: &Config) -> u64 {
     h.finish()
 }
 
+/// True when two texts are the same; a document that was not re-read shares its text, so the
+/// pointer comparison answers almost every time without reading the text.
+fn same_text(a: &Arc<str>, b: &Arc<str>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
+}
+
 /// The markdown of every page, from the cache where still valid, else rendered now.
 fn render_markdown(
     renderer: &Renderer,
     cache: &mut HashMap<String, Arc<CachedMarkdown>>,
     next_id: &AtomicU64,
     changed_files: &HashSet<PathBuf>,
+    links_unchanged: bool,
 ) -> Vec<Arc<CachedMarkdown>> {
     let site = renderer.site;
     let out: Vec<Arc<CachedMarkdown>> = site
@@ -528,13 +657,17 @@ fn render_markdown(
         .map(|(id, page)| {
             let key = markdown_key(page, &site.config);
             let still_valid = |entry: &CachedMarkdown| {
-                entry.key == key && entry.rendered.resolutions.iter().all(|(dest, before)| {
-                    let file_changed = matches!(
-                        before,
-                        Ok(Resolved::Internal { file: Some(f), .. }) if changed_files.contains(f)
-                    );
-                    !file_changed && renderer.resolve_link(dest, page.rel(), &page.url) == *before
-                })
+                entry.key == key
+                    && same_text(&entry.body, &page.source.body)
+                    && entry.rendered.resolutions.iter().all(|(dest, before)| {
+                        let file_changed = matches!(
+                            before,
+                            Ok(Resolved::Internal { file: Some(f), .. }) if changed_files.contains(f)
+                        );
+                        !file_changed
+                            && (links_unchanged
+                                || renderer.resolve_link(dest, page.rel(), &page.url) == *before)
+                    })
             };
             match cache.get(page.rel()) {
                 Some(entry) if still_valid(entry) => entry.clone(),
@@ -542,6 +675,7 @@ fn render_markdown(
                     let (rendered, problems) = renderer.render_markdown(id);
                     Arc::new(CachedMarkdown {
                         key,
+                        body: page.source.body.clone(),
                         rendered: Arc::new(rendered),
                         problems,
                         id: next_id.fetch_add(1, Ordering::Relaxed),
@@ -557,4 +691,59 @@ fn render_markdown(
         .map(|(page, entry)| (page.rel().to_string(), entry.clone()))
         .collect();
     out
+}
+
+/// Keeps sources in path order, as a full load lists them.
+fn insert_sorted<F>(docs: &mut Vec<load::Document<F>>, doc: load::Document<F>) {
+    let at = docs.partition_point(|d| d.rel < doc.rel);
+    docs.insert(at, doc);
+}
+
+/// A fingerprint of everything a page's template data is made from, besides its rendered
+/// markdown (given by `content_id`) and the site-wide values (in `base`): cheaper than
+/// building and serializing the data itself, which a rebuild would otherwise do for every page.
+///
+/// It must cover every input of [`crate::render::context::page`] and the page's head
+/// (`context::head` and `context::post_head`); the rebuild tests compare incremental results
+/// with full builds to catch a field left out.
+fn page_fingerprint(
+    site: &crate::model::Site,
+    id: usize,
+    base: &DefaultHasher,
+    content_id: u64,
+) -> u64 {
+    let page = &site.pages[id];
+    let front = &page.source.front;
+    let mut h = base.clone();
+    (
+        content_id,
+        &page.url,
+        &page.title,
+        page.date,
+        page.updated,
+        page.is_post,
+    )
+        .hash(&mut h);
+    (
+        &page.template,
+        page.rel(),
+        &front.description,
+        &front.authors,
+    )
+        .hash(&mut h);
+    serde_json::to_string(&front.extra)
+        .unwrap_or_default()
+        .hash(&mut h);
+    for term in page.tags.iter().chain(&page.categories) {
+        let t = &site.taxonomies[term.taxonomy].terms[term.term];
+        (term.taxonomy, &t.name, &t.url).hash(&mut h);
+    }
+    for neighbour in [page.previous, page.next] {
+        neighbour
+            .map(|n| (&site.pages[n].title, &site.pages[n].url))
+            .hash(&mut h);
+    }
+    let section = &site.sections[page.section];
+    (&section.title, &section.url).hash(&mut h);
+    h.finish()
 }

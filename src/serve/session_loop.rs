@@ -122,6 +122,13 @@ impl Preview {
                 for warning in rebuilt.warnings.sorted() {
                     let _ = writeln!(out, "{warning}");
                 }
+                let was_failing = self.state.current().error.is_some();
+                if rebuilt.changed.is_empty() && !was_failing {
+                    // An editor's trailing events after a save land here; the browser is not
+                    // reloaded, so neither is it called a rebuild.
+                    let _ = writeln!(out, "No output changed ({elapsed:.0} ms)");
+                    return;
+                }
                 let _ = writeln!(
                     out,
                     "Rebuilt in {elapsed:.0} ms: {} file(s) changed ({} markdown, {} template render(s))",
@@ -129,10 +136,6 @@ impl Preview {
                     rebuilt.markdown_rendered,
                     rebuilt.templates_rendered
                 );
-                let was_failing = self.state.current().error.is_some();
-                if rebuilt.changed.is_empty() && !was_failing {
-                    return;
-                }
                 let change = if was_failing {
                     Change::Reload
                 } else {
