@@ -57,4 +57,7 @@ fn inputs_that_found_bugs_stay_fixed() {
     checks::markdown(b"\x00[x](\\\\evil.example)");
     checks::markdown(b"\x00[x](/\\evil.example)");
     checks::url_paths(b"\n\\evil.example");
+    // A lone CR left a CRLF in the body; an empty YAML key gave a warning naming no field.
+    checks::front_matter(b"---\r\r\r\ntitle: x\r\n---\r\nBody.\r\n");
+    checks::front_matter(b"---\ntitle: T\n!r : x\n---\nBody.\n");
 }

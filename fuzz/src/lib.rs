@@ -82,6 +82,11 @@ pub fn front_matter(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    // `split` and `parse` take text as `load` hands it over, with `\n` or `\r\n` line ends; a
+    // lone CR is made `\n` before that, and `parse_source` above covers it.
+    if text.replace("\r\n", "").contains('\r') {
+        return;
+    }
     let Ok(parts) = split(text) else {
         return;
     };

@@ -345,9 +345,20 @@ pub fn parse<T: DeserializeOwned + Default>(
 fn deserialize_toml<T: DeserializeOwned>(text: &str) -> Result<(T, Ignored), ParseError> {
     let mut ignored = Vec::new();
     let deserializer = toml::Deserializer::parse(text).map_err(|e| toml_error(text, &e))?;
-    let value = serde_ignored::deserialize(deserializer, |path| ignored.push(path.to_string()))
-        .map_err(|e| toml_error(text, &e))?;
+    let value = serde_ignored::deserialize(deserializer, |path| {
+        ignored.push(ignored_name(path.to_string()))
+    })
+    .map_err(|e| toml_error(text, &e))?;
     Ok((value, ignored))
+}
+
+/// An ignored field's name as a warning shows it: an empty key (YAML's `"": x`) as `""`.
+pub(crate) fn ignored_name(path: String) -> String {
+    if path.is_empty() {
+        "\"\"".to_string()
+    } else {
+        path
+    }
 }
 
 fn toml_error(text: &str, e: &toml::de::Error) -> ParseError {
@@ -394,6 +405,14 @@ mod tests {
 
     fn yaml(text: &str) -> Result<(PageFront, Ignored), ParseError> {
         parse(Format::Yaml, text)
+    }
+
+    #[test]
+    fn an_empty_unknown_key_is_named_visibly() {
+        let (_, ignored) = yaml("title: T\n!r : x\n").unwrap();
+        assert_eq!(ignored, ["\"\""]);
+        let (_, ignored) = parse::<PageFront>(Format::Toml, "\"\" = 1\n").unwrap();
+        assert_eq!(ignored, ["\"\""]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use serde::de::DeserializeOwned;
 
-use super::front_matter::{Ignored, ParseError};
+use super::front_matter::{Ignored, ParseError, ignored_name};
 
 /// Deserializes YAML front matter into `T`, collecting the paths of keys `T` does not know.
 pub fn deserialize<T: DeserializeOwned>(text: &str) -> Result<(T, Ignored), ParseError> {
@@ -16,7 +16,7 @@ pub fn deserialize<T: DeserializeOwned>(text: &str) -> Result<(T, Ignored), Pars
     let mut ignored = Vec::new();
     let deserializer = serde_yaml::Deserializer::from_str(text);
     let value: T = serde_ignored::deserialize(deserializer, |path| {
-        ignored.push(path.to_string());
+        ignored.push(ignored_name(path.to_string()));
     })
     .map_err(|e| {
         let location = e.location().map(|l| (l.line(), l.column()));
