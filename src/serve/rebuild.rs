@@ -5,13 +5,13 @@
 //! and re-parsed; a template edit reloads the theme; a static edit re-reads that file. The
 //! model is then rebuilt whole (it is cheap), and rendering reuses earlier work:
 //! - a page's markdown HTML is reused while its text, URL and options are the same and every
-//!   link in it still resolves to the same place;
-//! - a templated file is re-rendered only when what its template sees changed: each one's
-//!   template data is fingerprinted (with a page's HTML standing in by its render's id);
-//! - feeds, the sitemap and redirects are always made again; they are cheap.
+//!   link in it still resolves to the same place ([`markdown_cache`]);
+//! - an output file is made again only when what it is made from changed: pages, lists, feeds
+//!   and the sitemap are fingerprinted, with a page's HTML standing in by its render's id
+//!   ([`outputs`]); redirects and `robots.txt` are tiny and always made again.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{DefaultHasher, Hash};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,25 +24,19 @@ use crate::config::{CONFIG_FILE, Config};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::walk::{SourceKind, kind_of};
 use crate::load::{self, Loaded, Sources};
-use crate::model::{self, ModelOptions, Output, Route};
+use crate::model::{self, ModelOptions};
 use crate::render::Renderer;
 use crate::render::context::{self, Summary, set_globals};
 use crate::render::highlight::Highlighter;
-use crate::render::links::Resolved;
-use crate::render::markdown::Rendered;
 use crate::render::theme::{TEMPLATE_DIR, Theme};
 use crate::serve::state::Change;
 use crate::write::memory::Bytes;
 
-/// The rendered markdown of one page, with what it was made from.
-struct CachedMarkdown {
-    key: u64,
-    /// The text rendered; unchanged documents share it with the current sources.
-    body: Arc<str>,
-    rendered: Arc<Rendered>,
-    problems: Diagnostics,
-    id: u64,
-}
+mod markdown_cache;
+mod outputs;
+
+use markdown_cache::{CachedMarkdown, render_markdown};
+use outputs::{Disk, Made, Maker, page_fingerprint};
 
 /// A file on disk as last read, so an unchanged one is not read again.
 struct CachedFile {
@@ -471,279 +465,8 @@ impl Session {
     }
 }
 
-/// An output file as made: its path, the fingerprint of its inputs (0 when it has none), bytes.
-type Made = (String, u64, Bytes);
-
-/// Files on disk as last read.
-struct Disk<'a> {
-    root: &'a Path,
-    files: &'a HashMap<PathBuf, CachedFile>,
-}
-
-impl Disk<'_> {
-    /// The bytes of a content asset or static file, from the cache when it is unchanged.
-    fn read(&self, path: &Path) -> std::io::Result<Bytes> {
-        match self.files.get(path) {
-            Some(cached) => Ok(cached.bytes.clone()),
-            None => Ok(Bytes::from(std::fs::read(path)?)),
-        }
-    }
-}
-
-/// Makes output files for one rebuild, reusing the previous bytes of each whose inputs are
-/// unchanged.
-struct Maker<'a> {
-    disk: Disk<'a>,
-    renderer: &'a Renderer<'a>,
-    rendered: &'a [Arc<CachedMarkdown>],
-    summaries: &'a [Summary],
-    section_html: &'a [String],
-    feed_html: &'a HashMap<usize, String>,
-    /// Site-wide values: the theme's generation and the templates' globals.
-    base: &'a DefaultHasher,
-    /// Each page's [`page_fingerprint`], which also stands for its summary in lists and feeds.
-    page_prints: &'a [u64],
-    previous: &'a HashMap<String, (u64, Bytes)>,
-    templates_rendered: AtomicU64,
-}
-
-impl Maker<'_> {
-    fn make(&self, output: &Output) -> Result<Option<Made>, Diagnostic> {
-        let renderer = self.renderer;
-        if let Some(source) = renderer.asset_source(&output.route) {
-            let bytes = self.disk.read(&source).map_err(|e| {
-                Diagnostic::error(format!("cannot read: {e}"))
-                    .in_file(source.strip_prefix(self.disk.root).unwrap_or(&source))
-            })?;
-            return Ok(Some((output.file.clone(), 0, bytes)));
-        }
-        let site = renderer.site;
-        let mut hasher = self.base.clone();
-        match &output.route {
-            Route::Page(id) => {
-                let fingerprint = self.page_prints[*id];
-                return self.reuse_or(output, fingerprint, || {
-                    let entry = &self.rendered[*id];
-                    renderer.render_page(*id, &entry.rendered, &self.summaries[*id])
-                });
-            }
-            Route::Feed { format, list } => {
-                let list = &site.lists[*list];
-                (
-                    "feed",
-                    format.file_name(),
-                    &list.url,
-                    list.kind == crate::model::ListKind::Home,
-                )
-                    .hash(&mut hasher);
-                if let crate::model::ListKind::Term(t) = list.kind {
-                    site.taxonomies[t.taxonomy].terms[t.term]
-                        .name
-                        .hash(&mut hasher);
-                }
-                for id in crate::render::feeds::feed_pages(site, list) {
-                    self.page_prints[id].hash(&mut hasher);
-                }
-            }
-            Route::Sitemap(part) => {
-                ("sitemap", part).hash(&mut hasher);
-                for o in &site.outputs {
-                    o.url.hash(&mut hasher);
-                }
-                self.page_prints.hash(&mut hasher);
-            }
-            _ => {}
-        }
-        if matches!(output.route, Route::Feed { .. } | Route::Sitemap(_)) {
-            let fingerprint = hasher.finish();
-            return self.reuse_or(output, fingerprint, || {
-                renderer
-                    .render_output(output, self.summaries, self.section_html, self.feed_html)
-                    .map(Option::unwrap_or_default)
-            });
-        }
-        let Some((template, mut data)) =
-            renderer.output_data(output, self.summaries, self.section_html)
-        else {
-            // robots.txt and redirects: tiny, always made again.
-            return Ok(renderer
-                .render_output(output, self.summaries, self.section_html, self.feed_html)?
-                .map(|bytes| (output.file.clone(), 0, Bytes::from(bytes))));
-        };
-        // A list's posts are fingerprinted by their pages' fingerprints, not serialized again.
-        if let (Route::ListPage { list, pager }, Some(paginator)) =
-            (&output.route, &mut data.paginator)
-        {
-            let pages = std::mem::take(&mut paginator.pages);
-            for &id in site.lists[*list].pager_pages(*pager) {
-                self.page_prints[id].hash(&mut hasher);
-            }
-            template.hash(&mut hasher);
-            serde_json::to_string(&data)
-                .map_err(|e| Diagnostic::error(format!("template data for {}: {e}", output.file)))?
-                .hash(&mut hasher);
-            if let Some(paginator) = data.paginator.as_mut() {
-                paginator.pages = pages;
-            }
-        } else {
-            template.hash(&mut hasher);
-            serde_json::to_string(&data)
-                .map_err(|e| Diagnostic::error(format!("template data for {}: {e}", output.file)))?
-                .hash(&mut hasher);
-        }
-        let fingerprint = hasher.finish();
-        self.reuse_or(output, fingerprint, || {
-            renderer.render_data(template, &data)
-        })
-    }
-
-    /// The previous bytes if `fingerprint` is what they were made from, else newly made ones.
-    fn reuse_or(
-        &self,
-        output: &Output,
-        fingerprint: u64,
-        make: impl FnOnce() -> Result<Vec<u8>, Diagnostic>,
-    ) -> Result<Option<Made>, Diagnostic> {
-        if let Some((old, bytes)) = self.previous.get(&output.file)
-            && *old == fingerprint
-        {
-            return Ok(Some((output.file.clone(), fingerprint, bytes.clone())));
-        }
-        self.templates_rendered.fetch_add(1, Ordering::Relaxed);
-        Ok(Some((
-            output.file.clone(),
-            fingerprint,
-            Bytes::from(make()?),
-        )))
-    }
-}
-
-/// What a page's markdown HTML is made from, besides its text (compared separately, see
-/// [`same_text`]) and where its links lead.
-fn markdown_key(page: &crate::model::Page, config: &Config) -> u64 {
-    let markdown = &config.markdown;
-    let mut h = DefaultHasher::new();
-    (
-        page.source.body_line,
-        &page.url,
-        page.rel(),
-        markdown.smart_punctuation,
-        markdown.highlight_code,
-        markdown.broken_links == crate::config::Level::Error,
-    )
-        .hash(&mut h);
-    h.finish()
-}
-
-/// True when two texts are the same; a document that was not re-read shares its text, so the
-/// pointer comparison answers almost every time without reading the text.
-fn same_text(a: &Arc<str>, b: &Arc<str>) -> bool {
-    Arc::ptr_eq(a, b) || a == b
-}
-
-/// The markdown of every page, from the cache where still valid, else rendered now.
-fn render_markdown(
-    renderer: &Renderer,
-    cache: &mut HashMap<String, Arc<CachedMarkdown>>,
-    next_id: &AtomicU64,
-    changed_files: &HashSet<PathBuf>,
-    links_unchanged: bool,
-) -> Vec<Arc<CachedMarkdown>> {
-    let site = renderer.site;
-    let out: Vec<Arc<CachedMarkdown>> = site
-        .pages
-        .par_iter()
-        .enumerate()
-        .map(|(id, page)| {
-            let key = markdown_key(page, &site.config);
-            let still_valid = |entry: &CachedMarkdown| {
-                entry.key == key
-                    && same_text(&entry.body, &page.source.body)
-                    && entry.rendered.resolutions.iter().all(|(dest, before)| {
-                        let file_changed = matches!(
-                            before,
-                            Ok(Resolved::Internal { file: Some(f), .. }) if changed_files.contains(f)
-                        );
-                        !file_changed
-                            && (links_unchanged
-                                || renderer.resolve_link(dest, page.rel(), &page.url) == *before)
-                    })
-            };
-            match cache.get(page.rel()) {
-                Some(entry) if still_valid(entry) => entry.clone(),
-                _ => {
-                    let (rendered, problems) = renderer.render_markdown(id);
-                    Arc::new(CachedMarkdown {
-                        key,
-                        body: page.source.body.clone(),
-                        rendered: Arc::new(rendered),
-                        problems,
-                        id: next_id.fetch_add(1, Ordering::Relaxed),
-                    })
-                }
-            }
-        })
-        .collect();
-    *cache = site
-        .pages
-        .iter()
-        .zip(&out)
-        .map(|(page, entry)| (page.rel().to_string(), entry.clone()))
-        .collect();
-    out
-}
-
 /// Keeps sources in path order, as a full load lists them.
 fn insert_sorted<F>(docs: &mut Vec<load::Document<F>>, doc: load::Document<F>) {
     let at = docs.partition_point(|d| d.rel < doc.rel);
     docs.insert(at, doc);
-}
-
-/// A fingerprint of everything a page's template data is made from, besides its rendered
-/// markdown (given by `content_id`) and the site-wide values (in `base`): cheaper than
-/// building and serializing the data itself, which a rebuild would otherwise do for every page.
-///
-/// It must cover every input of [`crate::render::context::page`] and the page's head
-/// (`context::head` and `context::post_head`); the rebuild tests compare incremental results
-/// with full builds to catch a field left out.
-fn page_fingerprint(
-    site: &crate::model::Site,
-    id: usize,
-    base: &DefaultHasher,
-    content_id: u64,
-) -> u64 {
-    let page = &site.pages[id];
-    let front = &page.source.front;
-    let mut h = base.clone();
-    (
-        content_id,
-        &page.url,
-        &page.title,
-        page.date,
-        page.updated,
-        page.is_post,
-    )
-        .hash(&mut h);
-    (
-        &page.template,
-        page.rel(),
-        &front.description,
-        &front.authors,
-    )
-        .hash(&mut h);
-    serde_json::to_string(&front.extra)
-        .unwrap_or_default()
-        .hash(&mut h);
-    for term in page.tags.iter().chain(&page.categories) {
-        let t = &site.taxonomies[term.taxonomy].terms[term.term];
-        (term.taxonomy, &t.name, &t.url).hash(&mut h);
-    }
-    for neighbour in [page.previous, page.next] {
-        neighbour
-            .map(|n| (&site.pages[n].title, &site.pages[n].url))
-            .hash(&mut h);
-    }
-    let section = &site.sections[page.section];
-    (&section.title, &section.url).hash(&mut h);
-    h.finish()
 }
