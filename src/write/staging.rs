@@ -130,12 +130,37 @@ impl Drop for Staging {
 impl Sink for Staging {
     fn put(&self, file: &str, bytes: Vec<u8>) -> io::Result<()> {
         let path = self.target(file)?;
+        if self.reused && holds(&path, &bytes) {
+            return Ok(());
+        }
         fs::write(path, bytes)
     }
 
     fn copy(&self, file: &str, source: &Path) -> io::Result<()> {
         let path = self.target(file)?;
+        if self.reused && fs::metadata(source)?.len() == file_len(&path) {
+            let bytes = fs::read(source)?;
+            if holds(&path, &bytes) {
+                return Ok(());
+            }
+            return fs::write(path, bytes);
+        }
         fs::copy(source, path).map(|_| ())
+    }
+}
+
+/// True when the file at `path` in a reused folder already holds exactly `wanted`. Rewriting
+/// it would truncate the file and allocate its blocks again, which costs more than reading it
+/// back: most of a rebuild's files are unchanged, and usually still in the page cache.
+fn holds(path: &Path, wanted: &[u8]) -> bool {
+    file_len(path) == wanted.len() as u64 && fs::read(path).is_ok_and(|old| old == wanted)
+}
+
+/// The length of the regular file at `path`, or `u64::MAX` when there is none.
+fn file_len(path: &Path) -> u64 {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() => meta.len(),
+        _ => u64::MAX,
     }
 }
 
@@ -296,6 +321,36 @@ mod tests {
         assert_eq!(fs::read_to_string(out.join("a/index.html")).unwrap(), "new");
         assert!(!out.join("stale.html").exists());
         assert_eq!(names(tmp.path()), [".public.spare", "public"]);
+    }
+
+    #[test]
+    fn unchanged_files_in_a_reused_spare_are_not_rewritten() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        build(&out, &[("same.html", "same"), ("b.html", "1111")]);
+        let long_ago = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1000);
+        for name in ["same.html", "b.html"] {
+            let file = fs::File::options()
+                .write(true)
+                .open(out.join(name))
+                .unwrap();
+            file.set_modified(long_ago).unwrap();
+        }
+        build(&out, &[("same.html", "other")]);
+        // The third build reuses the first build's folder.
+        build(&out, &[("same.html", "same"), ("b.html", "2222")]);
+        let modified = |name: &str| fs::metadata(out.join(name)).unwrap().modified().unwrap();
+        assert_eq!(
+            modified("same.html"),
+            long_ago,
+            "an identical file is left alone"
+        );
+        assert_eq!(fs::read_to_string(out.join("b.html")).unwrap(), "2222");
+        assert_ne!(
+            modified("b.html"),
+            long_ago,
+            "same length, new bytes: rewritten"
+        );
     }
 
     #[test]
