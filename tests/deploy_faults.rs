@@ -6,157 +6,19 @@
 //! finds it through PAMPHLET_AZURITE_ENDPOINT, default http://127.0.0.1:10000/devstoreaccount1.
 //! The random delays come from a printed seed; set `PAMPHLET_FAULT_SEED` to replay one.
 
+mod azurite;
 mod common;
 
-use std::collections::BTreeMap;
 use std::io::Read;
-use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use base64::Engine as _;
-use futures_util::TryStreamExt;
-use hmac::{KeyInit, Mac};
-use object_store::azure::{MicrosoftAzure, MicrosoftAzureBuilder};
-use object_store::{Attribute, ObjectStore, ObjectStoreExt};
-
+use azurite::{ACCOUNT, KEY, create_container, download_all, endpoint, files, require_azurite};
 use pamphlet::build::{BuildOptions, build};
 use pamphlet::content_type;
 use pamphlet::deploy::MANIFEST_NAME;
 use pamphlet::deploy::headers::default_cache_control;
-
-const ACCOUNT: &str = "devstoreaccount1";
-/// Azurite's published development key.
-const KEY: &str =
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-
-fn endpoint() -> String {
-    std::env::var("PAMPHLET_AZURITE_ENDPOINT")
-        .unwrap_or_else(|_| "http://127.0.0.1:10000/devstoreaccount1".into())
-        .trim_end_matches('/')
-        .to_string()
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a Tokio runtime")
-}
-
-/// Fails (never skips) when Azurite is not there, saying how to start it.
-fn require_azurite() {
-    let endpoint = endpoint();
-    let authority = endpoint
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let reachable = authority
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut addrs| addrs.next())
-        .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok());
-    assert!(
-        reachable,
-        "Azurite is not reachable at {endpoint}: run the tests with `scripts/test`, which starts \
-         Azurite, or start it yourself with `scripts/azurite start` (set \
-         PAMPHLET_AZURITE_ENDPOINT if it listens elsewhere)"
-    );
-}
-
-/// Creates a container with a Shared Key signed `PUT ?restype=container`.
-fn create_container(name: &str) {
-    let endpoint = endpoint();
-    let date = jiff::Timestamp::now()
-        .strftime("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string();
-    let version = "2021-08-06";
-    let path = endpoint
-        .trim_start_matches("http://")
-        .split_once('/')
-        .map(|(_, p)| format!("/{p}"))
-        .unwrap_or_default();
-    let to_sign = format!(
-        "PUT\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:{date}\nx-ms-version:{version}\n/{ACCOUNT}{path}/{name}\nrestype:container"
-    );
-    let key = base64::engine::general_purpose::STANDARD
-        .decode(KEY)
-        .unwrap();
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
-    mac.update(to_sign.as_bytes());
-    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    let url = format!("{endpoint}/{name}?restype=container");
-    let status = runtime().block_on(async {
-        reqwest::Client::new()
-            .put(&url)
-            .header("x-ms-date", &date)
-            .header("x-ms-version", version)
-            .header("Content-Length", "0")
-            .header("Authorization", format!("SharedKey {ACCOUNT}:{signature}"))
-            .send()
-            .await
-            .map(|r| r.status())
-    });
-    match status {
-        Ok(s) if s.is_success() => {}
-        other => panic!("creating container {name} in Azurite failed: {other:?}"),
-    }
-}
-
-fn store(container: &str) -> MicrosoftAzure {
-    MicrosoftAzureBuilder::new()
-        .with_account(ACCOUNT)
-        .with_access_key(KEY)
-        .with_container_name(container)
-        .with_endpoint(endpoint())
-        .with_allow_http(true)
-        .build()
-        .unwrap()
-}
-
-/// A blob as read back: bytes, Content-Type and Cache-Control.
-type Blob = (Vec<u8>, Option<String>, Option<String>);
-
-fn download_all(container: &str) -> BTreeMap<String, Blob> {
-    let store = store(container);
-    runtime().block_on(async {
-        let metas: Vec<_> = store.list(None).try_collect().await.expect("listing");
-        let mut blobs = BTreeMap::new();
-        for meta in metas {
-            let result = store.get(&meta.location).await.expect("get");
-            let attr = |a: &Attribute| result.attributes.get(a).map(|v| v.as_ref().to_string());
-            let content_type = attr(&Attribute::ContentType);
-            let cache_control = attr(&Attribute::CacheControl);
-            let bytes = result.bytes().await.expect("body").to_vec();
-            blobs.insert(
-                meta.location.to_string(),
-                (bytes, content_type, cache_control),
-            );
-        }
-        blobs
-    })
-}
-
-/// Every file under `dir`, by `/`-separated relative path.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).unwrap();
-            let name = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            (name, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
-}
 
 fn deploy_command(root: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pamphlet"));
@@ -216,15 +78,15 @@ fn assert_mirrors(container: &str, public: &Path, when: &str) {
     let local_paths: Vec<&String> = local.keys().collect();
     assert_eq!(remote_paths, local_paths, "{when}: different files");
     for (path, bytes) in &local {
-        let (remote, content_type, cache_control) = &blobs[path];
-        assert!(remote == bytes, "{when}: {path} differs from public/");
+        let blob = &blobs[path];
+        assert!(blob.bytes == *bytes, "{when}: {path} differs from public/");
         assert_eq!(
-            content_type.as_deref(),
+            blob.content_type.as_deref(),
             Some(content_type::for_path(path)),
             "{when}: Content-Type of {path}"
         );
         assert_eq!(
-            cache_control.as_deref(),
+            blob.cache_control.as_deref(),
             Some(default_cache_control(path)),
             "{when}: Cache-Control of {path}"
         );
