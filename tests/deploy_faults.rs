@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use azurite::{ACCOUNT, KEY, create_container, download_all, endpoint, files, require_azurite};
+use azurite::{ACCOUNT, KEY, create_container, download_all, endpoint, require_azurite};
 use pamphlet::build::{BuildOptions, build};
 use pamphlet::content_type;
 use pamphlet::deploy::MANIFEST_NAME;
@@ -73,7 +73,7 @@ fn assert_mirrors(container: &str, public: &Path, when: &str) {
     let mut blobs = download_all(container);
     let manifest = blobs.remove(MANIFEST_NAME);
     assert!(manifest.is_some(), "{when}: no manifest");
-    let local = files(public);
+    let local = common::snapshot(public);
     let remote_paths: Vec<&String> = blobs.keys().collect();
     let local_paths: Vec<&String> = local.keys().collect();
     assert_eq!(remote_paths, local_paths, "{when}: different files");

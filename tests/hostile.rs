@@ -1004,12 +1004,7 @@ fn site_section_author_and_extra_values_stay_inert_everywhere() {
             .unwrap_or_else(|e| panic!("{feed_file}: {e}"));
         assert_eq!(feed.entries.len(), 1, "{feed_file}");
         let entry = &feed.entries[0];
-        let content = entry
-            .content
-            .as_ref()
-            .and_then(|c| c.body.clone())
-            .or_else(|| entry.summary.as_ref().map(|s| s.content.clone()))
-            .unwrap_or_default();
+        let content = common::entry_content(entry);
         assert!(
             content.contains("Text with ]]&gt; and  and \u{202E}rtl"),
             "{feed_file}: {content}"
@@ -1070,10 +1065,7 @@ fn control_characters_in_site_toml_never_reach_the_output() {
     site.build_ok();
     for (file, bytes) in site.snapshot() {
         let text = String::from_utf8_lossy(&bytes);
-        let bad: Vec<char> = text
-            .chars()
-            .filter(|&c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-            .collect();
+        let bad = common::control_characters(&text);
         assert!(bad.is_empty(), "{file} holds {bad:?}");
     }
 }

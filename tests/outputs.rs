@@ -996,10 +996,7 @@ fn control_characters_in_front_matter_never_reach_the_output() {
     let clean = "bell start escape end";
     for (file, bytes) in site.snapshot() {
         let content = String::from_utf8_lossy(&bytes);
-        let bad: Vec<char> = content
-            .chars()
-            .filter(|&c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-            .collect();
+        let bad = common::control_characters(&content);
         assert!(bad.is_empty(), "{file} holds control characters {bad:?}");
     }
     let html = site.html("blog/plain/index.html");

@@ -286,12 +286,7 @@ fn check_feed(site: &Site, rel: &str, title_has: &[&str], expected: &[Post]) {
         );
 
         // The full content: the same text as the post's page shows.
-        let content = entry
-            .content
-            .as_ref()
-            .and_then(|c| c.body.clone())
-            .or_else(|| entry.summary.as_ref().map(|s| s.content.clone()))
-            .unwrap_or_default();
+        let content = common::entry_content(entry);
         assert!(
             content.contains("<p>"),
             "{rel}: `{}` has no HTML content: {content:.200}",

@@ -144,6 +144,24 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     files
 }
 
+/// The characters in `text` that HTML and XML cannot carry: controls other than tab and line
+/// ends.
+pub fn control_characters(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        .collect()
+}
+
+/// A parsed feed entry's full content, or its summary when it has none.
+pub fn entry_content(entry: &feed_rs::model::Entry) -> String {
+    entry
+        .content
+        .as_ref()
+        .and_then(|c| c.body.clone())
+        .or_else(|| entry.summary.as_ref().map(|s| s.content.clone()))
+        .unwrap_or_default()
+}
+
 /// Texts of every element matching `selector`.
 pub fn texts(html: &Html, selector: &str) -> Vec<String> {
     let sel = Selector::parse(selector).unwrap();
