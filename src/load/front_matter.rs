@@ -370,14 +370,6 @@ fn toml_error(text: &str, e: &toml::de::Error) -> ParseError {
     }
 }
 
-/// The line (1-based, within the block) of a top-level key, for messages about that key.
-pub fn key_line(text: &str, key: &str) -> Option<usize> {
-    top_level_keys(text)
-        .into_iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, line)| line)
-}
-
 /// Every top-level key of a YAML or TOML block with its 1-based line within the block.
 ///
 /// Found by scanning lines rather than from the parser, which forgets positions once a value
@@ -504,6 +496,14 @@ mod tests {
         assert_eq!(front.extra["t"], serde_json::json!({"k": "v"}));
         assert!(yaml("extra: 5\n").is_err());
         assert_eq!(yaml("extra:\n").unwrap().0.extra, serde_json::Map::new());
+    }
+
+    /// The line of a top-level key, as `load` looks it up in [`top_level_keys`].
+    fn key_line(text: &str, key: &str) -> Option<usize> {
+        top_level_keys(text)
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, line)| line)
     }
 
     #[test]

@@ -221,19 +221,14 @@ where
         None => F::default(),
         Some((format, block)) => match front_matter::parse::<F>(format, block) {
             Ok((front, ignored)) => {
-                let lines: std::collections::HashMap<&str, usize> = key_lines
-                    .iter()
-                    .rev()
-                    .map(|(key, line)| (key.as_str(), *line))
-                    .collect();
                 for key in ignored.iter().take(MAX_UNKNOWN_FIELDS) {
                     let top = key.split('.').next().unwrap_or(key);
                     let mut d = Diagnostic::warning(format!(
                         "unknown front matter field `{key}` is ignored"
                     ))
                     .help("put custom values under `extra` to reach them from templates");
-                    if let Some(&line) = lines.get(top) {
-                        d = d.at_line(line);
+                    if let Some((_, line)) = key_lines.iter().find(|(k, _)| k == top) {
+                        d = d.at_line(*line);
                     }
                     problems.push(d);
                 }
