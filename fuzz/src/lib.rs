@@ -2,7 +2,7 @@
 //!
 //! Each function feeds its input to one part of pamphlet and asserts the invariants that part
 //! promises, not merely that it returns: a failed assertion is a finding, like a panic. The
-//! libFuzzer targets in `fuzz_targets/` call these, and `tests/fuzz_corpus.rs` in the main
+//! libFuzzer targets in `fuzz_targets/` call these, and `tests/it/fuzz_corpus.rs` in the main
 //! crate includes this file to replay the kept corpus (`fuzz/corpus/<target>/`) in `cargo test`,
 //! so every input that once found something stays a regression test without libFuzzer.
 

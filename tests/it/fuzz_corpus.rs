@@ -3,7 +3,7 @@
 //! that once found a bug, is a regression test in `cargo test`, without libFuzzer or nightly.
 //! `scripts/fuzz` runs the fuzzers themselves.
 
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 mod checks;
 
 use std::path::Path;

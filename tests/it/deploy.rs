@@ -4,6 +4,7 @@
 //! find it through PAMPHLET_AZURITE_ENDPOINT, default http://127.0.0.1:10000/devstoreaccount1.
 //! Each test deploys to a fresh container of its own, so they run in parallel.
 
+use crate::common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,10 +12,7 @@ use std::process::Command;
 use object_store::path::Path as BlobPath;
 use object_store::{ObjectStoreExt, PutPayload};
 
-mod azurite;
-mod common;
-
-use azurite::{
+use crate::azurite::{
     ACCOUNT, Blob, KEY, create_container, download_all, endpoint, require_azurite, runtime, store,
     unique_container,
 };

@@ -3,12 +3,11 @@
 //! metadata and escaping, and the `check`, `new` and `init` commands. Every test builds a real
 //! fixture site and reads the output back.
 
-mod common;
-
+use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Site, attrs, files_ending, texts};
+use crate::common::{Site, attrs, files_ending, texts};
 use scraper::{Html, Selector};
 
 fn text(bytes: &[u8]) -> String {

@@ -6,13 +6,12 @@
 //! node_modules; Debian's libxml2-utils and a Java runtime). A missing tool fails the test with
 //! a message saying so: these tests never skip.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{Site, files_ending, generated_site, own_site, repo};
+use crate::common::{Site, files_ending, generated_site, own_site, repo};
 use scraper::{Html, Selector};
 
 /// Posts in the generated site.

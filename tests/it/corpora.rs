@@ -1,10 +1,9 @@
 //! Real-world content: this repository's own site and the corpora in `../shared/corpora/`.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 
-use common::{Site, attrs, copy_tree, shared, texts};
+use crate::common::{Site, attrs, copy_tree, shared, texts};
 
 /// Markdown pages (not `_index.md`) under a content folder.
 fn page_sources(content: &Path) -> Vec<String> {

@@ -1,12 +1,11 @@
 //! `serve`'s incremental rebuilds must always end with exactly the files a full build of the
 //! same inputs makes: checked after sequences of edits, additions, renames and deletions.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use common::Site;
+use crate::common::Site;
 use pamphlet::build::{BuildOptions, load_site, render_into};
 use pamphlet::render::highlight::Highlighter;
 use pamphlet::serve::rebuild::Session;

@@ -1,9 +1,8 @@
 //! The build pipeline end to end: fixture sites in temporary folders, built for real, with the
 //! HTML parsed back.
 
-mod common;
-
-use common::{Site, attrs, one, texts};
+use crate::common;
+use crate::common::{Site, attrs, one, texts};
 
 #[test]
 fn home_lists_posts_newest_first_and_pages_have_their_urls() {

@@ -5,8 +5,6 @@
 //! The random delays come from a seed printed by each test; set `PAMPHLET_FAULT_SEED` to
 //! replay one.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -17,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::generated_site;
+use crate::common::generated_site;
 
 /// A small, seeded xorshift generator: the delays of a run can be replayed from its seed.
 struct Rng(u64);

@@ -8,8 +8,7 @@
 //! `scripts/test`, which installs whatever is missing. Without them these tests fail, saying
 //! so: they never skip.
 
-mod common;
-
+use crate::common;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -17,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{Site, copy_tree, own_site, repo};
+use crate::common::{Site, copy_tree, own_site, repo};
 use serde_json::Value;
 
 const ESSAY: &str = "/blog/serverless-is-more-secure/";

@@ -6,15 +6,13 @@
 //! finds it through PAMPHLET_AZURITE_ENDPOINT, default http://127.0.0.1:10000/devstoreaccount1.
 //! The random delays come from a printed seed; set `PAMPHLET_FAULT_SEED` to replay one.
 
-mod azurite;
-mod common;
-
+use crate::common;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use azurite::{ACCOUNT, KEY, create_container, download_all, endpoint, require_azurite};
+use crate::azurite::{ACCOUNT, KEY, create_container, download_all, endpoint, require_azurite};
 use pamphlet::build::{BuildOptions, build};
 use pamphlet::content_type;
 use pamphlet::deploy::MANIFEST_NAME;

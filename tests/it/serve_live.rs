@@ -1,13 +1,11 @@
 //! `pamphlet serve` end to end: the real watcher sees real file edits, the real server answers
 //! real HTTP, and the preview never touches `public/`.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::Site;
+use crate::common::Site;
 use pamphlet::serve::session_loop::{Preview, ServeOptions};
 
 /// A GET over a raw socket: (status, body).

@@ -12,15 +12,14 @@
 //! a folder named like a markdown file. `chmod 000` is tried too, and checked for what it does
 //! for the user running the tests.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Site, attrs, texts};
+use crate::common::{Site, attrs, texts};
 use scraper::Html;
 
 /// Far beyond any case's real time: reaching it means a hang.

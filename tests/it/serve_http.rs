@@ -2,8 +2,7 @@
 //! Host headers, pipelining and slow clients are exactly what the test says. Every read has a
 //! generous timeout, so a server that hangs fails the test instead of hanging it.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

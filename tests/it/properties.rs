@@ -9,8 +9,7 @@
 //!
 //! Failing cases are kept by proptest in `tests/properties.proptest-regressions`.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeSet;
 use std::path::{Component, Path};
 

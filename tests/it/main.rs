@@ -1,0 +1,20 @@
+//! pamphlet's integration tests, in one binary (the ripgrep and mdBook layout): each module
+//! builds real fixture sites in temporary folders, runs the real binary or library, and reads
+//! the results back with real parsers.
+
+mod azurite;
+mod browser;
+mod build;
+mod common;
+mod corpora;
+mod deploy;
+mod deploy_faults;
+mod faults;
+mod fuzz_corpus;
+mod hostile;
+mod outputs;
+mod properties;
+mod serve_http;
+mod serve_live;
+mod serve_rebuild;
+mod validate;
