@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{ModelOptions, Site};
-use crate::render::context::set_globals;
 use crate::render::highlight::Highlighter;
+use crate::render::reuse::NoReuse;
 use crate::render::theme::Theme;
-use crate::render::{Renderer, Report, render_site};
+use crate::render::{Inputs, Report, render_site};
 use crate::write::Sink;
 use crate::write::staging::Staging;
 use crate::{load, model};
@@ -53,36 +53,54 @@ pub struct Outcome {
     pub warnings: Diagnostics,
 }
 
-/// Loads and models the site, with every problem found on the way.
-pub fn load_site(options: &BuildOptions) -> (Site, Diagnostics) {
+/// The settings a build uses: `site.toml` as read, with the command line's overrides. A broken
+/// `site.toml` gives its problems and the defaults, so the rest of the build still reports
+/// everything else that is wrong.
+pub fn settings(
+    config: Result<Config, Diagnostics>,
+    options: &BuildOptions,
+) -> (Config, Diagnostics) {
     let mut problems = Diagnostics::new();
-    let mut config = match Config::load(&options.root) {
-        Ok(config) => config,
-        Err(e) => {
-            problems.extend(e);
-            Config::default()
-        }
-    };
+    let mut config = config.unwrap_or_else(|e| {
+        problems.extend(e);
+        Config::default()
+    });
     if let Some(base_url) = &options.base_url {
         config.base_url = base_url.trim_end_matches('/').to_string();
     }
+    (config, problems)
+}
+
+/// Models the site from what was loaded, with the options' choices.
+pub fn model_site(
+    config: Config,
+    sources: load::Sources,
+    statics: &[String],
+    options: &BuildOptions,
+) -> (Site, Diagnostics) {
+    model::build(
+        config,
+        sources,
+        statics,
+        ModelOptions {
+            drafts: options.drafts,
+        },
+    )
+}
+
+/// Loads and models the site, with every problem found on the way.
+pub fn load_site(options: &BuildOptions) -> (Site, Diagnostics) {
+    let (config, mut problems) = settings(Config::load(&options.root), options);
     let (sources, load_problems) = load::load(&options.root);
     problems.extend(load_problems);
     let (statics, static_problems) = load::statics(&options.root);
     problems.extend(static_problems);
-    let (site, model_problems) = model::build(
-        config,
-        sources,
-        &statics,
-        ModelOptions {
-            drafts: options.drafts,
-        },
-    );
+    let (site, model_problems) = model_site(config, sources, &statics, options);
     problems.extend(model_problems);
     (site, problems)
 }
 
-/// Renders `site` into `sink`, with the theme loaded from `root`.
+/// Renders `site`, with the theme loaded from `root`, into `sink`, reusing nothing.
 pub fn render_into(site: &Site, root: &Path, highlighter: &Highlighter, sink: &dyn Sink) -> Report {
     let mut theme = match Theme::load(root, &site.config) {
         Ok(theme) => theme,
@@ -93,9 +111,13 @@ pub fn render_into(site: &Site, root: &Path, highlighter: &Highlighter, sink: &d
             };
         }
     };
-    set_globals(&mut theme, site);
-    let renderer = Renderer::new(site, &theme, highlighter, root);
-    render_site(&renderer, sink)
+    let inputs = Inputs {
+        site,
+        theme: &mut theme,
+        highlighter,
+        root,
+    };
+    render_site(inputs, sink, &NoReuse)
 }
 
 /// Builds the site and publishes it into the output folder, or leaves that folder exactly as it

@@ -14,10 +14,10 @@ use pamphlet::load::front_matter::{self, PageFront, SectionFront};
 use pamphlet::load::split::{Format, split};
 use pamphlet::load::{Document, Loaded, Sources, parse_source};
 use pamphlet::model::url::{output_file, slugify, user_path, user_slug};
-use pamphlet::model::{ModelOptions, Site};
+use pamphlet::model::{Id, ModelOptions, PageId, Site};
 use pamphlet::render::highlight::Highlighter;
 use pamphlet::render::links::{LinkIndex, Resolved, normalize, resolve_url};
-use pamphlet::render::markdown::{Renderer, Source};
+use pamphlet::render::markdown::{Options, Place, Renderer, Source};
 use pamphlet::serve::resolve::resolve;
 
 /// A fuzz target's check: feeds it the input and panics on a broken invariant.
@@ -346,21 +346,25 @@ pub fn markdown(data: &[u8]) {
         return;
     };
     let tiny = tiny_site();
-    let page = &tiny.site.pages[usize::from(selector) % tiny.site.pages.len()];
+    let page = &tiny.site.pages[PageId::new(usize::from(selector) % tiny.site.pages.len())];
     let renderer = Renderer {
         links: &tiny.links,
         highlighter: &tiny.highlighter,
-        smart_punctuation: selector & 0x10 != 0,
-        // Highlighting runs syntect's regex grammars: slow, and fuzzed through syntect itself.
-        highlight_code: selector & 0x20 != 0 && body.len() < 4096,
-        broken_links_fail: selector & 0x40 != 0,
+        options: Options {
+            smart_punctuation: selector & 0x10 != 0,
+            // Highlighting runs syntect's regex grammars: slow, and fuzzed through syntect itself.
+            highlight_code: selector & 0x20 != 0 && body.len() < 4096,
+            broken_links_fail: selector & 0x40 != 0,
+        },
     };
     let body_line = 1 + usize::from(selector >> 7) * 3;
     let source = Source {
         body,
-        rel: page.rel(),
-        body_line,
-        url: &page.url,
+        place: Place {
+            rel: page.rel(),
+            body_line,
+            url: &page.url,
+        },
     };
     let (rendered, problems) = renderer.render(&source);
 

@@ -85,12 +85,13 @@ pub fn check(options: &BuildOptions) -> Result<Checked, Diagnostics> {
     let markdown_lines: HashMap<&str, HashMap<&str, (usize, usize)>> = report
         .markdown_links
         .iter()
-        .map(|(rel, links)| {
-            let by_href = links
+        .map(|page| {
+            let by_href = page
+                .links
                 .iter()
                 .map(|l| (l.href.as_str(), (l.line, l.column)))
                 .collect();
-            (rel.as_str(), by_href)
+            (page.rel.as_str(), by_href)
         })
         .collect();
     let origins = origins(&site);

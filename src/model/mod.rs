@@ -3,6 +3,7 @@
 //! The model is built from loaded sources in one pass and is then read-only: rendering gets
 //! shared references to it, never copies of it.
 
+pub mod ids;
 pub mod order;
 pub mod routes;
 pub mod sections;
@@ -14,13 +15,9 @@ use crate::diagnostic::Diagnostics;
 use crate::load::date::PostDate;
 use crate::load::front_matter::SortBy;
 use crate::load::{PageDoc, SectionDoc, Sources};
+pub use ids::{Id, IdVec, ListId, PageId, SectionId, TaxonomyId, TermId};
 pub use routes::{FeedFormat, List, ListKind, Output, Route};
-pub use taxonomy::{Taxonomy, Term, TermRef};
-
-/// Index of a page in [`Site::pages`].
-pub type PageId = usize;
-/// Index of a section in [`Site::sections`]; the root section is 0.
-pub type SectionId = usize;
+pub use taxonomy::{Taxonomy, TaxonomyKind, Term, TermRef};
 
 /// A page: one markdown file and where it will live.
 #[derive(Debug, Clone)]
@@ -100,19 +97,36 @@ pub struct Site {
     /// `site.toml`.
     pub config: Config,
     /// Every published page.
-    pub pages: Vec<Page>,
+    pub pages: IdVec<PageId, Page>,
     /// Every section; the root is first.
-    pub sections: Vec<Section>,
+    pub sections: IdVec<SectionId, Section>,
     /// Tags, then categories.
-    pub taxonomies: Vec<Taxonomy>,
+    pub taxonomies: IdVec<TaxonomyId, Taxonomy>,
     /// The posts the home page and the site feeds list, newest first.
     pub posts: Vec<PageId>,
     /// Every list of pages that gets list pages: the home page, sections, taxonomy terms.
-    pub lists: Vec<List>,
+    pub lists: IdVec<ListId, List>,
     /// Every file the build writes, in a stable order.
     pub outputs: Vec<Output>,
     /// Markdown files that failed to load: links to them are not reported again as broken.
     pub failed_sources: Vec<String>,
+}
+
+impl Site {
+    /// The root section, `content/` itself.
+    pub fn root(&self) -> &Section {
+        &self.sections[SectionId::ROOT]
+    }
+
+    /// A term of one of the taxonomies.
+    pub fn term(&self, term: TermRef) -> &Term {
+        &self.taxonomies[term.taxonomy].terms[term.term]
+    }
+
+    /// The taxonomy a term belongs to.
+    pub fn taxonomy_of(&self, term: TermRef) -> &Taxonomy {
+        &self.taxonomies[term.taxonomy]
+    }
 }
 
 /// Options that change what goes into the model.

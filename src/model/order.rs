@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use super::{Page, PageId, Section, SectionId};
+use super::{Id, IdVec, Page, PageId, Section, SectionId};
 use crate::config::Config;
 use crate::load::front_matter::SortBy;
 
@@ -41,7 +41,7 @@ fn newest_first<T: Ord>(a: Option<T>, b: Option<T>) -> Ordering {
 }
 
 /// Sorts each section's pages, and fills `all_pages` with the pages of its whole subtree.
-pub fn sort_sections(sections: &mut [Section], pages: &[Page]) {
+pub fn sort_sections(sections: &mut IdVec<SectionId, Section>, pages: &IdVec<PageId, Page>) {
     for section in sections.iter_mut() {
         let sort_by = section.sort_by;
         section
@@ -49,7 +49,7 @@ pub fn sort_sections(sections: &mut [Section], pages: &[Page]) {
             .sort_by(|&a, &b| compare(sort_by, &pages[a], &pages[b]));
     }
     // Children come after their parents, so walking backwards sees every child's subtree first.
-    for id in (0..sections.len()).rev() {
+    for id in sections.ids().rev() {
         let mut all: Vec<PageId> = sections[id].pages.clone();
         for &child in &sections[id].children {
             all.extend_from_slice(&sections[child].all_pages);
@@ -63,7 +63,7 @@ pub fn sort_sections(sections: &mut [Section], pages: &[Page]) {
 /// Sets each page's older (`previous`) and newer (`next`) neighbour within its section.
 ///
 /// In sections sorted by anything but date, `previous` is simply the one listed before.
-pub fn link_neighbours(sections: &[Section], pages: &mut [Page]) {
+pub fn link_neighbours(sections: &IdVec<SectionId, Section>, pages: &mut IdVec<PageId, Page>) {
     for section in sections {
         let list = &section.pages;
         let newest_first = matches!(section.sort_by, SortBy::Date | SortBy::UpdateDate);
@@ -83,18 +83,21 @@ pub fn link_neighbours(sections: &[Section], pages: &mut [Page]) {
 
 /// The sections whose posts the home page lists: `main_sections` from `site.toml`, or else the
 /// top-level section with the most pages (the root's own pages win only if there are more).
-pub fn main_sections(config: &Config, sections: &[Section]) -> Vec<SectionId> {
+pub fn main_sections(config: &Config, sections: &IdVec<SectionId, Section>) -> Vec<SectionId> {
     if !config.main_sections.is_empty() {
         return config
             .main_sections
             .iter()
             .filter_map(|name| {
                 let name = name.trim_matches('/');
-                sections.iter().position(|s| s.dir == name)
+                sections
+                    .iter()
+                    .position(|s| s.dir == name)
+                    .map(SectionId::new)
             })
             .collect();
     }
-    let Some(root) = sections.first() else {
+    let Some(root) = sections.get(SectionId::ROOT) else {
         return Vec::new();
     };
     let best_child = root
@@ -111,12 +114,16 @@ pub fn main_sections(config: &Config, sections: &[Section]) -> Vec<SectionId> {
         .filter(|&c| !sections[c].all_pages.is_empty());
     match best_child {
         Some(child) if sections[child].all_pages.len() >= root.pages.len() => vec![child],
-        _ => vec![0],
+        _ => vec![SectionId::ROOT],
     }
 }
 
 /// The posts of the main sections, newest first: what the home page and site feeds list.
-pub fn main_posts(config: &Config, sections: &[Section], pages: &[Page]) -> Vec<PageId> {
+pub fn main_posts(
+    config: &Config,
+    sections: &IdVec<SectionId, Section>,
+    pages: &IdVec<PageId, Page>,
+) -> Vec<PageId> {
     let mut posts: Vec<PageId> = Vec::new();
     for id in main_sections(config, sections) {
         posts.extend_from_slice(&sections[id].all_pages);

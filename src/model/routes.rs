@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::sections::parent_dir;
-use super::taxonomy::{Taxonomy, TermRef};
+use super::taxonomy::{Taxonomy, TaxonomyKind, TermRef};
 use super::url::{encode_path, join, output_file};
-use super::{PageId, Section, SectionId, Site};
+use super::{IdVec, ListId, PageId, Section, SectionId, Site, TaxonomyId};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
@@ -104,8 +104,8 @@ pub enum Route {
     Page(PageId),
     /// Pager `pager` of list `list`.
     ListPage {
-        /// Index in [`Site::lists`].
-        list: usize,
+        /// The list.
+        list: ListId,
         /// 0-based pager.
         pager: usize,
     },
@@ -115,13 +115,13 @@ pub enum Route {
         to: String,
     },
     /// The list of every term of a taxonomy.
-    TermIndex(usize),
+    TermIndex(TaxonomyId),
     /// The feed of a list (the home list for the site feeds).
     Feed {
         /// RSS or Atom.
         format: FeedFormat,
-        /// Index in [`Site::lists`].
-        list: usize,
+        /// The list.
+        list: ListId,
     },
     /// `sitemap.xml`, or part `n` of it when the site has more URLs than one file may hold.
     Sitemap(Option<usize>),
@@ -151,24 +151,25 @@ pub struct Output {
 /// The lists that get list pages: home, every section but the root, every term.
 pub fn lists(
     config: &Config,
-    sections: &[Section],
-    taxonomies: &[Taxonomy],
+    sections: &IdVec<SectionId, Section>,
+    taxonomies: &IdVec<TaxonomyId, Taxonomy>,
     posts: &[PageId],
-) -> Vec<List> {
-    let root = &sections[0];
+) -> IdVec<ListId, List> {
+    let root = &sections[SectionId::ROOT];
     let home_paginate = root
         .source
         .as_ref()
         .and_then(|s| s.front.paginate_by)
         .unwrap_or(config.paginate_by);
-    let mut lists = vec![List {
+    let mut lists = IdVec::new();
+    lists.push(List {
         kind: ListKind::Home,
         url: "/".into(),
         pages: posts.to_vec(),
         paginate_by: home_paginate,
         template: "index.html".into(),
-    }];
-    for (id, section) in sections.iter().enumerate().skip(1) {
+    });
+    for (id, section) in sections.enumerate().skip(1) {
         lists.push(List {
             kind: ListKind::Section(id),
             url: section.url.clone(),
@@ -177,12 +178,12 @@ pub fn lists(
             template: section.template.clone(),
         });
     }
-    for (t, taxonomy) in taxonomies.iter().enumerate() {
-        for (i, term) in taxonomy.terms.iter().enumerate() {
+    for (taxonomy_id, taxonomy) in taxonomies.enumerate() {
+        for (term_id, term) in taxonomy.terms.enumerate() {
             lists.push(List {
                 kind: ListKind::Term(TermRef {
-                    taxonomy: t,
-                    term: i,
+                    taxonomy: taxonomy_id,
+                    term: term_id,
                 }),
                 url: term.url.clone(),
                 pages: term.pages.clone(),
@@ -202,7 +203,7 @@ pub fn outputs(
     problems: &mut Diagnostics,
 ) -> Vec<Output> {
     let mut claims = Claims::default();
-    for (id, page) in site.pages.iter().enumerate() {
+    for (id, page) in site.pages.enumerate() {
         let owner = format!("content/{}", page.rel());
         claims.claim(&page.url, Route::Page(id), &owner, problems);
         for alias in &page.aliases {
@@ -216,7 +217,7 @@ pub fn outputs(
             );
         }
     }
-    for (index, list) in site.lists.iter().enumerate() {
+    for (index, list) in site.lists.enumerate() {
         let owner = list_owner(site, list);
         for pager in 0..list.pager_count() {
             claims.claim(
@@ -236,12 +237,7 @@ pub fn outputs(
                 problems,
             );
         }
-        let feeds_here = match list.kind {
-            ListKind::Home => true,
-            ListKind::Term(t) => t.taxonomy == 0 && site.config.feeds.tags,
-            ListKind::Section(_) => false,
-        };
-        if feeds_here {
+        if has_feeds(site, list) {
             for format in enabled_feeds(&site.config) {
                 claims.claim(
                     &join(&list.url, format.file_name()),
@@ -255,12 +251,12 @@ pub fn outputs(
             }
         }
     }
-    for (index, taxonomy) in site.taxonomies.iter().enumerate() {
+    for (index, taxonomy) in site.taxonomies.enumerate() {
         if !taxonomy.terms.is_empty() {
             claims.claim(
                 &taxonomy.url,
                 Route::TermIndex(index),
-                &format!("the list of {}", taxonomy.name),
+                &format!("the list of {}", taxonomy.kind.name()),
                 problems,
             );
         }
@@ -321,6 +317,18 @@ pub fn outputs(
         }
     }
     claims.outputs
+}
+
+/// True for lists with feeds of their own: the home page (the site feeds), and each tag when
+/// `[feeds] tags` is on.
+pub fn has_feeds(site: &Site, list: &List) -> bool {
+    match list.kind {
+        ListKind::Home => true,
+        ListKind::Term(t) => {
+            site.taxonomy_of(t).kind == TaxonomyKind::Tags && site.config.feeds.tags
+        }
+        ListKind::Section(_) => false,
+    }
 }
 
 /// True for outputs listed in the sitemap: real pages, not redirects, feeds or files.
@@ -396,8 +404,11 @@ fn list_owner(site: &Site, list: &List) -> String {
             }
         }
         ListKind::Term(t) => {
-            let taxonomy = &site.taxonomies[t.taxonomy];
-            format!("the {} `{}`", taxonomy.name, taxonomy.terms[t.term].name)
+            format!(
+                "the {} `{}`",
+                site.taxonomy_of(t).kind.name(),
+                site.term(t).name
+            )
         }
     }
 }

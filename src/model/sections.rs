@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::url::{slugify, user_path, user_slug};
-use super::{Page, Section, SectionId};
+use super::{IdVec, Page, PageId, Section, SectionId};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::front_matter::SortBy;
@@ -27,7 +27,7 @@ pub fn place(
     page_docs: Vec<PageDoc>,
     section_docs: Vec<SectionDoc>,
     problems: &mut Diagnostics,
-) -> (Vec<Section>, Vec<Page>) {
+) -> (IdVec<SectionId, Section>, IdVec<PageId, Page>) {
     let bundles: std::collections::HashSet<String> = page_docs
         .iter()
         .filter_map(|d| bundle_dir(&d.rel).map(str::to_string))
@@ -68,7 +68,7 @@ pub fn place(
         }
     }
 
-    let mut sections: Vec<Section> = Vec::with_capacity(dirs.len());
+    let mut sections: IdVec<SectionId, Section> = IdVec::new();
     let mut index_of: BTreeMap<String, SectionId> = BTreeMap::new();
     // BTreeSet order puts every parent before its children.
     for dir in dirs {
@@ -94,15 +94,14 @@ pub fn place(
         };
         let source = docs_by_dir.remove(&dir);
         let section = new_section(config, dir.clone(), url, parent, source);
-        let id = sections.len();
+        let id = sections.push(section);
         if let Some(p) = parent {
             sections[p].children.push(id);
         }
         index_of.insert(dir, id);
-        sections.push(section);
     }
 
-    let mut pages = Vec::with_capacity(page_docs.len());
+    let mut pages: IdVec<PageId, Page> = IdVec::new();
     for doc in page_docs {
         let mut dir = bundle_dir(&doc.rel).map_or(parent_dir(&doc.rel), parent_dir);
         while !index_of.contains_key(dir) {
@@ -113,7 +112,7 @@ pub fn place(
             pages.push(page);
         }
     }
-    for (id, page) in pages.iter().enumerate() {
+    for (id, page) in pages.enumerate() {
         sections[page.section].pages.push(id);
     }
     (sections, pages)

@@ -2,24 +2,67 @@
 
 use std::collections::HashMap;
 
+use super::Page;
+use super::ids::{Id, IdVec, PageId, TaxonomyId, TermId};
 use super::order::compare;
 use super::url::slugify;
-use super::{Page, PageId};
 use crate::load::front_matter::SortBy;
+
+/// Which taxonomy: each has its own front matter field and URL segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaxonomyKind {
+    /// `tags`: the one with feeds of its own (`[feeds] tags`).
+    Tags,
+    /// `categories`.
+    Categories,
+}
+
+impl TaxonomyKind {
+    /// Every kind, in the order the model keeps them.
+    pub const ALL: [TaxonomyKind; 2] = [TaxonomyKind::Tags, TaxonomyKind::Categories];
+
+    /// `tags` or `categories`: the URL segment and the front matter field.
+    pub fn name(self) -> &'static str {
+        match self {
+            TaxonomyKind::Tags => "tags",
+            TaxonomyKind::Categories => "categories",
+        }
+    }
+
+    /// The readable name: "Tags".
+    pub fn title(self) -> &'static str {
+        match self {
+            TaxonomyKind::Tags => "Tags",
+            TaxonomyKind::Categories => "Categories",
+        }
+    }
+
+    /// One of its terms, in words: "tag".
+    pub fn singular(self) -> &'static str {
+        match self {
+            TaxonomyKind::Tags => "tag",
+            TaxonomyKind::Categories => "category",
+        }
+    }
+
+    /// The terms a page's front matter gives for this taxonomy.
+    fn terms_of(self, page: &Page) -> &[String] {
+        match self {
+            TaxonomyKind::Tags => &page.source.front.tags,
+            TaxonomyKind::Categories => &page.source.front.categories,
+        }
+    }
+}
 
 /// A taxonomy such as tags.
 #[derive(Debug, Clone)]
 pub struct Taxonomy {
-    /// `tags` or `categories`: the URL segment and the front matter field.
-    pub name: &'static str,
-    /// The readable name: "Tags".
-    pub title: &'static str,
-    /// One of its terms, in words: "tag".
-    pub singular: &'static str,
+    /// Which one it is.
+    pub kind: TaxonomyKind,
     /// `/tags/`.
     pub url: String,
     /// Its terms, alphabetically.
-    pub terms: Vec<Term>,
+    pub terms: IdVec<TermId, Term>,
 }
 
 /// One tag or category.
@@ -35,84 +78,90 @@ pub struct Term {
     pub pages: Vec<PageId>,
 }
 
-/// A term of a taxonomy, by index.
+/// A term of a taxonomy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TermRef {
-    /// Index in [`super::Site::taxonomies`].
-    pub taxonomy: usize,
-    /// Index in [`Taxonomy::terms`].
-    pub term: usize,
+    /// The taxonomy.
+    pub taxonomy: TaxonomyId,
+    /// The term in it.
+    pub term: TermId,
 }
 
-/// Gathers the tags (taxonomy 0) and categories (taxonomy 1) of every page and records each
-/// page's terms on it.
-pub fn collect(pages: &mut [Page]) -> Vec<Taxonomy> {
-    let specs: [(&'static str, &'static str, &'static str); 2] = [
-        ("tags", "Tags", "tag"),
-        ("categories", "Categories", "category"),
-    ];
-    let mut taxonomies = Vec::with_capacity(specs.len());
-    for (index, (name, title, singular)) in specs.into_iter().enumerate() {
-        let mut terms: Vec<Term> = Vec::new();
-        let mut by_slug: HashMap<String, usize> = HashMap::new();
-        let mut assigned: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
-        for (page_id, page) in pages.iter().enumerate() {
-            let names = match index {
-                0 => &page.source.front.tags,
-                _ => &page.source.front.categories,
-            };
-            for raw in names {
-                let slug = slugify(raw);
-                if slug.is_empty() {
-                    continue;
-                }
-                let term = *by_slug.entry(slug.clone()).or_insert_with(|| {
-                    terms.push(Term {
-                        name: raw.trim().to_string(),
-                        url: format!("/{name}/{slug}/"),
-                        slug,
-                        pages: Vec::new(),
-                    });
-                    terms.len() - 1
-                });
-                if !assigned[page_id].contains(&term) {
-                    assigned[page_id].push(term);
-                    terms[term].pages.push(page_id);
-                }
-            }
-        }
-        // Sort terms alphabetically and renumber the pages' references to match.
-        let mut order: Vec<usize> = (0..terms.len()).collect();
-        order.sort_by(|&a, &b| {
-            let key = |t: &Term| (t.name.to_lowercase(), t.slug.clone());
-            key(&terms[a]).cmp(&key(&terms[b]))
-        });
-        let mut new_index = vec![0; terms.len()];
-        for (new, &old) in order.iter().enumerate() {
-            new_index[old] = new;
-        }
-        let mut sorted: Vec<Term> = order.iter().map(|&old| terms[old].clone()).collect();
-        for term in &mut sorted {
-            term.pages
-                .sort_by(|&a, &b| compare(SortBy::Date, &pages[a], &pages[b]));
-        }
-        for (page_id, page) in pages.iter_mut().enumerate() {
-            let refs = assigned[page_id].iter().map(|&old| TermRef {
-                taxonomy: index,
-                term: new_index[old],
+/// Gathers the tags and categories of every page and records each page's terms on it.
+pub fn collect(pages: &mut IdVec<PageId, Page>) -> IdVec<TaxonomyId, Taxonomy> {
+    let mut taxonomies = IdVec::new();
+    for kind in TaxonomyKind::ALL {
+        let taxonomy = TaxonomyId::new(taxonomies.len());
+        let (terms, assigned) = gather(kind, pages);
+        let (sorted, renumbered) = sort_terms(terms, pages);
+        for (page, old_terms) in pages.iter_mut().zip(assigned) {
+            let refs = old_terms.into_iter().map(|old| TermRef {
+                taxonomy,
+                term: renumbered[old],
             });
-            match index {
-                0 => page.tags = refs.collect(),
-                _ => page.categories = refs.collect(),
+            match kind {
+                TaxonomyKind::Tags => page.tags = refs.collect(),
+                TaxonomyKind::Categories => page.categories = refs.collect(),
             }
         }
         taxonomies.push(Taxonomy {
-            name,
-            title,
-            singular,
-            url: format!("/{name}/"),
+            kind,
+            url: format!("/{}/", kind.name()),
             terms: sorted,
         });
     }
     taxonomies
+}
+
+/// The terms of one taxonomy in order of first use, and each page's terms by that order.
+fn gather(kind: TaxonomyKind, pages: &IdVec<PageId, Page>) -> (Vec<Term>, Vec<Vec<usize>>) {
+    let mut terms: Vec<Term> = Vec::new();
+    let mut by_slug: HashMap<String, usize> = HashMap::new();
+    let mut assigned: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
+    for (page_id, page) in pages.enumerate() {
+        for raw in kind.terms_of(page) {
+            let slug = slugify(raw);
+            if slug.is_empty() {
+                continue;
+            }
+            let term = *by_slug.entry(slug.clone()).or_insert_with(|| {
+                terms.push(Term {
+                    name: raw.trim().to_string(),
+                    url: format!("/{}/{slug}/", kind.name()),
+                    slug,
+                    pages: Vec::new(),
+                });
+                terms.len() - 1
+            });
+            let mine = &mut assigned[page_id.index()];
+            if !mine.contains(&term) {
+                mine.push(term);
+                terms[term].pages.push(page_id);
+            }
+        }
+    }
+    (terms, assigned)
+}
+
+/// Sorts terms alphabetically, and their pages newest first; returns the new id of each term
+/// by its old position.
+fn sort_terms(terms: Vec<Term>, pages: &IdVec<PageId, Page>) -> (IdVec<TermId, Term>, Vec<TermId>) {
+    let mut order: Vec<usize> = (0..terms.len()).collect();
+    let key = |t: &Term| (t.name.to_lowercase(), t.slug.clone());
+    order.sort_by(|&a, &b| key(&terms[a]).cmp(&key(&terms[b])));
+    let mut renumbered = vec![TermId::new(0); terms.len()];
+    for (new, &old) in order.iter().enumerate() {
+        renumbered[old] = TermId::new(new);
+    }
+    let mut slots: Vec<Option<Term>> = terms.into_iter().map(Some).collect();
+    let sorted: IdVec<TermId, Term> = order
+        .iter()
+        .filter_map(|&old| slots[old].take())
+        .map(|mut term| {
+            term.pages
+                .sort_by(|&a, &b| compare(SortBy::Date, &pages[a], &pages[b]));
+            term
+        })
+        .collect();
+    (sorted, renumbered)
 }

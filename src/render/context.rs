@@ -10,7 +10,7 @@ use super::theme::Theme;
 use crate::config::Config;
 use crate::load::date::PostDate;
 use crate::model::routes::{FeedFormat, List, ListKind, enabled_feeds};
-use crate::model::{Page, PageId, Site, TermRef};
+use crate::model::{IdVec, Page, PageId, SectionId, Site, TaxonomyId, TaxonomyKind, TermRef};
 
 /// A date as templates use it.
 #[derive(Debug, Clone, Serialize)]
@@ -99,7 +99,7 @@ pub fn set_globals(theme: &mut Theme, site: &Site) -> u64 {
         .pages
         .iter()
         .enumerate()
-        .filter(|(_, page)| page.section == 0 && !page.is_post)
+        .filter(|(_, page)| page.section == SectionId::ROOT && !page.is_post)
         .map(|(_, page)| Link {
             title: page.title.clone(),
             url: page.url.clone(),
@@ -110,7 +110,7 @@ pub fn set_globals(theme: &mut Theme, site: &Site) -> u64 {
             .iter()
             .filter(|t| !t.terms.is_empty())
             .map(|t| Link {
-                title: t.title.to_string(),
+                title: t.kind.title().to_string(),
                 url: t.url.clone(),
             }),
     );
@@ -127,17 +127,7 @@ pub fn set_globals(theme: &mut Theme, site: &Site) -> u64 {
     };
     let assets: std::collections::BTreeMap<&str, &super::theme::Asset> =
         theme.assets.iter().map(|a| (a.name.as_str(), a)).collect();
-    let fingerprint = {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::hash::DefaultHasher::new();
-        serde_json::to_string(&site_context)
-            .unwrap_or_default()
-            .hash(&mut hasher);
-        serde_json::to_string(&assets)
-            .unwrap_or_default()
-            .hash(&mut hasher);
-        hasher.finish()
-    };
+    let fingerprint = super::reuse::fingerprint_of(0, &(&site_context, &assets));
     let globals = theme.tera.global_context();
     globals.insert("config", &site_context);
     globals.insert("assets", &assets);
@@ -265,7 +255,7 @@ pub fn post_head(site: &Site, page: &Page, description: &str) -> HeadContext {
 }
 
 fn term_name(site: &Site, term: TermRef) -> String {
-    site.taxonomies[term.taxonomy].terms[term.term].name.clone()
+    site.term(term).name.clone()
 }
 
 fn authors<'a>(config: &'a Config, page: &'a Page) -> Vec<&'a str> {
@@ -294,12 +284,16 @@ pub struct PageContext<'a> {
     pub description: &'a str,
     /// Root-relative URL.
     pub url: &'a str,
+    /// The last segment of the URL, as `slug` in front matter or the file name makes it.
+    pub slug: &'a str,
     /// Absolute URL.
     pub permalink: String,
     /// Publication date.
     pub date: Option<DateContext>,
     /// Last update.
     pub updated: Option<DateContext>,
+    /// `weight` from front matter, for sections sorted by it.
+    pub weight: Option<i64>,
     /// The rendered markdown: insert with `| safe`.
     pub content: &'a str,
     /// Plain-text summary.
@@ -349,9 +343,16 @@ pub fn page<'a>(
         title: &page.title,
         description: page.source.front.description.as_deref().unwrap_or(""),
         url: &page.url,
+        slug: page
+            .url
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default(),
         permalink: site.config.permalink(&page.url),
         date: page.date.map(Into::into),
         updated: page.updated.map(Into::into),
+        weight: page.source.front.weight,
         content: &rendered.html,
         summary,
         toc: &rendered.toc,
@@ -376,7 +377,7 @@ fn term_links(site: &Site, terms: &[TermRef]) -> Vec<TermLink> {
     terms
         .iter()
         .map(|t| {
-            let term = &site.taxonomies[t.taxonomy].terms[t.term];
+            let term = site.term(*t);
             TermLink {
                 name: term.name.clone(),
                 url: term.url.clone(),
@@ -452,7 +453,11 @@ pub struct PaginatorContext<'a> {
 }
 
 /// Builds `paginator` for pager `index` of `list`.
-pub fn paginator<'a>(list: &List, index: usize, summaries: &'a [Summary]) -> PaginatorContext<'a> {
+pub fn paginator<'a>(
+    list: &List,
+    index: usize,
+    summaries: &'a IdVec<PageId, Summary>,
+) -> PaginatorContext<'a> {
     let count = list.pager_count();
     PaginatorContext {
         pages: list
@@ -492,7 +497,7 @@ pub fn list<'a>(site: &'a Site, list: &'a List, content: &'a str) -> ListContext
     let config = &site.config;
     match list.kind {
         ListKind::Home => {
-            let root = site.sections[0].source.as_ref().map(|s| &s.front);
+            let root = site.root().source.as_ref().map(|s| &s.front);
             ListContext {
                 kind: "home",
                 title: config.title.clone(),
@@ -519,9 +524,11 @@ pub fn list<'a>(site: &'a Site, list: &'a List, content: &'a str) -> ListContext
             }
         }
         ListKind::Term(t) => {
-            let taxonomy = &site.taxonomies[t.taxonomy];
-            let term = &taxonomy.terms[t.term];
-            let noun = if t.taxonomy == 0 { "tagged" } else { "in" };
+            let term = site.term(t);
+            let noun = match site.taxonomy_of(t).kind {
+                TaxonomyKind::Tags => "tagged",
+                TaxonomyKind::Categories => "in",
+            };
             ListContext {
                 kind: "term",
                 title: format!("Posts {noun} “{}”", term.name),
@@ -564,12 +571,12 @@ pub struct TermCount<'a> {
     pub count: usize,
 }
 
-/// Builds `taxonomy` for taxonomy `index`.
-pub fn taxonomy(site: &Site, index: usize) -> TaxonomyContext<'_> {
-    let taxonomy = &site.taxonomies[index];
+/// Builds `taxonomy` for a taxonomy.
+pub fn taxonomy(site: &Site, id: TaxonomyId) -> TaxonomyContext<'_> {
+    let taxonomy = &site.taxonomies[id];
     TaxonomyContext {
-        name: taxonomy.name,
-        title: taxonomy.title,
+        name: taxonomy.kind.name(),
+        title: taxonomy.kind.title(),
         url: &taxonomy.url,
         terms: taxonomy
             .terms

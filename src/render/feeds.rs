@@ -54,7 +54,7 @@ pub fn feed_pages(site: &Site, list: &List) -> Vec<PageId> {
 fn feed_title(site: &Site, list: &List) -> String {
     match list.kind {
         ListKind::Term(t) => {
-            let term = &site.taxonomies[t.taxonomy].terms[t.term];
+            let term = site.term(t);
             format!("{} — {}", site.config.title, term.name)
         }
         _ => site.config.title.clone(),
@@ -152,7 +152,7 @@ fn rss(site: &Site, list: &List, title: &str, entries: &[Entry]) -> String {
             let _ = writeln!(out, "<pubDate>{}</pubDate>", date.rfc2822());
         }
         for tag in &page.tags {
-            let term = &site.taxonomies[tag.taxonomy].terms[tag.term];
+            let term = site.term(*tag);
             let _ = writeln!(out, "<category>{}</category>", xml(&term.name));
         }
         let _ = writeln!(
@@ -225,7 +225,7 @@ fn atom(site: &Site, list: &List, title: &str, entries: &[Entry]) -> String {
             let _ = writeln!(out, "<author><name>{}</name></author>", xml(name));
         }
         for tag in &page.tags {
-            let term = &site.taxonomies[tag.taxonomy].terms[tag.term];
+            let term = site.term(*tag);
             let _ = writeln!(out, "<category term=\"{}\"/>", xml(&term.name));
         }
         if let Some(description) = page.source.front.description.as_deref()

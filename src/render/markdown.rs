@@ -3,7 +3,9 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    CodeBlockKind, Event, HeadingLevel, LinkType, Options as ParserOptions, Parser, Tag, TagEnd,
+};
 use serde::Serialize;
 
 use super::escape;
@@ -19,6 +21,14 @@ const WORDS_PER_MINUTE: usize = 200;
 pub struct Source<'a> {
     /// The markdown.
     pub body: &'a str,
+    /// Where the text is and is published.
+    pub place: Place<'a>,
+}
+
+/// Where a markdown text is, and is published: with the text and the [`Options`], all a
+/// render is made from besides where its links lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Place<'a> {
     /// Content-relative path of the file, for resolving relative links.
     pub rel: &'a str,
     /// 1-based file line of the body's first line.
@@ -27,18 +37,37 @@ pub struct Source<'a> {
     pub url: &'a str,
 }
 
-/// Shared by every page: link targets, the highlighter and the options.
-pub struct Renderer<'a> {
-    /// Where content files are published.
-    pub links: &'a LinkIndex,
-    /// Highlights code blocks.
-    pub highlighter: &'a Highlighter,
+/// Every choice that changes how markdown becomes HTML. An earlier render of a text is still
+/// valid only under the same options, so `serve` hashes this very struct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Options {
     /// Curly quotes and dashes.
     pub smart_punctuation: bool,
     /// Highlight code blocks at all.
     pub highlight_code: bool,
     /// Report links to missing content as errors (else as warnings).
     pub broken_links_fail: bool,
+}
+
+impl Options {
+    /// The options `site.toml`'s `[markdown]` asks for.
+    pub fn from_config(config: &crate::config::MarkdownConfig) -> Options {
+        Options {
+            smart_punctuation: config.smart_punctuation,
+            highlight_code: config.highlight_code,
+            broken_links_fail: config.broken_links == crate::config::Level::Error,
+        }
+    }
+}
+
+/// Shared by every page: link targets, the highlighter and the options.
+pub struct Renderer<'a> {
+    /// Where content files are published.
+    pub links: &'a LinkIndex,
+    /// Highlights code blocks.
+    pub highlighter: &'a Highlighter,
+    /// How to render.
+    pub options: Options,
 }
 
 /// One heading of a page's table of contents, with the headings below it.
@@ -147,13 +176,13 @@ struct State<'r, 's> {
 impl Renderer<'_> {
     /// Renders one markdown text; problems name the file and line.
     pub fn render<'s>(&self, source: &Source<'s>) -> (Rendered, Diagnostics) {
-        let mut options = Options::ENABLE_TABLES
-            | Options::ENABLE_FOOTNOTES
-            | Options::ENABLE_STRIKETHROUGH
-            | Options::ENABLE_TASKLISTS
-            | Options::ENABLE_HEADING_ATTRIBUTES;
-        if self.smart_punctuation {
-            options |= Options::ENABLE_SMART_PUNCTUATION;
+        let mut options = ParserOptions::ENABLE_TABLES
+            | ParserOptions::ENABLE_FOOTNOTES
+            | ParserOptions::ENABLE_STRIKETHROUGH
+            | ParserOptions::ENABLE_TASKLISTS
+            | ParserOptions::ENABLE_HEADING_ATTRIBUTES;
+        if self.options.smart_punctuation {
+            options |= ParserOptions::ENABLE_SMART_PUNCTUATION;
         }
         let mut state = State {
             renderer: self,
@@ -229,7 +258,7 @@ impl<'s> State<'_, 's> {
         }
         self.cursor = (offset, line, line_start);
         let column = line_column(&body[line_start..], offset - line_start).1;
-        (line + self.source.body_line - 1, column)
+        (line + self.source.place.body_line - 1, column)
     }
 
     fn warn(&mut self, offset: usize, message: String) {
@@ -240,7 +269,7 @@ impl<'s> State<'_, 's> {
 
     fn broken_link(&mut self, offset: usize, message: String, help: &str) {
         let (line, column) = self.position(offset);
-        let d = if self.renderer.broken_links_fail {
+        let d = if self.renderer.options.broken_links_fail {
             Diagnostic::error(message)
         } else {
             Diagnostic::warning(message)
@@ -473,10 +502,10 @@ impl<'s> State<'_, 's> {
     }
 
     fn resolve(&mut self, dest: &str, offset: usize) -> Option<Resolved> {
-        let resolved = self
-            .renderer
-            .links
-            .resolve(dest, self.source.rel, self.source.url);
+        let resolved =
+            self.renderer
+                .links
+                .resolve(dest, self.source.place.rel, self.source.place.url);
         self.resolutions.push((dest.to_string(), resolved.clone()));
         match resolved {
             Ok(resolved) => {
@@ -595,7 +624,7 @@ impl<'s> State<'_, 's> {
             return;
         };
         self.words += count_words(&code);
-        let lang = lang.filter(|_| self.renderer.highlight_code);
+        let lang = lang.filter(|_| self.renderer.options.highlight_code);
         let highlighted = self.renderer.highlighter.highlight(lang.as_deref(), &code);
         if let Some(warning) = highlighted.warning {
             self.warn(offset, warning);

@@ -1,47 +1,36 @@
 //! Stage 3, render: markdown to HTML, highlighting, templates, feeds and the sitemap.
 //!
-//! Rendering runs in two passes over the model, each in parallel. The first renders every
-//! page (markdown, then its template) and hands the file to the sink at once, keeping only a
-//! light summary, and the full HTML only of posts that a feed shows. The second renders
-//! everything that lists pages: home and section pages, taxonomies, feeds and the sitemap.
+//! [`render_site`] is the one render driver: `build`, `check` and `serve` all call it, and
+//! differ only in where files go (the [`crate::write::Sink`]) and in what earlier work they
+//! let it reuse ([`reuse::Reuse`]). See [`driver`] for its two passes.
 
 pub mod context;
+pub mod driver;
 pub mod escape;
 pub mod feeds;
 pub mod highlight;
 pub mod links;
 pub mod markdown;
+pub mod reuse;
 pub mod sitemap;
 pub mod theme;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use rayon::prelude::*;
 use tera::Context;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::model::routes::{FeedFormat, ListKind};
-use crate::model::{Output, PageId, Route, Site};
-use crate::write::Sink;
+use crate::model::routes::{FeedFormat, List, ListKind, has_feeds};
+use crate::model::{IdVec, ListId, Output, PageId, Route, SectionId, Site, TaxonomyId};
 use context::Summary;
+pub use driver::{Inputs, Kept, Report, render_site};
 use highlight::Highlighter;
 use links::LinkIndex;
-use markdown::{Rendered, SourceLink};
+use markdown::Rendered;
+use reuse::{Fingerprint, Markdown, hash_of};
 use theme::{Theme, template_diagnostic};
-
-/// What a render produced besides files.
-#[derive(Default)]
-pub struct Report {
-    /// Every problem found.
-    pub diagnostics: Diagnostics,
-    /// Pages rendered.
-    pub pages: usize,
-    /// Files handed to the sink.
-    pub files: usize,
-    /// The internal links of each page's markdown, for `check` to place problems on lines.
-    pub markdown_links: Vec<(String, Vec<SourceLink>)>,
-}
 
 /// The variables of one templated output. Only what that output shows is in it.
 #[derive(Default, serde::Serialize)]
@@ -62,6 +51,14 @@ pub struct TemplateData<'a> {
     pub taxonomy: Option<context::TaxonomyContext<'a>>,
 }
 
+/// A templated output ready to render: which template, with which variables.
+pub struct Templated<'a> {
+    /// The template's name.
+    pub template: &'a str,
+    /// Its variables.
+    pub data: TemplateData<'a>,
+}
+
 /// Everything that stays the same while one site is rendered.
 pub struct Renderer<'a> {
     /// The model.
@@ -72,23 +69,30 @@ pub struct Renderer<'a> {
     pub highlighter: &'a Highlighter,
     /// The site's folder.
     pub site_root: &'a Path,
+    /// A fingerprint of the templates and of what every template sees (`config`, `assets`).
+    pub globals: Fingerprint,
     links: LinkIndex,
+    markdown_options: markdown::Options,
 }
 
 impl<'a> Renderer<'a> {
-    /// Prepares to render `site`; `theme` must have had [`context::set_globals`] applied.
+    /// Prepares to render `site`; `theme` must have had [`context::set_globals`] applied, which
+    /// returned `globals`.
     pub fn new(
         site: &'a Site,
         theme: &'a Theme,
         highlighter: &'a Highlighter,
         site_root: &'a Path,
+        globals: Fingerprint,
     ) -> Self {
         Renderer {
             site,
             theme,
             highlighter,
             site_root,
+            globals: hash_of(&(globals, theme.fingerprint)),
             links: LinkIndex::new(site, site_root),
+            markdown_options: markdown::Options::from_config(&site.config.markdown),
         }
     }
 
@@ -96,11 +100,23 @@ impl<'a> Renderer<'a> {
         markdown::Renderer {
             links: &self.links,
             highlighter: self.highlighter,
-            smart_punctuation: self.site.config.markdown.smart_punctuation,
-            highlight_code: self.site.config.markdown.highlight_code,
-            broken_links_fail: self.site.config.markdown.broken_links
-                == crate::config::Level::Error,
+            options: self.markdown_options,
         }
+    }
+
+    fn markdown_place(&self, id: PageId) -> markdown::Place<'_> {
+        let page = &self.site.pages[id];
+        markdown::Place {
+            rel: page.rel(),
+            body_line: page.source.body_line,
+            url: &page.url,
+        }
+    }
+
+    /// A hash of everything page `id`'s markdown is rendered from besides its text and where
+    /// its links lead: the very options and place [`Renderer::render_markdown`] renders with.
+    pub fn markdown_key(&self, id: PageId) -> Fingerprint {
+        hash_of(&(self.markdown_options, self.markdown_place(id)))
     }
 
     /// A fingerprint of where every link can lead (see [`LinkIndex::fingerprint`]).
@@ -118,21 +134,31 @@ impl<'a> Renderer<'a> {
         self.links.resolve(dest, rel, url)
     }
 
-    /// Renders the markdown of page `id`; problems name its file.
-    pub fn render_markdown(&self, id: PageId) -> (Rendered, Diagnostics) {
+    /// Renders the markdown of page `id`; problems name its file. The HTML is fingerprinted
+    /// only when `fingerprint` is asked for (a render that keeps its work for the next one).
+    pub fn render_markdown(&self, id: PageId, fingerprint: bool) -> Markdown {
         let page = &self.site.pages[id];
         let (rendered, mut problems) = self.markdown().render(&markdown::Source {
             body: &page.source.body,
-            rel: page.rel(),
-            body_line: page.source.body_line,
-            url: &page.url,
+            place: self.markdown_place(id),
         });
         problems.name_file(&Path::new("content").join(page.rel()));
-        (rendered, problems)
+        Markdown {
+            rel: page.rel().to_string(),
+            fingerprint: if fingerprint {
+                hash_of(&rendered.html)
+            } else {
+                0
+            },
+            key: self.markdown_key(id),
+            body: Arc::clone(&page.source.body),
+            rendered,
+            problems,
+        }
     }
 
-    /// Renders the `_index.md` bodies of every section, by section index.
-    pub fn render_sections(&self) -> (Vec<String>, Diagnostics) {
+    /// Renders the `_index.md` bodies of every section.
+    pub fn render_sections(&self) -> (IdVec<SectionId, String>, Diagnostics) {
         let mut problems = Diagnostics::new();
         let html = self
             .site
@@ -140,12 +166,15 @@ impl<'a> Renderer<'a> {
             .iter()
             .map(|section| match &section.source {
                 Some(doc) => {
-                    let (rendered, mut p) = self.markdown().render(&markdown::Source {
+                    let (rendered, p) = self.markdown().render(&markdown::Source {
                         body: &doc.body,
-                        rel: &doc.rel,
-                        body_line: doc.body_line,
-                        url: &section.url,
+                        place: markdown::Place {
+                            rel: &doc.rel,
+                            body_line: doc.body_line,
+                            url: &section.url,
+                        },
                     });
+                    let mut p = p;
                     p.name_file(&Path::new("content").join(&doc.rel));
                     problems.extend(p);
                     rendered.html
@@ -156,15 +185,13 @@ impl<'a> Renderer<'a> {
         (html, problems)
     }
 
-    /// The template and data that render page `id`; `content` is its rendered HTML (callers
-    /// that only fingerprint the data pass an empty string).
+    /// The template and data that render page `id` around its rendered markdown.
     pub fn page_data<'s>(
         &'s self,
         id: PageId,
         rendered: &'s Rendered,
-        content: &'s str,
         summary: &'s Summary,
-    ) -> (&'s str, TemplateData<'s>) {
+    ) -> Templated<'s> {
         let page = &self.site.pages[id];
         let description = page
             .source
@@ -183,37 +210,27 @@ impl<'a> Renderer<'a> {
                 &page.url,
             )
         };
-        let mut page_context = context::page(self.site, id, rendered, &summary.summary);
-        page_context.content = content;
-        let data = TemplateData {
-            head,
-            page: Some(page_context),
-            ..TemplateData::default()
-        };
-        (self.template_or(&page.template, "page.html"), data)
+        Templated {
+            template: self.template_or(&page.template, "page.html"),
+            data: TemplateData {
+                head,
+                page: Some(context::page(self.site, id, rendered, &summary.summary)),
+                ..TemplateData::default()
+            },
+        }
     }
 
-    /// Renders page `id`'s template around its rendered markdown.
-    pub fn render_page(
-        &self,
-        id: PageId,
-        rendered: &Rendered,
-        summary: &Summary,
-    ) -> Result<Vec<u8>, Diagnostic> {
-        let (template, data) = self.page_data(id, rendered, &rendered.html, summary);
-        self.render_data(template, &data).map_err(|d| {
-            d.help(format!(
-                "while rendering content/{}",
-                self.site.pages[id].rel()
-            ))
-        })
-    }
-
-    /// Renders `template` with `data` as its variables.
-    pub fn render_data(&self, template: &str, data: &TemplateData) -> Result<Vec<u8>, Diagnostic> {
-        let context = Context::from_serialize(data)
-            .map_err(|e| Diagnostic::error(format!("template data for {template}: {e}")))?;
-        self.render_template(template, &context)
+    /// Renders a templated output.
+    pub fn render_templated(&self, templated: &Templated) -> Result<Vec<u8>, Diagnostic> {
+        let context = Context::from_serialize(&templated.data).map_err(|e| {
+            Diagnostic::error(format!("template data for {}: {e}", templated.template))
+        })?;
+        let mut out = Vec::with_capacity(16 * 1024);
+        self.theme
+            .tera
+            .render_to(templated.template, &context, &mut out)
+            .map_err(|e| template_diagnostic(&e, &self.theme.sources))?;
+        Ok(out)
     }
 
     /// `wanted` if the theme has it, else `fallback` (the problem is reported once, by
@@ -246,47 +263,21 @@ impl<'a> Renderer<'a> {
         };
         for page in &self.site.pages {
             if page.source.front.template.is_some() {
-                warn(
-                    &page.template,
-                    "template",
-                    page.rel(),
-                    page.source.line_of("template"),
-                    "page.html",
-                );
+                let line = page.source.line_of("template");
+                warn(&page.template, "template", page.rel(), line, "page.html");
             }
         }
-        for section in &self.site.sections {
-            if let Some(doc) = &section.source {
-                if let Some(name) = &doc.front.template {
-                    warn(
-                        name,
-                        "template",
-                        &doc.rel,
-                        doc.line_of("template"),
-                        "section.html",
-                    );
-                }
-                if let Some(name) = &doc.front.page_template {
-                    warn(
-                        name,
-                        "page_template",
-                        &doc.rel,
-                        doc.line_of("page_template"),
-                        "page.html",
-                    );
-                }
+        for doc in self.site.sections.iter().filter_map(|s| s.source.as_ref()) {
+            if let Some(name) = &doc.front.template {
+                let line = doc.line_of("template");
+                warn(name, "template", &doc.rel, line, "section.html");
+            }
+            if let Some(name) = &doc.front.page_template {
+                let line = doc.line_of("page_template");
+                warn(name, "page_template", &doc.rel, line, "page.html");
             }
         }
         problems
-    }
-
-    fn render_template(&self, name: &str, context: &Context) -> Result<Vec<u8>, Diagnostic> {
-        let mut out = Vec::with_capacity(16 * 1024);
-        self.theme
-            .tera
-            .render_to(name, context, &mut out)
-            .map_err(|e| template_diagnostic(&e, &self.theme.sources))?;
-        Ok(out)
     }
 
     /// The template and data of a templated output other than a page: list pages, the list of
@@ -294,109 +285,115 @@ impl<'a> Renderer<'a> {
     pub fn output_data<'s>(
         &'s self,
         output: &'s Output,
-        summaries: &'s [Summary],
-        section_html: &'s [String],
-    ) -> Option<(&'s str, TemplateData<'s>)> {
-        let site = self.site;
+        summaries: &'s IdVec<PageId, Summary>,
+        section_html: &'s IdVec<SectionId, String>,
+    ) -> Option<Templated<'s>> {
         match &output.route {
             Route::ListPage { list, pager } => {
-                let list = &site.lists[*list];
-                let content = match list.kind {
-                    ListKind::Home => &section_html[0],
-                    ListKind::Section(id) => &section_html[id],
-                    ListKind::Term(_) => "",
-                };
-                let list_context = context::list(site, list, content);
-                let title = (list.kind != ListKind::Home).then_some(list_context.title.as_str());
-                let mut head =
-                    context::head(&site.config, title, &list_context.description, &output.url);
-                if *pager > 0 {
-                    head.title = format!("{} (page {})", head.title, pager + 1);
-                }
-                if let ListKind::Term(t) = list.kind
-                    && t.taxonomy == 0
-                    && site.config.feeds.tags
-                {
-                    head.feeds = crate::model::routes::enabled_feeds(&site.config)
-                        .into_iter()
-                        .map(|f| context::feed_link(f, &list.url, &list_context.title))
-                        .collect();
-                }
-                let fallback = match list.kind {
-                    ListKind::Home => "index.html",
-                    ListKind::Section(_) => "section.html",
-                    ListKind::Term(_) => "taxonomy_single.html",
-                };
-                let taxonomy = match list.kind {
-                    ListKind::Term(t) => Some(context::taxonomy(site, t.taxonomy)),
-                    _ => None,
-                };
-                let data = TemplateData {
-                    head,
-                    paginator: Some(context::paginator(list, *pager, summaries)),
-                    section: Some(list_context),
-                    taxonomy,
-                    ..TemplateData::default()
-                };
-                Some((self.template_or(&list.template, fallback), data))
+                Some(self.list_page_data(output, *list, *pager, summaries, section_html))
             }
-            Route::TermIndex(index) => {
-                let taxonomy = context::taxonomy(site, *index);
-                let description = format!(
-                    "Every {} of {}, with its posts.",
-                    site.taxonomies[*index].singular, site.config.title
-                );
-                let head = context::head(
-                    &site.config,
-                    Some(taxonomy.title),
-                    &description,
-                    &output.url,
-                );
-                let data = TemplateData {
-                    head,
-                    taxonomy: Some(taxonomy),
-                    ..TemplateData::default()
-                };
-                Some(("taxonomy_list.html", data))
-            }
+            Route::TermIndex(taxonomy) => Some(self.term_index_data(output, *taxonomy)),
             Route::NotFound => {
-                let head = context::head(&site.config, Some("Page not found"), "", &output.url);
-                Some((
-                    "404.html",
-                    TemplateData {
+                let head =
+                    context::head(&self.site.config, Some("Page not found"), "", &output.url);
+                Some(Templated {
+                    template: "404.html",
+                    data: TemplateData {
                         head,
                         ..TemplateData::default()
                     },
-                ))
+                })
             }
             _ => None,
         }
     }
 
-    /// Renders one output other than a page or a copied file.
-    pub fn render_output(
+    fn list_page_data<'s>(
+        &'s self,
+        output: &'s Output,
+        list_id: ListId,
+        pager: usize,
+        summaries: &'s IdVec<PageId, Summary>,
+        section_html: &'s IdVec<SectionId, String>,
+    ) -> Templated<'s> {
+        let site = self.site;
+        let list = &site.lists[list_id];
+        let content = match list.kind {
+            ListKind::Home => &section_html[SectionId::ROOT],
+            ListKind::Section(id) => &section_html[id],
+            ListKind::Term(_) => "",
+        };
+        let list_context = context::list(site, list, content);
+        let title = (list.kind != ListKind::Home).then_some(list_context.title.as_str());
+        let mut head = context::head(&site.config, title, &list_context.description, &output.url);
+        if pager > 0 {
+            head.title = format!("{} (page {})", head.title, pager + 1);
+        }
+        if matches!(list.kind, ListKind::Term(_)) && has_feeds(site, list) {
+            head.feeds = crate::model::routes::enabled_feeds(&site.config)
+                .into_iter()
+                .map(|f| context::feed_link(f, &list.url, &list_context.title))
+                .collect();
+        }
+        let taxonomy = match list.kind {
+            ListKind::Term(t) => Some(context::taxonomy(site, t.taxonomy)),
+            _ => None,
+        };
+        Templated {
+            template: self.template_or(&list.template, list_fallback(list)),
+            data: TemplateData {
+                head,
+                paginator: Some(context::paginator(list, pager, summaries)),
+                section: Some(list_context),
+                taxonomy,
+                ..TemplateData::default()
+            },
+        }
+    }
+
+    fn term_index_data<'s>(&'s self, output: &'s Output, id: TaxonomyId) -> Templated<'s> {
+        let site = self.site;
+        let taxonomy = context::taxonomy(site, id);
+        let description = format!(
+            "Every {} of {}, with its posts.",
+            site.taxonomies[id].kind.singular(),
+            site.config.title
+        );
+        let head = context::head(
+            &site.config,
+            Some(taxonomy.title),
+            &description,
+            &output.url,
+        );
+        Templated {
+            template: "taxonomy_list.html",
+            data: TemplateData {
+                head,
+                taxonomy: Some(taxonomy),
+                ..TemplateData::default()
+            },
+        }
+    }
+
+    /// Makes an output that needs no template: feeds, the sitemap, `robots.txt` and redirects;
+    /// `None` for every other kind of output.
+    pub fn render_plain(
         &self,
         output: &Output,
-        summaries: &[Summary],
-        section_html: &[String],
         feed_html: &HashMap<PageId, String>,
-    ) -> Result<Option<Vec<u8>>, Diagnostic> {
-        if let Some((template, data)) = self.output_data(output, summaries, section_html) {
-            return self.render_data(template, &data).map(Some);
-        }
+    ) -> Option<Vec<u8>> {
         let site = self.site;
-        let bytes = match &output.route {
-            Route::Redirect { to } => sitemap::redirect(site, to).into_bytes(),
+        let text = match &output.route {
+            Route::Redirect { to } => sitemap::redirect(site, to),
             Route::Feed { format, list } => feeds::feed(site, &site.lists[*list], *format, |id| {
                 feed_html.get(&id).map(String::as_str)
-            })
-            .into_bytes(),
-            Route::Sitemap(part) => sitemap::sitemap(site, *part).into_bytes(),
-            Route::SitemapIndex(parts) => sitemap::sitemap_index(site, *parts).into_bytes(),
-            Route::Robots => sitemap::robots(site).into_bytes(),
-            _ => return Ok(None),
+            }),
+            Route::Sitemap(part) => sitemap::sitemap(site, *part),
+            Route::SitemapIndex(parts) => sitemap::sitemap_index(site, *parts),
+            Route::Robots => sitemap::robots(site),
+            _ => return None,
         };
-        Ok(Some(bytes))
+        Some(text.into_bytes())
     }
 
     /// The pages whose full HTML some feed shows.
@@ -425,91 +422,11 @@ impl<'a> Renderer<'a> {
     }
 }
 
-/// What the first pass keeps of a page.
-struct PageResult {
-    summary: Summary,
-    feed_html: Option<String>,
-    links: Vec<SourceLink>,
-    problems: Diagnostics,
-}
-
-/// Renders the whole site into `sink`.
-pub fn render_site(renderer: &Renderer, sink: &dyn Sink) -> Report {
-    let site = renderer.site;
-    let mut report = Report::default();
-    let feed_pages = renderer.feed_pages();
-    let (section_html, section_problems) = renderer.render_sections();
-    report.diagnostics.extend(section_problems);
-    report.diagnostics.extend(renderer.missing_templates());
-
-    let results: Vec<PageResult> = (0..site.pages.len())
-        .into_par_iter()
-        .map(|id| {
-            let (rendered, mut problems) = renderer.render_markdown(id);
-            let summary = context::summary(site, id, &rendered);
-            match renderer.render_page(id, &rendered, &summary) {
-                Ok(bytes) => {
-                    let file = crate::model::url::output_file(&site.pages[id].url);
-                    if let Err(e) = sink.put(&file, bytes) {
-                        problems.push(Diagnostic::error(format!("cannot write {file}: {e}")));
-                    }
-                }
-                Err(d) => problems.push(d),
-            }
-            let feed_html = feed_pages.contains(&id).then_some(rendered.html);
-            PageResult {
-                summary,
-                feed_html,
-                links: rendered.links,
-                problems,
-            }
-        })
-        .collect();
-
-    let mut summaries = Vec::with_capacity(results.len());
-    let mut feed_html = HashMap::new();
-    for (id, result) in results.into_iter().enumerate() {
-        report.diagnostics.extend(result.problems);
-        summaries.push(result.summary);
-        if let Some(html) = result.feed_html {
-            feed_html.insert(id, html);
-        }
-        report
-            .markdown_links
-            .push((site.pages[id].rel().to_string(), result.links));
+/// The built-in template a list falls back to when the one it names is missing.
+fn list_fallback(list: &List) -> &'static str {
+    match list.kind {
+        ListKind::Home => "index.html",
+        ListKind::Section(_) => "section.html",
+        ListKind::Term(_) => "taxonomy_single.html",
     }
-    report.pages = site.pages.len();
-
-    let problems: Vec<Diagnostic> = site
-        .outputs
-        .par_iter()
-        .filter(|o| !matches!(o.route, Route::Page(_)))
-        .filter_map(|output| {
-            if let Some(source) = renderer.asset_source(&output.route) {
-                return sink.copy(&output.file, &source).err().map(|e| {
-                    Diagnostic::error(format!("cannot copy to {}: {e}", output.file))
-                        .in_file(source.strip_prefix(renderer.site_root).unwrap_or(&source))
-                });
-            }
-            match renderer.render_output(output, &summaries, &section_html, &feed_html) {
-                Ok(Some(bytes)) => sink
-                    .put(&output.file, bytes)
-                    .err()
-                    .map(|e| Diagnostic::error(format!("cannot write {}: {e}", output.file))),
-                Ok(None) => None,
-                Err(d) => Some(d),
-            }
-        })
-        .collect();
-    report.diagnostics.extend(problems);
-    for asset in &renderer.theme.assets {
-        if let Err(e) = sink.put(&asset.file, asset.bytes.clone()) {
-            report.diagnostics.push(Diagnostic::error(format!(
-                "cannot write {}: {e}",
-                asset.file
-            )));
-        }
-    }
-    report.files = site.outputs.len() + renderer.theme.assets.len();
-    report
 }

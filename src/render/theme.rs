@@ -83,6 +83,8 @@ pub struct Theme {
     pub assets: Vec<Asset>,
     /// Where each template came from: a site file, or `None` for a built-in one.
     pub sources: BTreeMap<String, Option<PathBuf>>,
+    /// A hash of every template's name and text: outputs made by another theme are stale.
+    pub fingerprint: u64,
 }
 
 impl Theme {
@@ -152,14 +154,17 @@ impl Theme {
         if problems.has_errors() {
             return Err(problems);
         }
-        let assets = assets
+        let assets: Vec<Asset> = assets
             .into_iter()
             .map(|(name, bytes)| fingerprint(name, bytes))
             .collect();
+        // Assets reach templates through the globals; the templates' text is all else.
+        let fingerprint = super::reuse::hash_of(&templates);
         Ok(Theme {
             tera,
             assets,
             sources,
+            fingerprint,
         })
     }
 

@@ -37,4 +37,12 @@ impl Sink for MemorySink {
             .insert(file.to_string(), bytes.into());
         Ok(())
     }
+
+    fn put_shared(&self, file: &str, bytes: &Bytes) -> io::Result<()> {
+        self.files
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(file.to_string(), bytes.clone());
+        Ok(())
+    }
 }

@@ -15,6 +15,11 @@ pub trait Sink: Sync {
     /// Stores `bytes` as the output file at `file` (relative, `/`-separated).
     fn put(&self, file: &str, bytes: Vec<u8>) -> io::Result<()>;
 
+    /// Stores bytes an earlier render made and still holds, as the output file at `file`.
+    fn put_shared(&self, file: &str, bytes: &memory::Bytes) -> io::Result<()> {
+        self.put(file, bytes.to_vec())
+    }
+
     /// Stores a copy of the file at `source` as the output file at `file`.
     fn copy(&self, file: &str, source: &Path) -> io::Result<()> {
         self.put(file, std::fs::read(source)?)

@@ -273,3 +273,142 @@ fn a_broken_edit_fails_and_fixing_it_recovers() {
     site.post("p1", "title: Fixed\ndate: 2020-01-02", "Fixed.");
     step(&mut session, &site, &["content/blog/p1/index.md"]);
 }
+
+/// A page template showing front matter values the default theme leaves out, so an edit of
+/// any of them must reach the served page.
+const SHOWING_TEMPLATE: &str = "{% extends \"base.html\" %}{% block content %}<article>\
+<h1>{{ page.title }}</h1><p class=\"w\">{{ page.weight }}</p><p class=\"s\">{{ page.slug }}</p>\
+<p class=\"x\">{{ page.extra.mood | default(value=\"\") }}</p>{{ page.content | safe }}</article>{% endblock content %}";
+
+/// Every front matter field the README lists, each edited in turn on one post.
+const FIELD_EDITS: &[(&str, &str)] = &[
+    ("title", "title: Retitled"),
+    ("description", "title: Retitled\ndescription: A new one."),
+    ("date", "title: Retitled\ndate: 2018-05-05"),
+    (
+        "updated",
+        "title: Retitled\ndate: 2018-05-05\nupdated: 2024-01-01",
+    ),
+    ("draft", "title: Retitled\ndate: 2018-05-05\ndraft: true"),
+    ("undraft", "title: Retitled\ndate: 2018-05-05"),
+    (
+        "slug",
+        "title: Retitled\ndate: 2018-05-05\nslug: better-name",
+    ),
+    (
+        "path",
+        "title: Retitled\ndate: 2018-05-05\npath: elsewhere/here",
+    ),
+    (
+        "aliases",
+        "title: Retitled\ndate: 2018-05-05\naliases: [/old/one/, old.html]",
+    ),
+    (
+        "tags",
+        "title: Retitled\ndate: 2018-05-05\ntags: [brand-new, web]",
+    ),
+    (
+        "categories",
+        "title: Retitled\ndate: 2018-05-05\ncategories: [Essays]",
+    ),
+    (
+        "authors",
+        "title: Retitled\ndate: 2018-05-05\nauthors: [Ada, Grace]",
+    ),
+    (
+        "template",
+        "title: Retitled\ndate: 2018-05-05\ntemplate: showing.html\nweight: 3",
+    ),
+    (
+        "weight",
+        "title: Retitled\ndate: 2018-05-05\ntemplate: showing.html\nweight: 7",
+    ),
+    (
+        "extra",
+        "title: Retitled\ndate: 2018-05-05\ntemplate: showing.html\nextra:\n  mood: calm",
+    ),
+    (
+        "extra again",
+        "title: Retitled\ndate: 2018-05-05\ntemplate: showing.html\nextra:\n  mood: stormy",
+    ),
+];
+
+#[test]
+fn an_edit_of_any_front_matter_field_matches_a_full_build() {
+    let site = blog();
+    site.write("templates/showing.html", SHOWING_TEMPLATE);
+    site.write(
+        "content/blog/_index.md",
+        "---\ntitle: Blog\nsort_by: weight\n---\n",
+    );
+    let mut session = Session::new(options(&site));
+    step(&mut session, &site, &[""]);
+    let post = "content/blog/p2/index.md";
+    for (field, front) in FIELD_EDITS {
+        site.write(post, &format!("---\n{front}\n---\n\nBody of {field}.\n"));
+        let r = step(&mut session, &site, &[post]);
+        assert!(!r.changed.is_empty(), "editing `{field}` changed no file");
+    }
+}
+
+#[test]
+fn section_options_site_settings_theme_and_static_edits_match_a_full_build() {
+    let site = blog();
+    let mut session = Session::new(options(&site));
+    step(&mut session, &site, &[""]);
+    let index = "content/blog/_index.md";
+    for front in [
+        "title: The Blog",
+        "title: The Blog\ndescription: Notes.",
+        "title: The Blog\nsort_by: title",
+        "title: The Blog\nsort_by: weight\npaginate_by: 1",
+        "title: The Blog\ntemplate: listing.html",
+        "title: The Blog\npage_template: showing.html",
+        "title: The Blog\nextra:\n  banner: yes",
+    ] {
+        site.write("templates/listing.html", "{% extends \"section.html\" %}");
+        site.write("templates/showing.html", SHOWING_TEMPLATE);
+        site.write(index, &format!("---\n{front}\n---\nIntro.\n"));
+        step(
+            &mut session,
+            &site,
+            &[index, "templates/listing.html", "templates/showing.html"],
+        );
+    }
+    let base = "base_url = \"https://example.com\"\n";
+    for settings in [
+        "title = \"Other\"",
+        "title = \"Other\"\ndescription = \"About things.\"\nauthor = \"Ada\"\nbio = \"Writes.\"",
+        "language = \"fr\"\npaginate_by = 1",
+        "main_sections = [\"blog\"]",
+        "[markdown]\nsmart_punctuation = false\nhighlight_code = false",
+        "[markdown]\nhighlight_theme = \"InspiredGitHub\"",
+        "[markdown]\nbroken_links = \"warning\"",
+        "[feeds]\nrss = false\nlimit = 1\ntags = true",
+        "[feeds]\natom = false",
+        "[extra]\ntwitter = \"@someone\"",
+    ] {
+        site.write("site.toml", &format!("{base}{settings}\n"));
+        let r = step(&mut session, &site, &["site.toml"]);
+        assert!(!r.changed.is_empty(), "`{settings}` changed no file");
+    }
+    site.write(
+        "templates/assets/favicon.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    );
+    step(&mut session, &site, &["templates/assets/favicon.svg"]);
+    site.write(
+        "templates/partials/post_list.html",
+        "{% for page in paginator.pages %}<p>{{ page.title }}</p>{% endfor %}",
+    );
+    step(&mut session, &site, &["templates/partials/post_list.html"]);
+    site.write("static/notes.txt", "v2");
+    site.write("static/more/new.txt", "new");
+    step(
+        &mut session,
+        &site,
+        &["static/notes.txt", "static/more/new.txt"],
+    );
+    site.remove("static/more/new.txt");
+    step(&mut session, &site, &["static/more/new.txt"]);
+}

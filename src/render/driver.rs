@@ -1,0 +1,314 @@
+//! The render driver: the whole site, from the model to files handed to a sink.
+//!
+//! Two passes over the model, each in parallel. The first renders every page (markdown, then
+//! its template) and hands the file to the sink at once, keeping only a light summary, and the
+//! full HTML only of posts that a feed shows. The second makes everything else: lists,
+//! taxonomies, the 404 page, feeds, the sitemap, redirects and copied files.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+use super::context::{self, Summary, set_globals};
+use super::highlight::Highlighter;
+use super::markdown::SourceLink;
+use super::reuse::{Fingerprint, Markdown, Reuse, fingerprint_of, hash_of};
+use super::theme::Theme;
+use super::{Renderer, Templated};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::{Id, IdVec, Output, PageId, Route, SectionId, Site};
+use crate::write::Sink;
+
+/// What a render is made from.
+pub struct Inputs<'a> {
+    /// The model.
+    pub site: &'a Site,
+    /// The compiled theme; its global context is set here.
+    pub theme: &'a mut Theme,
+    /// The code highlighter.
+    pub highlighter: &'a Highlighter,
+    /// The site's folder, for copied files and image sizes.
+    pub root: &'a Path,
+}
+
+/// What a render produced besides files.
+#[derive(Default)]
+pub struct Report {
+    /// Every problem found.
+    pub diagnostics: Diagnostics,
+    /// Pages rendered.
+    pub pages: usize,
+    /// Files handed to the sink.
+    pub files: usize,
+    /// The internal links of each page's markdown, by content-relative source path, for
+    /// `check` to place problems on lines.
+    pub markdown_links: Vec<PageLinks>,
+    /// Pages whose markdown was rendered rather than reused.
+    pub markdown_rendered: usize,
+    /// Outputs whose template was rendered rather than reused.
+    pub templates_rendered: usize,
+    /// What the next render may reuse, when the [`Reuse`] asked for it to be kept.
+    pub kept: Option<Kept>,
+}
+
+/// The internal links of one page's markdown.
+pub struct PageLinks {
+    /// The page's source, relative to `content/`.
+    pub rel: String,
+    /// Its links, with where they were written.
+    pub links: Vec<SourceLink>,
+}
+
+/// The work of one render that a later render may reuse.
+#[derive(Default)]
+pub struct Kept {
+    /// Every page's markdown.
+    pub markdown: IdVec<PageId, Arc<Markdown>>,
+    /// The fingerprint of every templated output's data, by output file.
+    pub outputs: HashMap<String, Fingerprint>,
+}
+
+/// Renders the whole site into `sink`, reusing what `reuse` offers.
+pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Report {
+    let Inputs {
+        site,
+        theme,
+        highlighter,
+        root,
+    } = inputs;
+    let globals = set_globals(theme, site);
+    let renderer = Renderer::new(site, theme, highlighter, root, globals);
+    let pass = Pass {
+        renderer: &renderer,
+        sink,
+        reuse,
+        keeps: reuse.keeps(),
+        markdown_rendered: AtomicUsize::new(0),
+        templates_rendered: AtomicUsize::new(0),
+    };
+    let mut report = Report::default();
+    report.diagnostics.extend(renderer.missing_templates());
+    let pages = pass.pages(&mut report);
+    pass.rest(&pages, &mut report);
+    for asset in &renderer.theme.assets {
+        if let Err(e) = sink.put(&asset.file, asset.bytes.clone()) {
+            report.diagnostics.push(Diagnostic::error(format!(
+                "cannot write {}: {e}",
+                asset.file
+            )));
+        }
+    }
+    report.pages = site.pages.len();
+    report.files = site.outputs.len() + renderer.theme.assets.len();
+    report.markdown_rendered = pass.markdown_rendered.into_inner();
+    report.templates_rendered = pass.templates_rendered.into_inner();
+    report
+}
+
+/// What the first pass passes on to the second.
+struct Pages {
+    summaries: IdVec<PageId, Summary>,
+    feed_html: HashMap<PageId, String>,
+}
+
+/// What the first pass keeps of one page.
+struct PageResult {
+    summary: Summary,
+    feed_html: Option<String>,
+    markdown: Option<Arc<Markdown>>,
+    fingerprint: Option<Fingerprint>,
+    links: Vec<SourceLink>,
+    problems: Diagnostics,
+}
+
+/// One render in progress.
+struct Pass<'r> {
+    renderer: &'r Renderer<'r>,
+    sink: &'r dyn Sink,
+    reuse: &'r dyn Reuse,
+    keeps: bool,
+    markdown_rendered: AtomicUsize,
+    templates_rendered: AtomicUsize,
+}
+
+impl Pass<'_> {
+    /// The first pass: every page.
+    fn pages(&self, report: &mut Report) -> Pages {
+        let site = self.renderer.site;
+        let feed_pages = self.renderer.feed_pages();
+        let results: Vec<PageResult> = (0..site.pages.len())
+            .into_par_iter()
+            .map(|i| self.page(PageId::new(i), &feed_pages))
+            .collect();
+        let mut summaries = IdVec::new();
+        let mut feed_html = HashMap::new();
+        let mut kept = Kept::default();
+        for (result, page) in results.into_iter().zip(&site.pages) {
+            report.diagnostics.extend(result.problems);
+            let id = summaries.push(result.summary);
+            if let Some(html) = result.feed_html {
+                feed_html.insert(id, html);
+            }
+            if let Some(markdown) = result.markdown {
+                kept.markdown.push(markdown);
+            }
+            if let Some(fingerprint) = result.fingerprint {
+                let file = crate::model::url::output_file(&page.url);
+                kept.outputs.insert(file, fingerprint);
+            }
+            report.markdown_links.push(PageLinks {
+                rel: page.rel().to_string(),
+                links: result.links,
+            });
+        }
+        if self.keeps {
+            report.kept = Some(kept);
+        }
+        Pages {
+            summaries,
+            feed_html,
+        }
+    }
+
+    fn page(&self, id: PageId, feed_pages: &HashSet<PageId>) -> PageResult {
+        let renderer = self.renderer;
+        let markdown = self.reuse.markdown(renderer, id).unwrap_or_else(|| {
+            self.markdown_rendered.fetch_add(1, Ordering::Relaxed);
+            Arc::new(renderer.render_markdown(id, self.keeps))
+        });
+        let summary = context::summary(renderer.site, id, &markdown.rendered);
+        let mut problems = markdown.problems.clone();
+        let mut templated = renderer.page_data(id, &markdown.rendered, &summary);
+        let file = crate::model::url::output_file(&renderer.site.pages[id].url);
+        let fingerprint = self
+            .keeps
+            .then(|| page_fingerprint(renderer, &mut templated, markdown.fingerprint));
+        if let Err(d) = self.templated(&file, &templated, fingerprint) {
+            problems.push(d.help(format!(
+                "while rendering content/{}",
+                renderer.site.pages[id].rel()
+            )));
+        }
+        drop(templated);
+        PageResult {
+            feed_html: feed_pages
+                .contains(&id)
+                .then(|| markdown.rendered.html.clone()),
+            links: markdown.rendered.links.clone(),
+            summary,
+            markdown: self.keeps.then_some(markdown),
+            fingerprint,
+            problems,
+        }
+    }
+
+    /// Hands a templated output to the sink: the bytes of an earlier render when its data has
+    /// the same fingerprint, else newly rendered ones.
+    fn templated(
+        &self,
+        file: &str,
+        templated: &Templated,
+        fingerprint: Option<Fingerprint>,
+    ) -> Result<(), Diagnostic> {
+        let written = match fingerprint.and_then(|f| self.reuse.output(file, f)) {
+            Some(bytes) => self.sink.put_shared(file, &bytes),
+            None => {
+                self.templates_rendered.fetch_add(1, Ordering::Relaxed);
+                let bytes = self.renderer.render_templated(templated)?;
+                self.sink.put(file, bytes)
+            }
+        };
+        written.map_err(|e| Diagnostic::error(format!("cannot write {file}: {e}")))
+    }
+
+    /// The second pass: everything but pages.
+    fn rest(&self, pages: &Pages, report: &mut Report) {
+        let renderer = self.renderer;
+        let (section_html, section_problems) = renderer.render_sections();
+        report.diagnostics.extend(section_problems);
+        let made: Vec<Made> = renderer
+            .site
+            .outputs
+            .par_iter()
+            .filter(|o| !matches!(o.route, Route::Page(_)))
+            .map(|output| self.output(output, pages, &section_html))
+            .collect();
+        for made in made {
+            report.diagnostics.extend(made.problem);
+            if let (Some(fingerprint), Some(kept)) = (made.fingerprint, report.kept.as_mut()) {
+                kept.outputs.insert(made.file, fingerprint);
+            }
+        }
+    }
+
+    /// Makes one output of the second pass.
+    fn output(
+        &self,
+        output: &Output,
+        pages: &Pages,
+        section_html: &IdVec<SectionId, String>,
+    ) -> Made {
+        let renderer = self.renderer;
+        let mut made = Made {
+            file: output.file.clone(),
+            fingerprint: None,
+            problem: None,
+        };
+        if let Some(source) = renderer.asset_source(&output.route) {
+            made.problem = self.sink.copy(&output.file, &source).err().map(|e| {
+                Diagnostic::error(format!("cannot copy to {}: {e}", output.file))
+                    .in_file(source.strip_prefix(renderer.site_root).unwrap_or(&source))
+            });
+        } else if let Some(templated) = renderer.output_data(output, &pages.summaries, section_html)
+        {
+            made.fingerprint = self.keeps.then(|| {
+                let base = hash_of(&(renderer.globals, templated.template));
+                fingerprint_of(base, &templated.data)
+            });
+            made.problem = self
+                .templated(&output.file, &templated, made.fingerprint)
+                .err();
+        } else if let Some(bytes) = renderer.render_plain(output, &pages.feed_html) {
+            made.problem = self
+                .sink
+                .put(&output.file, bytes)
+                .err()
+                .map(|e| Diagnostic::error(format!("cannot write {}: {e}", output.file)));
+        }
+        made
+    }
+}
+
+/// What making one output of the second pass leaves to report.
+struct Made {
+    /// The output file.
+    file: String,
+    /// The fingerprint of its template data, when it is templated and the render keeps them.
+    fingerprint: Option<Fingerprint>,
+    /// What went wrong, if anything.
+    problem: Option<Diagnostic>,
+}
+
+/// The fingerprint of a page's data, with its rendered markdown standing in by `content`, the
+/// fingerprint of that render, rather than hashed again on every render. Every other field is
+/// hashed as the template sees it.
+fn page_fingerprint(
+    renderer: &Renderer,
+    templated: &mut Templated,
+    content: Fingerprint,
+) -> Fingerprint {
+    let base = hash_of(&(renderer.globals, templated.template, content));
+    let html = templated
+        .data
+        .page
+        .as_mut()
+        .map(|page| std::mem::take(&mut page.content));
+    let fingerprint = fingerprint_of(base, &templated.data);
+    if let (Some(page), Some(html)) = (templated.data.page.as_mut(), html) {
+        page.content = html;
+    }
+    fingerprint
+}

@@ -1,0 +1,165 @@
+//! What a render may take from an earlier render of the same site instead of making it again:
+//! the one seam through which `serve` speeds up its rebuilds. `build` and `check` reuse
+//! nothing ([`NoReuse`]); both go through the same [`super::render_site`].
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::Renderer;
+use super::markdown::Rendered;
+use crate::diagnostic::Diagnostics;
+use crate::model::PageId;
+use crate::write::memory::Bytes;
+
+/// A hash of everything an output or a render is made from.
+pub type Fingerprint = u64;
+
+/// One page's markdown as rendered, with what it was made from, so a later render can tell
+/// whether it still holds.
+#[derive(Debug)]
+pub struct Markdown {
+    /// The page's source, relative to `content/`.
+    pub rel: String,
+    /// The HTML, table of contents, plain text and link resolutions.
+    pub rendered: Rendered,
+    /// What rendering it reported.
+    pub problems: Diagnostics,
+    /// The hash of its options and place ([`Renderer::markdown_key`]).
+    pub key: Fingerprint,
+    /// The text rendered; a document that was not re-read shares it with the next sources.
+    pub body: Arc<str>,
+    /// A hash of the rendered HTML, standing for it in the fingerprints of outputs showing it.
+    pub fingerprint: Fingerprint,
+}
+
+/// Earlier work a render may use; see the module's doc.
+pub trait Reuse: Sync {
+    /// Page `id`'s markdown from an earlier render, if it is still what a render now would make.
+    fn markdown(&self, renderer: &Renderer, id: PageId) -> Option<Arc<Markdown>>;
+
+    /// The bytes of output `file`, if an earlier render made them from data of `fingerprint`.
+    fn output(&self, file: &str, fingerprint: Fingerprint) -> Option<Bytes>;
+
+    /// True when the render should keep what it made (every page's markdown and every
+    /// templated output's fingerprint) in its report, for the next render to reuse. A one-off
+    /// build keeps nothing, so its memory stays flat however large the site.
+    fn keeps(&self) -> bool;
+}
+
+/// Reuses nothing and keeps nothing: `build` and `check`.
+pub struct NoReuse;
+
+impl Reuse for NoReuse {
+    fn markdown(&self, _: &Renderer, _: PageId) -> Option<Arc<Markdown>> {
+        None
+    }
+
+    fn output(&self, _: &str, _: Fingerprint) -> Option<Bytes> {
+        None
+    }
+
+    fn keeps(&self) -> bool {
+        false
+    }
+}
+
+/// The fingerprint of serializable data, seeded with `base`: the data is streamed into the
+/// hasher as JSON, so every field a template can see is covered and nothing is allocated.
+pub fn fingerprint_of<T: Serialize + ?Sized>(base: Fingerprint, data: &T) -> Fingerprint {
+    let mut hasher = DefaultHasher::new();
+    base.hash(&mut hasher);
+    let mut writer = HashWriter(&mut hasher);
+    // Serializing plain structs into a writer that cannot fail cannot fail either; a
+    // fingerprint that lost part of its input would only cost a render, never a stale file,
+    // because the error itself is hashed too.
+    if let Err(e) = serde_json::to_writer(&mut writer, data) {
+        e.to_string().hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// A hash of any hashable value.
+pub fn hash_of<T: Hash + ?Sized>(value: &T) -> Fingerprint {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Feeds written bytes to a hasher.
+struct HashWriter<'h>(&'h mut DefaultHasher);
+
+impl io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.write(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Data {
+        title: &'static str,
+        weight: Option<i64>,
+    }
+
+    #[test]
+    fn every_field_changes_the_fingerprint() {
+        let a = fingerprint_of(
+            0,
+            &Data {
+                title: "a",
+                weight: None,
+            },
+        );
+        assert_eq!(
+            a,
+            fingerprint_of(
+                0,
+                &Data {
+                    title: "a",
+                    weight: None
+                }
+            )
+        );
+        assert_ne!(
+            a,
+            fingerprint_of(
+                0,
+                &Data {
+                    title: "b",
+                    weight: None
+                }
+            )
+        );
+        assert_ne!(
+            a,
+            fingerprint_of(
+                0,
+                &Data {
+                    title: "a",
+                    weight: Some(1)
+                }
+            )
+        );
+        assert_ne!(
+            a,
+            fingerprint_of(
+                1,
+                &Data {
+                    title: "a",
+                    weight: None
+                }
+            )
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! What a `serve` rebuild reuses from the one before, through the render's [`Reuse`] seam:
+//! a page's markdown while its text, options and place are the same and every link in it
+//! still resolves to the same place, and an output's bytes while the fingerprint of its
+//! template data is the same.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use crate::model::PageId;
+use crate::render::links::Resolved;
+use crate::render::reuse::{Fingerprint, Markdown, Reuse};
+use crate::render::{Kept, Renderer};
+use crate::write::memory::Bytes;
+
+/// The reusable work of the previous rebuild.
+#[derive(Default)]
+pub(super) struct Cache {
+    /// Markdown by the page's content-relative source path.
+    markdown: HashMap<String, Arc<Markdown>>,
+    /// Templated outputs by file, with the fingerprint of the data they were made from.
+    outputs: HashMap<String, (Fingerprint, Bytes)>,
+    /// Files read anew since the previous rebuild: markdown linking to one (an image, whose
+    /// size its HTML holds) is rendered again.
+    changed_files: HashSet<PathBuf>,
+    /// Where every link could lead at the previous rebuild.
+    links: Option<u64>,
+    /// Where every link can lead now, found once per rebuild.
+    links_now: OnceLock<u64>,
+}
+
+impl Cache {
+    /// Starts a rebuild in which `changed_files` were read anew.
+    pub(super) fn prepare(&mut self, changed_files: HashSet<PathBuf>) {
+        self.changed_files = changed_files;
+        self.links_now = OnceLock::new();
+    }
+
+    /// Keeps the work of the rebuild that just ended: `kept` from its report, and the bytes of
+    /// its outputs from `files`. Kept even when the rebuild failed, as valid work for the next.
+    pub(super) fn remember(&mut self, kept: Option<Kept>, files: &BTreeMap<String, Bytes>) {
+        let Some(kept) = kept else {
+            return;
+        };
+        self.markdown = kept
+            .markdown
+            .into_iter()
+            .map(|m| (m.rel.clone(), m))
+            .collect();
+        self.outputs = kept
+            .outputs
+            .into_iter()
+            .filter_map(|(file, fingerprint)| {
+                let bytes = files.get(&file)?.clone();
+                Some((file, (fingerprint, bytes)))
+            })
+            .collect();
+        if let Some(links) = self.links_now.get() {
+            self.links = Some(*links);
+        }
+    }
+
+    /// True when the earlier render of a page is still what rendering it now would make.
+    fn still_valid(&self, renderer: &Renderer, id: PageId, entry: &Markdown) -> bool {
+        let page = &renderer.site.pages[id];
+        if entry.key != renderer.markdown_key(id) || !same_text(&entry.body, &page.source.body) {
+            return false;
+        }
+        // When every link target is where it was, no kept render can hold a stale link.
+        let links_unchanged =
+            self.links == Some(*self.links_now.get_or_init(|| renderer.links_fingerprint()));
+        entry.rendered.resolutions.iter().all(|(dest, before)| {
+            let file_changed = matches!(
+                before,
+                Ok(Resolved::Internal { file: Some(f), .. }) if self.changed_files.contains(f)
+            );
+            !file_changed
+                && (links_unchanged
+                    || renderer.resolve_link(dest, page.rel(), &page.url) == *before)
+        })
+    }
+}
+
+impl Reuse for Cache {
+    fn markdown(&self, renderer: &Renderer, id: PageId) -> Option<Arc<Markdown>> {
+        let entry = self.markdown.get(renderer.site.pages[id].rel())?;
+        self.still_valid(renderer, id, entry)
+            .then(|| Arc::clone(entry))
+    }
+
+    fn output(&self, file: &str, fingerprint: Fingerprint) -> Option<Bytes> {
+        match self.outputs.get(file) {
+            Some((kept, bytes)) if *kept == fingerprint => Some(bytes.clone()),
+            _ => None,
+        }
+    }
+
+    fn keeps(&self) -> bool {
+        true
+    }
+}
+
+/// True when two texts are the same; a document that was not re-read shares its text, so the
+/// pointer comparison answers almost every time without reading the text.
+fn same_text(a: &Arc<str>, b: &Arc<str>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
+}
