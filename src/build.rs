@@ -14,6 +14,9 @@ use crate::write::Sink;
 use crate::write::staging::Staging;
 use crate::{load, model};
 
+/// The output folder, inside the site's folder, when none is given.
+pub const OUTPUT_DIR: &str = "public";
+
 /// What to build and how.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -32,7 +35,7 @@ impl BuildOptions {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
         BuildOptions {
-            output: root.join("public"),
+            output: root.join(OUTPUT_DIR),
             root,
             drafts: false,
             base_url: None,

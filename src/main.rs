@@ -1,17 +1,20 @@
-//! The `pamphlet` command line.
+//! The `pamphlet` command line: parses the arguments and hands each command to the library.
 
-use std::path::PathBuf;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use pamphlet::build::{BuildOptions, build};
+use pamphlet::deploy::{DEFAULT_MAX_DELETES, DeployOptions};
+use pamphlet::diagnostic::Diagnostics;
+use pamphlet::serve::session_loop::{DEFAULT_PORT, ServeOptions};
 
 // The build allocates and frees many small strings on every thread; mimalloc does that faster
 // than the system allocator.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use pamphlet::diagnostic::Diagnostics;
 
 /// Markdown essays in, a fast and hardened static blog out.
 #[derive(Parser)]
@@ -42,9 +45,9 @@ enum Command {
     Serve {
         /// The interface to listen on; anything but loopback lets other machines see the preview.
         #[arg(long, default_value = "127.0.0.1")]
-        interface: std::net::IpAddr,
+        interface: IpAddr,
         /// The port to listen on (the next free one is used if it is busy; 0 picks any).
-        #[arg(long, default_value_t = 1111)]
+        #[arg(long, default_value_t = DEFAULT_PORT)]
         port: u16,
         /// Include pages marked `draft: true`.
         #[arg(long)]
@@ -84,104 +87,45 @@ enum Command {
         #[arg(long)]
         delete: bool,
         /// Refuse to delete more than this many files in one run.
-        #[arg(long, default_value_t = 256)]
+        #[arg(long, default_value_t = DEFAULT_MAX_DELETES)]
         max_deletes: usize,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let root = cli.root;
     match cli.command {
         Command::Build {
             output,
             drafts,
             base_url,
         } => {
-            let mut options = BuildOptions::new(&cli.root);
+            let mut options = BuildOptions::new(&root);
             if let Some(output) = output {
                 options.output = output;
             }
             options.drafts = drafts;
             options.base_url = base_url;
-            match build(&options) {
-                Ok(outcome) => {
-                    print_diagnostics(&outcome.warnings);
-                    println!(
-                        "Built {} pages, {} files in {:.2}s into {}",
-                        outcome.pages,
-                        outcome.files,
-                        outcome.elapsed.as_secs_f64(),
-                        options.output.display()
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(problems) => fail(
-                    &problems,
-                    "build failed; the output folder was left as it was",
-                ),
-            }
+            build_site(&options)
         }
         Command::Serve {
             interface,
             port,
             drafts,
-        } => {
-            let options = pamphlet::serve::session_loop::ServeOptions {
-                root: cli.root,
-                interface,
-                port,
-                drafts,
-            };
-            match pamphlet::serve::session_loop::run(&options) {
-                Ok(never) => match never {},
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
+        } => serve(&ServeOptions {
+            root,
+            interface,
+            port,
+            drafts,
+        }),
         Command::Check { drafts } => {
-            let mut options = BuildOptions::new(&cli.root);
+            let mut options = BuildOptions::new(&root);
             options.drafts = drafts;
-            match pamphlet::check::check(&options) {
-                Ok(checked) => {
-                    print_diagnostics(&checked.warnings);
-                    println!(
-                        "Checked {} pages, {} files and {} internal links: no problems",
-                        checked.pages, checked.files, checked.links
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(problems) => fail(&problems, "check failed"),
-            }
+            check(&options)
         }
-        Command::New { title, section } => {
-            match pamphlet::scaffold::new_post(&cli.root, &section, &title) {
-                Ok(path) => {
-                    println!("Created {}", path.display());
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
-        Command::Init { dir } => match pamphlet::scaffold::init(&dir) {
-            Ok(files) => {
-                println!(
-                    "Created a site with {} files in {}; build it with: pamphlet --root {} build",
-                    files.len(),
-                    dir.display(),
-                    dir.display()
-                );
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::New { title, section } => new_post(&root, &section, &title),
+        Command::Init { dir } => init(&dir),
         Command::Deploy {
             output,
             dry_run,
@@ -189,35 +133,114 @@ fn main() -> ExitCode {
             delete,
             max_deletes,
         } => {
-            let config = match pamphlet::config::Config::load(&cli.root) {
-                Ok(config) => config,
-                Err(problems) => return fail(&problems, "deploy failed"),
-            };
-            let options = pamphlet::deploy::DeployOptions {
-                output: output.unwrap_or_else(|| cli.root.join("public")),
-                root: cli.root,
-                dry_run,
-                force,
-                delete,
-                max_deletes,
-            };
-            let credentials = pamphlet::deploy::Credentials::from_env();
-            match pamphlet::deploy::deploy(&options, &config.deploy, &credentials) {
-                Ok(report) => {
-                    for line in report.lines() {
-                        println!("{line}");
-                    }
-                    for note in &report.notes {
-                        eprintln!("warning: {note}");
-                    }
-                    println!("{}", report.summary());
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("deploy failed: {e}");
-                    ExitCode::FAILURE
-                }
+            let mut options = DeployOptions::new(&root);
+            if let Some(output) = output {
+                options.output = output;
             }
+            options.dry_run = dry_run;
+            options.force = force;
+            options.delete = delete;
+            options.max_deletes = max_deletes;
+            deploy(&options)
+        }
+    }
+}
+
+fn build_site(options: &BuildOptions) -> ExitCode {
+    match build(options) {
+        Ok(outcome) => {
+            print_diagnostics(&outcome.warnings);
+            println!(
+                "Built {} pages, {} files in {:.2}s into {}",
+                outcome.pages,
+                outcome.files,
+                outcome.elapsed.as_secs_f64(),
+                options.output.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(problems) => fail(
+            &problems,
+            "build failed; the output folder was left as it was",
+        ),
+    }
+}
+
+fn serve(options: &ServeOptions) -> ExitCode {
+    match pamphlet::serve::session_loop::run(options) {
+        Ok(never) => match never {},
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check(options: &BuildOptions) -> ExitCode {
+    match pamphlet::check::check(options) {
+        Ok(checked) => {
+            print_diagnostics(&checked.warnings);
+            println!(
+                "Checked {} pages, {} files and {} internal links: no problems",
+                checked.pages, checked.files, checked.links
+            );
+            ExitCode::SUCCESS
+        }
+        Err(problems) => fail(&problems, "check failed"),
+    }
+}
+
+fn new_post(root: &Path, section: &str, title: &str) -> ExitCode {
+    match pamphlet::scaffold::new_post(root, section, title) {
+        Ok(path) => {
+            println!("Created {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init(dir: &Path) -> ExitCode {
+    match pamphlet::scaffold::init(dir) {
+        Ok(files) => {
+            println!(
+                "Created a site with {} files in {}; build it with: pamphlet --root {} build",
+                files.len(),
+                dir.display(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn deploy(options: &DeployOptions) -> ExitCode {
+    let config = match pamphlet::config::Config::load(&options.root) {
+        Ok(config) => config,
+        Err(problems) => return fail(&problems, "deploy failed"),
+    };
+    let credentials = pamphlet::deploy::Credentials::from_env();
+    match pamphlet::deploy::deploy(options, &config.deploy, &credentials) {
+        Ok(report) => {
+            for line in report.lines() {
+                println!("{line}");
+            }
+            for note in &report.notes {
+                eprintln!("warning: {note}");
+            }
+            println!("{}", report.summary());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("deploy failed: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -43,41 +43,8 @@ pub async fn apply(
     let progress = Progress::new(plan.uploads.len(), plan.upload_bytes());
     let mut applied = Applied::default();
     let mut etags: HashMap<String, String> = HashMap::new();
-
     for phase in [Phase::Asset, Phase::Page, Phase::Index] {
-        let stop = Cell::new(false);
-        let batch = plan.uploads.iter().filter(|u| u.phase == phase);
-        let results: Vec<(&Upload, Result<String, DeployError>)> = stream::iter(batch)
-            .map(|upload| {
-                let stop = &stop;
-                let file = by_path.get(upload.path.as_str()).copied();
-                async move {
-                    if stop.get() {
-                        return None;
-                    }
-                    let result = match file {
-                        Some(file) => upload_one(remote, file).await,
-                        None => Err(DeployError::Read {
-                            path: upload.path.clone().into(),
-                            reason: "not in the scanned site".into(),
-                        }),
-                    };
-                    if result.is_err() {
-                        stop.set(true);
-                    }
-                    Some((upload, result))
-                }
-            })
-            .buffer_unordered(CONCURRENCY)
-            .filter_map(|r| async move { r })
-            .inspect(|(upload, result)| {
-                if result.is_ok() {
-                    progress.file_done(upload.size);
-                }
-            })
-            .collect()
-            .await;
-        for (upload, result) in results {
+        for (upload, result) in upload_phase(remote, plan, phase, &by_path, &progress).await {
             match result {
                 Ok(etag) => {
                     etags.insert(upload.path.clone(), etag);
@@ -98,13 +65,11 @@ pub async fn apply(
         .filter(|u| etags.contains_key(&u.path))
         .cloned()
         .collect();
-
     if applied.failure.is_none() && !plan.deletes.is_empty() {
         let (deleted, failure) = remote.delete(&plan.deletes).await;
         applied.deleted = deleted;
         applied.failure = failure;
     }
-
     let uploaded: Vec<(String, String)> = applied
         .uploaded
         .iter()
@@ -122,6 +87,51 @@ pub async fn apply(
         ));
     }
     applied
+}
+
+/// One upload's outcome: the blob's new ETag, or why it failed.
+type Uploaded<'p> = (&'p Upload, Result<String, DeployError>);
+
+/// Uploads the files of one phase, a few at a time; the first failure stops those not started.
+async fn upload_phase<'p>(
+    remote: &Remote,
+    plan: &'p Plan,
+    phase: Phase,
+    by_path: &HashMap<&str, &LocalFile>,
+    progress: &Progress,
+) -> Vec<Uploaded<'p>> {
+    let stop = Cell::new(false);
+    let batch = plan.uploads.iter().filter(|u| u.phase == phase);
+    stream::iter(batch)
+        .map(|upload| {
+            let stop = &stop;
+            let file = by_path.get(upload.path.as_str()).copied();
+            async move {
+                if stop.get() {
+                    return None;
+                }
+                let result = match file {
+                    Some(file) => upload_one(remote, file).await,
+                    None => Err(DeployError::Read {
+                        path: upload.path.clone().into(),
+                        reason: "not in the scanned site".into(),
+                    }),
+                };
+                if result.is_err() {
+                    stop.set(true);
+                }
+                Some((upload, result))
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .filter_map(|r| async move { r })
+        .inspect(|(upload, result)| {
+            if result.is_ok() {
+                progress.file_done(upload.size);
+            }
+        })
+        .collect()
+        .await
 }
 
 async fn upload_one(remote: &Remote, file: &LocalFile) -> Result<String, DeployError> {

@@ -138,115 +138,21 @@ impl Target {
         config: &DeployConfig,
         credentials: &Credentials,
     ) -> Result<Target, DeployError> {
-        let cs: Vec<(String, String)> = credentials
-            .connection_string
-            .as_deref()
-            .map(parse_connection_string)
-            .unwrap_or_default();
-        let cs_get = |name: &str| {
-            cs.iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.clone())
-        };
-        let dev = cs_get("UseDevelopmentStorage").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let cs_account = cs_get("AccountName").or_else(|| dev.then(|| DEV_ACCOUNT.to_string()));
-
-        let account = match (config.account.trim(), &cs_account) {
-            ("", Some(a)) => a.clone(),
-            ("", None) => credentials.account.clone().ok_or_else(|| {
-                DeployError::Config(
-                    "no storage account to deploy to; set `account` under [deploy] in site.toml"
-                        .into(),
-                )
-            })?,
-            (a, Some(b)) if a != b => {
-                return Err(DeployError::Config(format!(
-                    "site.toml deploys to storage account `{a}` but {CONNECTION_STRING_VAR} is for `{b}`; make them agree"
-                )));
-            }
-            (a, _) => a.to_string(),
-        };
-        if !account
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        {
-            return Err(DeployError::Config(format!(
-                "storage account `{account}` is not a valid name (lowercase letters and digits only)"
-            )));
-        }
-
-        let container = match config.container.trim() {
-            "" => "$web".to_string(),
-            c => c.to_string(),
-        };
-        let plain = (3..=63).contains(&container.len())
-            && container
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !plain && container != "$web" && container != "$root" {
-            return Err(DeployError::Config(format!(
-                "container `{container}` is not a valid name; use `$web` for a static website, or 3 to 63 lowercase letters, digits and hyphens"
-            )));
-        }
-
-        let endpoint = if !config.endpoint.trim().is_empty() {
-            config.endpoint.trim().to_string()
-        } else if let Some(blob) = cs_get("BlobEndpoint") {
-            blob
-        } else if dev {
-            DEV_ENDPOINT.to_string()
-        } else {
-            let protocol = cs_get("DefaultEndpointsProtocol").unwrap_or_else(|| "https".into());
-            let suffix = cs_get("EndpointSuffix").unwrap_or_else(|| "core.windows.net".into());
-            format!("{protocol}://{account}.blob.{suffix}")
-        };
-        let endpoint = endpoint.trim_end_matches('/').to_string();
+        let cs = ConnectionString::parse(credentials.connection_string.as_deref());
+        let account = resolve_account(config, credentials, &cs)?;
+        let container = resolve_container(config)?;
+        let endpoint = resolve_endpoint(config, &cs, &account);
         check_endpoint(&endpoint)?;
-
-        let (auth, variable) = if let Some(key) = cs_get("AccountKey") {
-            (Auth::Key(key), CONNECTION_STRING_VAR)
-        } else if let Some(sas) = cs_get("SharedAccessSignature") {
-            (Auth::Sas(sas), CONNECTION_STRING_VAR)
-        } else if dev {
-            (Auth::Key(DEV_KEY.to_string()), CONNECTION_STRING_VAR)
-        } else if let Some(key) = &credentials.key {
-            (Auth::Key(key.clone()), KEY_VAR)
-        } else if let Some(sas) = &credentials.sas {
-            (Auth::Sas(sas.clone()), SAS_VAR)
-        } else {
-            return Err(DeployError::Config(format!(
+        let (auth, variable) = choose_auth(credentials, &cs).ok_or_else(|| {
+            DeployError::Config(format!(
                 "no credentials for storage account `{account}`; set {KEY_VAR}, {SAS_VAR} or {CONNECTION_STRING_VAR} in the environment"
-            )));
-        };
-        let auth = match auth {
-            Auth::Key(key) => {
-                // Checked here so that object_store's own message, which may quote it, never shows.
-                if base64::engine::general_purpose::STANDARD
-                    .decode(key.as_bytes())
-                    .is_err()
-                {
-                    return Err(DeployError::Config(format!(
-                        "the account key in {variable} is not valid base64; copy it again from the portal's Access keys page"
-                    )));
-                }
-                Auth::Key(key)
-            }
-            Auth::Sas(sas) => {
-                let sas = sas.trim_start_matches('?').to_string();
-                if !sas.contains("sig=") {
-                    return Err(DeployError::Config(format!(
-                        "the SAS token in {variable} has no `sig=` signature; copy the whole token"
-                    )));
-                }
-                Auth::Sas(sas)
-            }
-        };
-
+            ))
+        })?;
         Ok(Target {
             account,
             container,
             endpoint,
-            auth,
+            auth: check_auth(auth, variable)?,
             variable,
         })
     }
@@ -254,6 +160,153 @@ impl Target {
     /// The container's URL, for messages: it never holds a secret.
     pub fn url(&self) -> String {
         format!("{}/{}", self.endpoint, self.container)
+    }
+}
+
+/// The parts of `AZURE_STORAGE_CONNECTION_STRING`, if it is set.
+struct ConnectionString {
+    parts: Vec<(String, String)>,
+    /// `UseDevelopmentStorage=true`: Azurite's well-known account.
+    dev: bool,
+}
+
+impl ConnectionString {
+    fn parse(text: Option<&str>) -> Self {
+        let parts = text.map(parse_connection_string).unwrap_or_default();
+        let mut cs = ConnectionString { parts, dev: false };
+        cs.dev = cs
+            .get("UseDevelopmentStorage")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        cs
+    }
+
+    /// A part by its case-insensitive name.
+    fn get(&self, name: &str) -> Option<String> {
+        self.parts
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+
+    fn account(&self) -> Option<String> {
+        self.get("AccountName")
+            .or_else(|| self.dev.then(|| DEV_ACCOUNT.to_string()))
+    }
+}
+
+/// The storage account: site.toml's, the connection string's (which must agree), or
+/// `AZURE_STORAGE_ACCOUNT`.
+fn resolve_account(
+    config: &DeployConfig,
+    credentials: &Credentials,
+    cs: &ConnectionString,
+) -> Result<String, DeployError> {
+    let account = match (config.account.trim(), cs.account()) {
+        ("", Some(a)) => a,
+        ("", None) => credentials.account.clone().ok_or_else(|| {
+            DeployError::Config(
+                "no storage account to deploy to; set `account` under [deploy] in site.toml".into(),
+            )
+        })?,
+        (a, Some(b)) if a != b => {
+            return Err(DeployError::Config(format!(
+                "site.toml deploys to storage account `{a}` but {CONNECTION_STRING_VAR} is for `{b}`; make them agree"
+            )));
+        }
+        (a, _) => a.to_string(),
+    };
+    if !account
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    {
+        return Err(DeployError::Config(format!(
+            "storage account `{account}` is not a valid name (lowercase letters and digits only)"
+        )));
+    }
+    Ok(account)
+}
+
+/// The container, `$web` unless site.toml names another valid one.
+fn resolve_container(config: &DeployConfig) -> Result<String, DeployError> {
+    let container = match config.container.trim() {
+        "" => "$web".to_string(),
+        c => c.to_string(),
+    };
+    let plain = (3..=63).contains(&container.len())
+        && container
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !plain && container != "$web" && container != "$root" {
+        return Err(DeployError::Config(format!(
+            "container `{container}` is not a valid name; use `$web` for a static website, or 3 to 63 lowercase letters, digits and hyphens"
+        )));
+    }
+    Ok(container)
+}
+
+/// The blob endpoint, without a trailing `/`: site.toml's, the connection string's, Azurite's,
+/// or the account's in Azure's public cloud (or the connection string's cloud).
+fn resolve_endpoint(config: &DeployConfig, cs: &ConnectionString, account: &str) -> String {
+    let endpoint = if !config.endpoint.trim().is_empty() {
+        config.endpoint.trim().to_string()
+    } else if let Some(blob) = cs.get("BlobEndpoint") {
+        blob
+    } else if cs.dev {
+        DEV_ENDPOINT.to_string()
+    } else {
+        let protocol = cs
+            .get("DefaultEndpointsProtocol")
+            .unwrap_or_else(|| "https".into());
+        let suffix = cs
+            .get("EndpointSuffix")
+            .unwrap_or_else(|| "core.windows.net".into());
+        format!("{protocol}://{account}.blob.{suffix}")
+    };
+    endpoint.trim_end_matches('/').to_string()
+}
+
+/// The first secret there is, in the README's order, with the variable it came from.
+fn choose_auth(credentials: &Credentials, cs: &ConnectionString) -> Option<(Auth, &'static str)> {
+    if let Some(key) = cs.get("AccountKey") {
+        Some((Auth::Key(key), CONNECTION_STRING_VAR))
+    } else if let Some(sas) = cs.get("SharedAccessSignature") {
+        Some((Auth::Sas(sas), CONNECTION_STRING_VAR))
+    } else if cs.dev {
+        Some((Auth::Key(DEV_KEY.to_string()), CONNECTION_STRING_VAR))
+    } else if let Some(key) = &credentials.key {
+        Some((Auth::Key(key.clone()), KEY_VAR))
+    } else {
+        credentials
+            .sas
+            .as_ref()
+            .map(|sas| (Auth::Sas(sas.clone()), SAS_VAR))
+    }
+}
+
+/// Refuses a secret that cannot work, naming only its variable; a SAS loses its `?`.
+fn check_auth(auth: Auth, variable: &str) -> Result<Auth, DeployError> {
+    match auth {
+        Auth::Key(key) => {
+            // Checked here so that object_store's own message, which may quote it, never shows.
+            if base64::engine::general_purpose::STANDARD
+                .decode(key.as_bytes())
+                .is_err()
+            {
+                return Err(DeployError::Config(format!(
+                    "the account key in {variable} is not valid base64; copy it again from the portal's Access keys page"
+                )));
+            }
+            Ok(Auth::Key(key))
+        }
+        Auth::Sas(sas) => {
+            let sas = sas.trim_start_matches('?').to_string();
+            if !sas.contains("sig=") {
+                return Err(DeployError::Config(format!(
+                    "the SAS token in {variable} has no `sig=` signature; copy the whole token"
+                )));
+            }
+            Ok(Auth::Sas(sas))
+        }
     }
 }
 

@@ -56,7 +56,7 @@ impl DeployOptions {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
         DeployOptions {
-            output: root.join("public"),
+            output: root.join(crate::build::OUTPUT_DIR),
             root,
             dry_run: false,
             force: false,
@@ -152,83 +152,99 @@ pub fn deploy(
         .map_err(|e| {
             DeployError::Config(format!("cannot start the network runtime ({})", e.kind()))
         })?;
+    let mut report = runtime.block_on(sync(&remote, &local, options, &mut notes))?;
+    report.notes = notes;
+    report.elapsed = start.elapsed();
+    Ok(report)
+}
 
-    runtime.block_on(async {
-        let listing = remote.list().await?;
-        let manifest = match listing.manifest {
-            Some(_) => remote.read_manifest().await?.unwrap_or_else(|| {
-                notes.push(format!(
-                    "{MANIFEST_NAME} in the container is unreadable; files it vouched for are uploaded again"
-                ));
-                Manifest::new()
-            }),
-            None => Manifest::new(),
-        };
-        let settings = Settings {
-            force: options.force,
-            delete: options.delete,
-            max_deletes: options.max_deletes,
-        };
-        let plan = plan::plan(&local, &listing.blobs, &manifest, settings);
-        if plan.deletes_refused {
+/// Plans the deploy against the container and, unless it is a dry run, applies the plan.
+async fn sync(
+    remote: &Remote,
+    local: &[local::LocalFile],
+    options: &DeployOptions,
+    notes: &mut Vec<String>,
+) -> Result<Report, DeployError> {
+    let listing = remote.list().await?;
+    let manifest = match listing.manifest {
+        Some(_) => remote.read_manifest().await?.unwrap_or_else(|| {
             notes.push(format!(
-                "deleted nothing: {} remote files are gone locally, more than --max-deletes {}; check the output folder, then rerun with --max-deletes {}",
-                plan.kept.len(),
-                options.max_deletes,
-                plan.kept.len()
+                "{MANIFEST_NAME} in the container is unreadable; files it vouched for are uploaded again"
             ));
-        } else if !plan.kept.is_empty() {
-            notes.push(format!(
-                "{} remote files no longer exist locally; deploy with --delete to remove them",
-                plan.kept.len()
-            ));
-        }
-
-        let mut report = Report {
-            target: remote.target().url(),
-            dry_run: options.dry_run,
-            uploaded: plan.uploads.clone(),
-            unchanged: plan.unchanged.len(),
-            deleted: plan.deletes.clone(),
-            kept: plan.kept.clone(),
-            deletes_refused: plan.deletes_refused,
-            bytes: plan.upload_bytes(),
-            elapsed: Duration::ZERO,
-            notes: Vec::new(),
-        };
-        if !options.dry_run {
-            let applied = apply::apply(
-                &remote,
-                &plan,
-                &local,
-                &listing.blobs,
-                &manifest,
-                listing.manifest.is_some(),
-            )
-            .await;
-            notes.extend(applied.notes);
-            if let Some(failure) = applied.failure {
-                let done = applied.uploaded.len();
-                let total = plan.uploads.len();
-                // Partway through the uploads, the user needs to hear that rerunning finishes it.
-                return Err(if done > 0 && done < total {
-                    DeployError::Stopped {
-                        cause: failure.cause(),
-                        done,
-                        total,
-                    }
-                } else {
-                    failure
-                });
+            Manifest::new()
+        }),
+        None => Manifest::new(),
+    };
+    let settings = Settings {
+        force: options.force,
+        delete: options.delete,
+        max_deletes: options.max_deletes,
+    };
+    let plan = plan::plan(local, &listing.blobs, &manifest, settings);
+    notes.extend(deletion_note(&plan, options));
+    let mut report = Report {
+        target: remote.target().url(),
+        dry_run: options.dry_run,
+        uploaded: plan.uploads.clone(),
+        unchanged: plan.unchanged.len(),
+        deleted: plan.deletes.clone(),
+        kept: plan.kept.clone(),
+        deletes_refused: plan.deletes_refused,
+        bytes: plan.upload_bytes(),
+        elapsed: Duration::ZERO,
+        notes: Vec::new(),
+    };
+    if options.dry_run {
+        return Ok(report);
+    }
+    let had_manifest = listing.manifest.is_some();
+    let applied = apply::apply(
+        remote,
+        &plan,
+        local,
+        &listing.blobs,
+        &manifest,
+        had_manifest,
+    )
+    .await;
+    notes.extend(applied.notes);
+    if let Some(failure) = applied.failure {
+        let done = applied.uploaded.len();
+        let total = plan.uploads.len();
+        // Partway through the uploads, the user needs to hear that rerunning finishes it.
+        return Err(if done > 0 && done < total {
+            DeployError::Stopped {
+                cause: failure.cause(),
+                done,
+                total,
             }
-            report.bytes = applied.uploaded.iter().map(|u| u.size).sum();
-            report.uploaded = applied.uploaded;
-            report.deleted = applied.deleted;
-        }
-        report.notes = notes;
-        report.elapsed = start.elapsed();
-        Ok(report)
-    })
+        } else {
+            failure
+        });
+    }
+    report.bytes = applied.uploaded.iter().map(|u| u.size).sum();
+    report.uploaded = applied.uploaded;
+    report.deleted = applied.deleted;
+    Ok(report)
+}
+
+/// What to tell the user about remote files that are gone locally, if any.
+fn deletion_note(plan: &plan::Plan, options: &DeployOptions) -> Option<String> {
+    if plan.deletes_refused {
+        Some(format!(
+            "deleted nothing: {} remote files are gone locally, more than --max-deletes {}; check the output folder, then rerun with --max-deletes {}",
+            plan.kept.len(),
+            options.max_deletes,
+            plan.kept.len()
+        ))
+    } else if !plan.kept.is_empty() {
+        Some(format!(
+            "{} remote files no longer exist locally; deploy with --delete to remove them",
+            plan.kept.len()
+        ))
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

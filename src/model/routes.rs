@@ -202,120 +202,17 @@ pub fn outputs(
     statics: &[String],
     problems: &mut Diagnostics,
 ) -> Vec<Output> {
-    let mut claims = Claims::default();
-    for (id, page) in site.pages.enumerate() {
-        let owner = format!("content/{}", page.rel());
-        claims.claim(&page.url, Route::Page(id), &owner, problems);
-        for alias in &page.aliases {
-            claims.claim(
-                alias,
-                Route::Redirect {
-                    to: page.url.clone(),
-                },
-                &format!("an alias in {owner}"),
-                problems,
-            );
-        }
-    }
-    for (index, list) in site.lists.enumerate() {
-        let owner = list_owner(site, list);
-        for pager in 0..list.pager_count() {
-            claims.claim(
-                &list.pager_url(pager),
-                Route::ListPage { list: index, pager },
-                &owner,
-                problems,
-            );
-        }
-        if list.paginate_by > 0 {
-            claims.claim(
-                &format!("{}page/1/", list.url),
-                Route::Redirect {
-                    to: list.url.clone(),
-                },
-                &owner,
-                problems,
-            );
-        }
-        if has_feeds(site, list) {
-            for format in enabled_feeds(&site.config) {
-                claims.claim(
-                    &join(&list.url, format.file_name()),
-                    Route::Feed {
-                        format,
-                        list: index,
-                    },
-                    &format!("the {} feed of {owner}", format.file_name()),
-                    problems,
-                );
-            }
-        }
-    }
-    for (index, taxonomy) in site.taxonomies.enumerate() {
-        if !taxonomy.terms.is_empty() {
-            claims.claim(
-                &taxonomy.url,
-                Route::TermIndex(index),
-                &format!("the list of {}", taxonomy.kind.name()),
-                problems,
-            );
-        }
-    }
-    let placer = AssetPlacer::new(site);
-    for rel in assets {
-        let url = placer.url(rel);
-        claims.claim(
-            &url,
-            Route::ContentAsset(rel.clone()),
-            &format!("content/{rel}"),
-            problems,
-        );
-    }
-    for rel in statics {
-        // A file in static/ replaces the generated robots.txt, as in Zola and Hugo.
-        if rel == "robots.txt" {
-            claims.overrides.push("/robots.txt".into());
-        }
-        claims.claim(
-            &format!("/{}", encode_path(rel)),
-            Route::Static(rel.clone()),
-            &format!("static/{rel}"),
-            problems,
-        );
-    }
-    claims.claim("/404.html", Route::NotFound, "the 404 page", problems);
+    let mut claims = Claims::new(problems);
+    claims.pages(site);
+    claims.lists(site);
+    claims.taxonomies(site);
+    claims.content_assets(site, assets);
+    claims.statics(statics);
+    claims.claim("/404.html", Route::NotFound, "the 404 page");
     if !claims.overrides.iter().any(|o| o == "/robots.txt") {
-        claims.claim("/robots.txt", Route::Robots, "robots.txt", problems);
+        claims.claim("/robots.txt", Route::Robots, "robots.txt");
     }
-    let html_count = claims
-        .outputs
-        .iter()
-        .filter(|o| in_sitemap(&o.route))
-        .count();
-    if html_count <= SITEMAP_LIMIT {
-        claims.claim(
-            "/sitemap.xml",
-            Route::Sitemap(None),
-            "the sitemap",
-            problems,
-        );
-    } else {
-        let parts = html_count.div_ceil(SITEMAP_LIMIT);
-        claims.claim(
-            "/sitemap.xml",
-            Route::SitemapIndex(parts),
-            "the sitemap",
-            problems,
-        );
-        for part in 0..parts {
-            claims.claim(
-                &format!("/sitemap-{}.xml", part + 1),
-                Route::Sitemap(Some(part)),
-                "the sitemap",
-                problems,
-            );
-        }
-    }
+    claims.sitemap();
     claims.outputs
 }
 
@@ -414,21 +311,30 @@ fn list_owner(site: &Site, list: &List) -> String {
 }
 
 /// Output files claimed so far, by file path, with who claimed them.
-#[derive(Default)]
-struct Claims {
+struct Claims<'p> {
     outputs: Vec<Output>,
     owners: HashMap<String, String>,
     overrides: Vec<String>,
+    problems: &'p mut Diagnostics,
 }
 
-impl Claims {
-    fn claim(&mut self, url: &str, route: Route, owner: &str, problems: &mut Diagnostics) {
+impl<'p> Claims<'p> {
+    fn new(problems: &'p mut Diagnostics) -> Self {
+        Claims {
+            outputs: Vec::new(),
+            owners: HashMap::new(),
+            overrides: Vec::new(),
+            problems,
+        }
+    }
+
+    fn claim(&mut self, url: &str, route: Route, owner: &str) {
         let file = output_file(url);
         let decoded = percent_encoding::percent_decode_str(&file)
             .decode_utf8_lossy()
             .into_owned();
         if let Some(first) = self.owners.get(&decoded) {
-            problems.push(
+            self.problems.push(
                 Diagnostic::error(format!("{owner} and {first} both claim the URL {url}"))
                     .in_file(owner_file(owner))
                     .help("give one of them another `slug`, `path` or alias"),
@@ -441,6 +347,105 @@ impl Claims {
             file: decoded,
             route,
         });
+    }
+
+    /// Every page, and a redirect for each of its aliases.
+    fn pages(&mut self, site: &Site) {
+        for (id, page) in site.pages.enumerate() {
+            let owner = format!("content/{}", page.rel());
+            self.claim(&page.url, Route::Page(id), &owner);
+            for alias in &page.aliases {
+                let to = page.url.clone();
+                self.claim(
+                    alias,
+                    Route::Redirect { to },
+                    &format!("an alias in {owner}"),
+                );
+            }
+        }
+    }
+
+    /// Every pager of every list, `page/1/` redirects, and the lists' feeds.
+    fn lists(&mut self, site: &Site) {
+        for (index, list) in site.lists.enumerate() {
+            let owner = list_owner(site, list);
+            for pager in 0..list.pager_count() {
+                let route = Route::ListPage { list: index, pager };
+                self.claim(&list.pager_url(pager), route, &owner);
+            }
+            if list.paginate_by > 0 {
+                let to = list.url.clone();
+                self.claim(
+                    &format!("{}page/1/", list.url),
+                    Route::Redirect { to },
+                    &owner,
+                );
+            }
+            if has_feeds(site, list) {
+                for format in enabled_feeds(&site.config) {
+                    let url = join(&list.url, format.file_name());
+                    let owner = format!("the {} feed of {owner}", format.file_name());
+                    self.claim(
+                        &url,
+                        Route::Feed {
+                            format,
+                            list: index,
+                        },
+                        &owner,
+                    );
+                }
+            }
+        }
+    }
+
+    /// The list of every taxonomy that has terms.
+    fn taxonomies(&mut self, site: &Site) {
+        for (index, taxonomy) in site.taxonomies.enumerate() {
+            if !taxonomy.terms.is_empty() {
+                let owner = format!("the list of {}", taxonomy.kind.name());
+                self.claim(&taxonomy.url, Route::TermIndex(index), &owner);
+            }
+        }
+    }
+
+    /// The files under `content/` that are not markdown, beside their pages or sections.
+    fn content_assets(&mut self, site: &Site, assets: &[String]) {
+        let placer = AssetPlacer::new(site);
+        for rel in assets {
+            let route = Route::ContentAsset(rel.clone());
+            self.claim(&placer.url(rel), route, &format!("content/{rel}"));
+        }
+    }
+
+    /// The files under `static/`, at the site's root.
+    fn statics(&mut self, statics: &[String]) {
+        for rel in statics {
+            // A file in static/ replaces the generated robots.txt, as in Zola and Hugo.
+            if rel == "robots.txt" {
+                self.overrides.push("/robots.txt".into());
+            }
+            let route = Route::Static(rel.clone());
+            self.claim(
+                &format!("/{}", encode_path(rel)),
+                route,
+                &format!("static/{rel}"),
+            );
+        }
+    }
+
+    /// `sitemap.xml`, split into parts with an index when the site has too many pages for one.
+    fn sitemap(&mut self) {
+        let pages = self.outputs.iter().filter(|o| in_sitemap(&o.route)).count();
+        if pages <= SITEMAP_LIMIT {
+            self.claim("/sitemap.xml", Route::Sitemap(None), "the sitemap");
+            return;
+        }
+        let parts = pages.div_ceil(SITEMAP_LIMIT);
+        self.claim("/sitemap.xml", Route::SitemapIndex(parts), "the sitemap");
+        for part in 0..parts {
+            let url = format!("/sitemap-{}.xml", part + 1);
+            self.claim(&url, Route::Sitemap(Some(part)), "the sitemap");
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! The section tree, and each page's place and URL in it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
 use super::url::{slugify, user_path, user_slug};
@@ -28,46 +28,8 @@ pub fn place(
     section_docs: Vec<SectionDoc>,
     problems: &mut Diagnostics,
 ) -> (IdVec<SectionId, Section>, IdVec<PageId, Page>) {
-    let bundles: std::collections::HashSet<String> = page_docs
-        .iter()
-        .filter_map(|d| bundle_dir(&d.rel).map(str::to_string))
-        .collect();
-    // A folder is inside a bundle when it or one of its ancestors is one: a walk up the path,
-    // not a scan of every bundle, which made large sites quadratic.
-    let inside_bundle = |dir: &str| {
-        let mut dir = dir;
-        while !dir.is_empty() {
-            if bundles.contains(dir) {
-                return true;
-            }
-            dir = parent_dir(dir);
-        }
-        false
-    };
-
-    // Every folder holding a page or an `_index.md` is a section, and so is each folder above it.
-    let mut dirs: BTreeSet<String> = BTreeSet::new();
-    dirs.insert(String::new());
-    let mut docs_by_dir: BTreeMap<String, SectionDoc> = BTreeMap::new();
-    for doc in section_docs {
-        let dir = parent_dir(&doc.rel).to_string();
-        if inside_bundle(&dir) {
-            problems.push(
-                Diagnostic::warning("`_index.md` inside a page bundle is ignored")
-                    .in_file(Path::new("content").join(&doc.rel)),
-            );
-            continue;
-        }
-        add_with_ancestors(&mut dirs, &dir);
-        docs_by_dir.insert(dir, doc);
-    }
-    for doc in &page_docs {
-        let dir = bundle_dir(&doc.rel).map_or(parent_dir(&doc.rel), parent_dir);
-        if !inside_bundle(dir) {
-            add_with_ancestors(&mut dirs, dir);
-        }
-    }
-
+    let bundles = Bundles::of(&page_docs);
+    let (dirs, mut docs_by_dir) = section_dirs(&bundles, &page_docs, section_docs, problems);
     let mut sections: IdVec<SectionId, Section> = IdVec::new();
     let mut index_of: BTreeMap<String, SectionId> = BTreeMap::new();
     // BTreeSet order puts every parent before its children.
@@ -75,32 +37,15 @@ pub fn place(
         let parent = (!dir.is_empty()).then(|| index_of[parent_dir(&dir)]);
         let url = match parent {
             None => "/".to_string(),
-            Some(p) => {
-                let name = dir.rsplit('/').next().unwrap_or(&dir);
-                let mut slug = slugify(name);
-                if slug.is_empty() {
-                    problems.push(
-                        Diagnostic::error(format!(
-                            "cannot make a URL from the folder name `{name}`"
-                        ))
-                        .in_file(Path::new("content").join(&dir))
-                        .help("rename the folder with at least one letter or digit"),
-                    );
-                    // Keeps the tree whole so the rest of the build still reports its problems.
-                    slug = format!("section-{}", sections.len());
-                }
-                format!("{}{slug}/", sections[p].url)
-            }
+            Some(p) => section_url(&dir, &sections[p].url, sections.len(), problems),
         };
         let source = docs_by_dir.remove(&dir);
-        let section = new_section(config, dir.clone(), url, parent, source);
-        let id = sections.push(section);
+        let id = sections.push(new_section(config, dir.clone(), url, parent, source));
         if let Some(p) = parent {
             sections[p].children.push(id);
         }
         index_of.insert(dir, id);
     }
-
     let mut pages: IdVec<PageId, Page> = IdVec::new();
     for doc in page_docs {
         let mut dir = bundle_dir(&doc.rel).map_or(parent_dir(&doc.rel), parent_dir);
@@ -116,6 +61,81 @@ pub fn place(
         sections[page.section].pages.push(id);
     }
     (sections, pages)
+}
+
+/// The folders of the site's page bundles.
+struct Bundles(HashSet<String>);
+
+impl Bundles {
+    fn of(page_docs: &[PageDoc]) -> Self {
+        Bundles(
+            page_docs
+                .iter()
+                .filter_map(|d| bundle_dir(&d.rel).map(str::to_string))
+                .collect(),
+        )
+    }
+
+    /// True when `dir` or one of its ancestors is a bundle: a walk up the path, not a scan of
+    /// every bundle, which made large sites quadratic.
+    fn contain(&self, dir: &str) -> bool {
+        let mut dir = dir;
+        while !dir.is_empty() {
+            if self.0.contains(dir) {
+                return true;
+            }
+            dir = parent_dir(dir);
+        }
+        false
+    }
+}
+
+/// Every section folder (each folder holding a page or an `_index.md`, and each folder above
+/// it) in parent-first order, and the `_index.md` of each that has one.
+fn section_dirs(
+    bundles: &Bundles,
+    page_docs: &[PageDoc],
+    section_docs: Vec<SectionDoc>,
+    problems: &mut Diagnostics,
+) -> (BTreeSet<String>, BTreeMap<String, SectionDoc>) {
+    let mut dirs: BTreeSet<String> = BTreeSet::new();
+    dirs.insert(String::new());
+    let mut docs_by_dir: BTreeMap<String, SectionDoc> = BTreeMap::new();
+    for doc in section_docs {
+        let dir = parent_dir(&doc.rel).to_string();
+        if bundles.contain(&dir) {
+            problems.push(
+                Diagnostic::warning("`_index.md` inside a page bundle is ignored")
+                    .in_file(Path::new("content").join(&doc.rel)),
+            );
+            continue;
+        }
+        add_with_ancestors(&mut dirs, &dir);
+        docs_by_dir.insert(dir, doc);
+    }
+    for doc in page_docs {
+        let dir = bundle_dir(&doc.rel).map_or(parent_dir(&doc.rel), parent_dir);
+        if !bundles.contain(dir) {
+            add_with_ancestors(&mut dirs, dir);
+        }
+    }
+    (dirs, docs_by_dir)
+}
+
+/// The URL of the section folder `dir` under its parent's URL.
+fn section_url(dir: &str, parent_url: &str, index: usize, problems: &mut Diagnostics) -> String {
+    let name = dir.rsplit('/').next().unwrap_or(dir);
+    let mut slug = slugify(name);
+    if slug.is_empty() {
+        problems.push(
+            Diagnostic::error(format!("cannot make a URL from the folder name `{name}`"))
+                .in_file(Path::new("content").join(dir))
+                .help("rename the folder with at least one letter or digit"),
+        );
+        // Keeps the tree whole so the rest of the build still reports its problems.
+        slug = format!("section-{index}");
+    }
+    format!("{parent_url}{slug}/")
 }
 
 fn add_with_ancestors(dirs: &mut BTreeSet<String>, dir: &str) {
@@ -179,8 +199,6 @@ fn new_page(
     section: &Section,
     problems: &mut Diagnostics,
 ) -> Option<Page> {
-    let shown = Path::new("content").join(&doc.rel);
-    let front = &doc.front;
     let bundle = bundle_dir(&doc.rel).map(str::to_string);
     let stem = match &bundle {
         Some(dir) => dir.rsplit('/').next().unwrap_or(dir),
@@ -189,49 +207,13 @@ fn new_page(
             name.strip_suffix(".md").unwrap_or(name)
         }
     };
-    let refuse = |field: &str, message: String, problems: &mut Diagnostics| {
-        let mut d = Diagnostic::error(message)
-            .in_file(&shown)
-            .help("the build never writes outside its output folder; give a path inside the site");
-        if let Some(line) = doc.line_of(field) {
-            d = d.at_line(line);
-        }
-        problems.push(d);
-    };
-    let url = if let Some(path) = &front.path {
-        match user_path(path) {
-            Ok(url) => url,
-            Err(e) => {
-                refuse("path", format!("unsafe `path`: {e}"), problems);
-                return None;
-            }
-        }
-    } else {
-        let slug = match &front.slug {
-            Some(slug) => match user_slug(slug) {
-                Ok(slug) => slug,
-                Err(e) => {
-                    refuse("slug", format!("unsafe `slug`: {e}"), problems);
-                    return None;
-                }
-            },
-            None => slugify(stem),
-        };
-        if slug.is_empty() {
-            problems.push(
-                Diagnostic::error(format!("cannot make a URL from the file name `{stem}`"))
-                    .in_file(&shown)
-                    .help("rename the file or set `slug` in its front matter"),
-            );
-            return None;
-        }
-        format!("{}{slug}/", section.url)
-    };
+    let url = page_url(&doc, stem, section, problems)?;
+    let front = &doc.front;
     let mut aliases = Vec::new();
     for alias in &front.aliases {
         match user_path(alias) {
             Ok(url) => aliases.push(url),
-            Err(e) => refuse("aliases", format!("unsafe alias: {e}"), problems),
+            Err(e) => refuse(&doc, "aliases", format!("unsafe alias: {e}"), problems),
         }
     }
     let section_front = section.source.as_ref().map(|s| &s.front);
@@ -256,6 +238,48 @@ fn new_page(
         bundle,
         source: doc,
     })
+}
+
+/// A page's URL: its `path`, else its section's URL and its `slug` or file name; `None` (with
+/// the problem reported) when neither makes a safe URL.
+fn page_url(
+    doc: &PageDoc,
+    stem: &str,
+    section: &Section,
+    problems: &mut Diagnostics,
+) -> Option<String> {
+    let front = &doc.front;
+    if let Some(path) = &front.path {
+        return user_path(path)
+            .map_err(|e| refuse(doc, "path", format!("unsafe `path`: {e}"), problems))
+            .ok();
+    }
+    let slug = match &front.slug {
+        Some(slug) => user_slug(slug)
+            .map_err(|e| refuse(doc, "slug", format!("unsafe `slug`: {e}"), problems))
+            .ok()?,
+        None => slugify(stem),
+    };
+    if slug.is_empty() {
+        problems.push(
+            Diagnostic::error(format!("cannot make a URL from the file name `{stem}`"))
+                .in_file(Path::new("content").join(&doc.rel))
+                .help("rename the file or set `slug` in its front matter"),
+        );
+        return None;
+    }
+    Some(format!("{}{slug}/", section.url))
+}
+
+/// Reports a front matter value that would make the build write outside its output folder.
+fn refuse(doc: &PageDoc, field: &str, message: String, problems: &mut Diagnostics) {
+    let mut d = Diagnostic::error(message)
+        .in_file(Path::new("content").join(&doc.rel))
+        .help("the build never writes outside its output folder; give a path inside the site");
+    if let Some(line) = doc.line_of(field) {
+        d = d.at_line(line);
+    }
+    problems.push(d);
 }
 
 #[cfg(test)]

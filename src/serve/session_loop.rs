@@ -13,6 +13,9 @@ use super::watch::Watcher;
 use crate::build::BuildOptions;
 use crate::diagnostic::Diagnostics;
 
+/// The port `pamphlet serve` listens on when none is given.
+pub const DEFAULT_PORT: u16 = 1111;
+
 /// What `pamphlet serve` was asked to do.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
