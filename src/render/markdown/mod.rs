@@ -771,3 +771,6 @@ fn toc_tree(headings: &[(u8, String, String)]) -> Vec<TocEntry> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;
