@@ -1,13 +1,11 @@
 //! Snapshots of rendered markdown for every construct the README lists, each with the
 //! problems it reports (`cargo insta review` after an intended change).
 
-use std::path::Path;
-
 use super::{Options, Place, Renderer, Source};
 use crate::config::Config;
 use crate::load::front_matter::PageFront;
 use crate::load::{Document, PageDoc, Sources};
-use crate::model::{ModelOptions, Site};
+use crate::model::{Id, ModelOptions, Site};
 use crate::render::highlight::Highlighter;
 use crate::render::links::LinkIndex;
 
@@ -113,8 +111,6 @@ const DEFAULT: Options = Options {
     highlight_code: true,
     broken_links_fail: true,
 };
-
-use crate::model::Id;
 
 macro_rules! snapshot {
     ($name:ident, $markdown:expr) => {
