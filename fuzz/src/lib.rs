@@ -379,8 +379,9 @@ pub fn markdown(data: &[u8]) {
         assert!(link.column >= 1, "{link:?}");
     }
     assert!(rendered.reading_time >= 1);
-    for (dest, resolved) in &rendered.resolutions {
-        match resolved {
+    for resolution in &rendered.resolutions {
+        let dest = &resolution.dest;
+        match &resolution.result {
             Ok(Resolved::Internal { href, file }) => {
                 // Internal links are root-relative or same-page; never another host.
                 assert!(

@@ -69,14 +69,15 @@ impl Cache {
         // When every link target is where it was, no kept render can hold a stale link.
         let links_unchanged =
             self.links == Some(*self.links_now.get_or_init(|| renderer.links_fingerprint()));
-        entry.rendered.resolutions.iter().all(|(dest, before)| {
+        entry.rendered.resolutions.iter().all(|resolution| {
             let file_changed = matches!(
-                before,
+                &resolution.result,
                 Ok(Resolved::Internal { file: Some(f), .. }) if self.changed_files.contains(f)
             );
             !file_changed
                 && (links_unchanged
-                    || renderer.resolve_link(dest, page.rel(), &page.url) == *before)
+                    || renderer.resolve_link(&resolution.dest, page.rel(), &page.url)
+                        == resolution.result)
         })
     }
 }

@@ -1,0 +1,492 @@
+//! The HTML writer: pulldown-cmark's events, rewritten as they stream to its HTML writer.
+//! Headings get ids and anchors, links are resolved, images get their size, code blocks are
+//! highlighted, footnotes are numbered; elements whose HTML needs their whole content are
+//! collected in frames until they close.
+
+use std::collections::VecDeque;
+
+use pulldown_cmark::{
+    CodeBlockKind, Event, HeadingLevel, LinkType, Options as ParserOptions, Parser, Tag, TagEnd,
+};
+
+use super::footnotes::Footnotes;
+use super::headings::Headings;
+use super::position::Lines;
+use super::text::Text;
+use super::{Rendered, Renderer, Resolution, Source, SourceLink};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::url::slugify;
+use crate::render::escape;
+use crate::render::links::Resolved;
+
+/// Renders one text.
+pub(super) fn render(renderer: &Renderer, source: &Source) -> (Rendered, Diagnostics) {
+    let mut options = ParserOptions::ENABLE_TABLES
+        | ParserOptions::ENABLE_FOOTNOTES
+        | ParserOptions::ENABLE_STRIKETHROUGH
+        | ParserOptions::ENABLE_TASKLISTS
+        | ParserOptions::ENABLE_HEADING_ATTRIBUTES;
+    if renderer.options.smart_punctuation {
+        options |= ParserOptions::ENABLE_SMART_PUNCTUATION;
+    }
+    let mut writer = Writer::new(renderer, source);
+    let mut html = String::with_capacity(source.body.len() * 3 / 2);
+    let events = Events {
+        parser: Parser::new_ext(source.body, options).into_offset_iter(),
+        writer: &mut writer,
+    };
+    pulldown_cmark::html::push_html(&mut html, events);
+    writer.finish(html)
+}
+
+/// An element whose events are collected while it is open.
+enum Frame<'s> {
+    Heading {
+        level: HeadingLevel,
+        id: Option<String>,
+        classes: Vec<String>,
+        text: String,
+        events: Vec<Event<'s>>,
+    },
+    Image {
+        src: String,
+        title: String,
+        offset: usize,
+        alt: String,
+    },
+    Code {
+        lang: Option<String>,
+        code: String,
+        offset: usize,
+    },
+    Footnote {
+        label: String,
+        events: Vec<Event<'s>>,
+    },
+}
+
+/// The rewriting of one text's events; `s` is the lifetime of the markdown text, so events
+/// that pass through unchanged are never copied.
+struct Writer<'r, 's> {
+    renderer: &'r Renderer<'r>,
+    source: &'r Source<'s>,
+    /// Events ready for the HTML writer: the rewriting is streamed, so a long text is never
+    /// held in memory as events.
+    pending: VecDeque<Event<'s>>,
+    frames: Vec<Frame<'s>>,
+    headings: Headings,
+    footnotes: Footnotes<'s>,
+    text: Text,
+    lines: Lines<'s>,
+    links: Vec<SourceLink>,
+    resolutions: Vec<Resolution>,
+    problems: Diagnostics,
+}
+
+/// The rewritten events of a text, produced as the HTML writer asks for them.
+struct Events<'r, 'x, 's, I> {
+    parser: I,
+    writer: &'x mut Writer<'r, 's>,
+}
+
+impl<'s, I> Iterator for Events<'_, '_, 's, I>
+where
+    I: Iterator<Item = (Event<'s>, std::ops::Range<usize>)>,
+{
+    type Item = Event<'s>;
+
+    fn next(&mut self) -> Option<Event<'s>> {
+        loop {
+            if let Some(event) = self.writer.pending.pop_front() {
+                return Some(event);
+            }
+            let (event, range) = self.parser.next()?;
+            self.writer.event(event, range.start);
+        }
+    }
+}
+
+impl<'r, 's> Writer<'r, 's> {
+    fn new(renderer: &'r Renderer<'r>, source: &'r Source<'s>) -> Self {
+        Writer {
+            renderer,
+            source,
+            pending: VecDeque::new(),
+            frames: Vec::new(),
+            headings: Headings::default(),
+            footnotes: Footnotes::default(),
+            text: Text::new(source.body),
+            lines: Lines::new(source.body, source.place.body_line),
+            links: Vec::new(),
+            resolutions: Vec::new(),
+            problems: Diagnostics::new(),
+        }
+    }
+
+    fn warn(&mut self, offset: usize, message: String) {
+        let at = self.lines.position(offset);
+        self.problems
+            .push(Diagnostic::warning(message).at(at.line, at.column));
+    }
+
+    fn broken_link(&mut self, offset: usize, message: String, help: &str) {
+        let at = self.lines.position(offset);
+        let d = if self.renderer.options.broken_links_fail {
+            Diagnostic::error(message)
+        } else {
+            Diagnostic::warning(message)
+        };
+        self.problems.push(d.at(at.line, at.column).help(help));
+    }
+
+    /// Sends an event to the innermost open element that collects events, or to the page.
+    fn emit(&mut self, event: Event<'s>) {
+        for frame in self.frames.iter_mut().rev() {
+            match frame {
+                Frame::Heading { events, .. } | Frame::Footnote { events, .. } => {
+                    events.push(event);
+                    return;
+                }
+                Frame::Image { .. } | Frame::Code { .. } => {}
+            }
+        }
+        self.pending.push_back(event);
+    }
+
+    fn html(&mut self, html: String) {
+        self.emit(Event::InlineHtml(html.into()));
+    }
+
+    fn in_code(&self) -> bool {
+        matches!(self.frames.last(), Some(Frame::Code { .. }))
+    }
+
+    fn in_image(&self) -> bool {
+        matches!(self.frames.last(), Some(Frame::Image { .. }))
+    }
+
+    fn in_footnote(&self) -> bool {
+        self.frames
+            .iter()
+            .any(|f| matches!(f, Frame::Footnote { .. }))
+    }
+
+    /// Records text the reader sees, for word counts, summaries, heading titles and alt text.
+    fn text(&mut self, text: &str) {
+        let in_footnote = self.in_footnote();
+        self.text.push(text, in_footnote);
+        match self.frames.last_mut() {
+            Some(Frame::Heading { text: t, .. }) => t.push_str(text),
+            Some(Frame::Image { alt, .. }) => alt.push_str(text),
+            _ => {}
+        }
+    }
+
+    fn event(&mut self, event: Event<'s>, offset: usize) {
+        match event {
+            Event::Start(tag) => self.start(tag, offset),
+            Event::End(end) => self.end(end),
+            Event::Text(text) => {
+                if let Some(Frame::Code { code, .. }) = self.frames.last_mut() {
+                    code.push_str(&text);
+                    return;
+                }
+                self.text(&text);
+                if !self.in_image() {
+                    self.emit(Event::Text(text));
+                }
+            }
+            Event::Code(code) => {
+                self.text(&code);
+                if !self.in_image() {
+                    self.emit(Event::Code(code));
+                }
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                self.text.html(&html);
+                if !self.in_code() {
+                    self.emit(Event::Html(html));
+                }
+            }
+            Event::FootnoteReference(label) => {
+                let html = self.footnotes.reference(&label);
+                self.html(html);
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                self.text(" ");
+                self.emit(event);
+            }
+            Event::TaskListMarker(done) => {
+                let (checked, label) = if done {
+                    (" checked", "Done")
+                } else {
+                    ("", "Not done")
+                };
+                self.html(format!(
+                    "<input type=\"checkbox\" disabled{checked} aria-label=\"{label}\"> "
+                ));
+            }
+            Event::Rule => self.emit(Event::Rule),
+            Event::InlineMath(m) | Event::DisplayMath(m) => {
+                self.text(&m);
+                self.emit(Event::Text(m));
+            }
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'s>, offset: usize) {
+        match tag {
+            Tag::Heading {
+                level, id, classes, ..
+            } => self.frames.push(Frame::Heading {
+                level,
+                id: id.map(|i| i.to_string()),
+                classes: classes.iter().map(|c| c.to_string()).collect(),
+                text: String::new(),
+                events: Vec::new(),
+            }),
+            Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                ..
+            } => self.start_link(link_type, &dest_url, &title, offset),
+            Tag::Image {
+                dest_url, title, ..
+            } => self.frames.push(Frame::Image {
+                src: dest_url.to_string(),
+                title: title.to_string(),
+                offset,
+                alt: String::new(),
+            }),
+            Tag::CodeBlock(kind) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => info
+                        .split([',', ' ', '{', '\t'])
+                        .next()
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_string),
+                    CodeBlockKind::Indented => None,
+                };
+                self.frames.push(Frame::Code {
+                    lang,
+                    code: String::new(),
+                    offset,
+                });
+            }
+            Tag::FootnoteDefinition(label) => {
+                self.text.open_container();
+                self.frames.push(Frame::Footnote {
+                    label: label.to_string(),
+                    events: Vec::new(),
+                });
+            }
+            Tag::Paragraph => {
+                self.text.start_paragraph();
+                self.emit(Event::Start(Tag::Paragraph));
+            }
+            other => {
+                if matches!(
+                    other,
+                    Tag::BlockQuote(_) | Tag::List(_) | Tag::Item | Tag::Table(_)
+                ) {
+                    self.text.open_container();
+                }
+                self.emit(Event::Start(other));
+            }
+        }
+    }
+
+    fn end(&mut self, end: TagEnd) {
+        match end {
+            TagEnd::Heading(_) => self.end_heading(),
+            TagEnd::Link => self.html("</a>".into()),
+            TagEnd::Image => self.end_image(),
+            TagEnd::CodeBlock => self.end_code(),
+            TagEnd::FootnoteDefinition => {
+                self.text.close_container();
+                if let Some(Frame::Footnote { label, events }) = self.frames.pop() {
+                    self.footnotes.define(label, events);
+                }
+            }
+            TagEnd::Paragraph => {
+                self.text.end_paragraph();
+                self.emit(Event::End(TagEnd::Paragraph));
+            }
+            other => {
+                if matches!(
+                    other,
+                    TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item | TagEnd::Table
+                ) {
+                    self.text.close_container();
+                }
+                self.emit(Event::End(other));
+            }
+        }
+    }
+
+    fn start_link(&mut self, link_type: LinkType, dest_url: &str, title: &str, offset: usize) {
+        let dest = if link_type == LinkType::Email {
+            format!("mailto:{dest_url}")
+        } else {
+            dest_url.to_string()
+        };
+        let mut html = String::from("<a href=\"");
+        match self.resolve(&dest, offset) {
+            Some(Resolved::External { href, web }) => {
+                escape::push_html(&mut html, &href);
+                html.push('"');
+                if web {
+                    html.push_str(" rel=\"noopener noreferrer\"");
+                }
+            }
+            Some(Resolved::Internal { href, .. }) => {
+                escape::push_html(&mut html, &href);
+                html.push('"');
+            }
+            None => html.push_str("#\""),
+        }
+        if !title.is_empty() {
+            html.push_str(" title=\"");
+            escape::push_html(&mut html, title);
+            html.push('"');
+        }
+        html.push('>');
+        self.html(html);
+    }
+
+    fn resolve(&mut self, dest: &str, offset: usize) -> Option<Resolved> {
+        let place = self.source.place;
+        let result = self.renderer.links.resolve(dest, place.rel, place.url);
+        self.resolutions.push(Resolution {
+            dest: dest.to_string(),
+            result: result.clone(),
+        });
+        match result {
+            Ok(resolved) => {
+                if let Resolved::Internal { href, .. } = &resolved {
+                    let at = self.lines.position(offset);
+                    self.links.push(SourceLink {
+                        href: href.clone(),
+                        line: at.line,
+                        column: at.column,
+                    });
+                }
+                Some(resolved)
+            }
+            Err(message) => {
+                self.broken_link(
+                    offset,
+                    format!("broken link `{dest}`: {message}"),
+                    "point the link at an existing page, e.g. `../other/index.md` or `@/blog/other.md`",
+                );
+                None
+            }
+        }
+    }
+
+    fn end_heading(&mut self) {
+        let Some(Frame::Heading {
+            level,
+            id,
+            classes,
+            text,
+            events,
+        }) = self.frames.pop()
+        else {
+            return;
+        };
+        let title = super::text::normalize_space(&text);
+        let id = self
+            .headings
+            .unique_id(id.unwrap_or_else(|| slugify(&title)));
+        let mut inner = String::new();
+        pulldown_cmark::html::push_html(&mut inner, events.into_iter());
+        let mut html = format!("<{level} id=\"{}\"", escape::html(&id));
+        if !classes.is_empty() {
+            html.push_str(&format!(" class=\"{}\"", escape::html(&classes.join(" "))));
+        }
+        html.push_str(&format!(
+            ">{inner} <a class=\"anchor\" href=\"#{}\" aria-hidden=\"true\" tabindex=\"-1\">#</a></{level}>\n",
+            escape::html(&id)
+        ));
+        if !self.in_footnote() {
+            self.headings.push(level as u8, id, title);
+        }
+        self.text.break_block();
+        self.emit(Event::Html(html.into()));
+    }
+
+    fn end_image(&mut self) {
+        let Some(Frame::Image {
+            src,
+            title,
+            offset,
+            alt,
+        }) = self.frames.pop()
+        else {
+            return;
+        };
+        if alt.trim().is_empty() {
+            self.warn(
+                offset,
+                format!("image `{src}` has no alt text; describe it inside the brackets: ![what it shows]({src})"),
+            );
+        }
+        let mut html = String::from("<img src=\"");
+        let mut size = None;
+        match self.resolve(&src, offset) {
+            Some(Resolved::External { href, .. }) => escape::push_html(&mut html, &href),
+            Some(Resolved::Internal { href, file }) => {
+                escape::push_html(&mut html, &href);
+                size = file.and_then(|f| imagesize::size(f).ok());
+            }
+            None => html.push('#'),
+        }
+        html.push_str("\" alt=\"");
+        escape::push_html(&mut html, alt.trim());
+        html.push('"');
+        if !title.is_empty() {
+            html.push_str(" title=\"");
+            escape::push_html(&mut html, &title);
+            html.push('"');
+        }
+        if let Some(size) = size {
+            html.push_str(&format!(
+                " width=\"{}\" height=\"{}\"",
+                size.width, size.height
+            ));
+        }
+        html.push_str(" loading=\"lazy\" decoding=\"async\">");
+        self.html(html);
+    }
+
+    fn end_code(&mut self) {
+        let Some(Frame::Code { lang, code, offset }) = self.frames.pop() else {
+            return;
+        };
+        self.text.count(&code);
+        let lang = lang.filter(|_| self.renderer.options.highlight_code);
+        let highlighted = self.renderer.highlighter.highlight(lang.as_deref(), &code);
+        if let Some(warning) = highlighted.warning {
+            self.warn(offset, warning);
+        }
+        self.emit(Event::Html(highlighted.html.into()));
+    }
+
+    fn finish(self, mut html: String) -> (Rendered, Diagnostics) {
+        html.push_str(&self.footnotes.html());
+        let gathered = self.text.finish();
+        let rendered = Rendered {
+            html,
+            toc: self.headings.toc(),
+            word_count: gathered.word_count,
+            reading_time: gathered.reading_time,
+            summary_before_more: gathered.summary_before_more,
+            first_paragraph: gathered.first_paragraph,
+            links: self.links,
+            resolutions: self.resolutions,
+        };
+        (rendered, self.problems)
+    }
+}
