@@ -63,7 +63,7 @@ pub struct Sources {
 /// Reads the whole `content/` folder of the site at `site_root`.
 pub fn load(site_root: &Path) -> (Sources, Diagnostics) {
     let content = content_dir(site_root);
-    let (files, mut problems) = walk::walk(&content, site_root);
+    let (files, mut problems) = walk::walk(&content, site_root, walk::Tree::Content);
     let mut sources = Sources::default();
     let read: Vec<(&str, Option<Loaded>, Diagnostics)> = files
         .par_iter()
@@ -91,7 +91,7 @@ pub fn load(site_root: &Path) -> (Sources, Diagnostics) {
 
 /// Lists the files under `static/`, relative to it.
 pub fn statics(site_root: &Path) -> (Vec<String>, Diagnostics) {
-    let (files, problems) = walk::walk(&site_root.join("static"), site_root);
+    let (files, problems) = walk::walk(&site_root.join("static"), site_root, walk::Tree::Static);
     (files.into_iter().map(|f| f.rel).collect(), problems)
 }
 

@@ -47,24 +47,51 @@ pub fn is_ignored_name(name: &str) -> bool {
         || (name.starts_with('#') && name.ends_with('#'))
 }
 
-/// Lists every source file under `content_dir`, sorted by path, with problems for those it skips.
+/// The one hidden folder that is published: `static/.well-known/` (RFC 8615), where a site
+/// keeps `security.txt` (RFC 9116) and the like.
+pub const WELL_KNOWN: &str = ".well-known";
+
+/// Which tree a walk lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tree {
+    /// `content/`: hidden files are never read.
+    Content,
+    /// `static/`: hidden files are never published, except those in a top-level `.well-known/`.
+    Static,
+}
+
+/// True when the build never reads the file at `rel` (relative to the folder of `tree`):
+/// somewhere on its path is a hidden or backup name, other than `static/.well-known/`.
+pub fn is_ignored_path(tree: Tree, rel: &Path) -> bool {
+    rel.components().enumerate().any(|(depth, c)| {
+        let name = c.as_os_str().to_string_lossy();
+        let well_known = tree == Tree::Static && depth == 0 && name == WELL_KNOWN;
+        !well_known && is_ignored_name(&name)
+    })
+}
+
+/// Lists every source file under `dir`, sorted by path, with problems for those it skips.
 ///
 /// Symbolic links are followed only to files inside `site_root`; a link out of the site, a
 /// linked folder, or a link loop is reported and skipped, so the build never reads outside it.
-pub fn walk(content_dir: &Path, site_root: &Path) -> (Vec<SourceFile>, Diagnostics) {
+pub fn walk(dir: &Path, site_root: &Path, tree: Tree) -> (Vec<SourceFile>, Diagnostics) {
     let mut files = Vec::new();
     let mut problems = Diagnostics::new();
-    if !content_dir.is_dir() {
+    if !dir.is_dir() {
         return (files, problems);
     }
     let root = site_root
         .canonicalize()
         .unwrap_or_else(|_| site_root.to_path_buf());
-    let walker = WalkDir::new(content_dir)
+    let walker = WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_ignored_name(&e.file_name().to_string_lossy()));
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            let well_known = tree == Tree::Static && e.depth() == 1 && name == WELL_KNOWN;
+            e.depth() == 0 || well_known || !is_ignored_name(&name)
+        });
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
@@ -82,7 +109,7 @@ pub fn walk(content_dir: &Path, site_root: &Path) -> (Vec<SourceFile>, Diagnosti
         if file_type.is_dir() {
             continue;
         }
-        let Some(rel) = relative_utf8(path, content_dir) else {
+        let Some(rel) = relative_utf8(path, dir) else {
             problems.push(
                 Diagnostic::error("file name is not valid UTF-8")
                     .in_file(display_path(path, site_root))
@@ -90,53 +117,48 @@ pub fn walk(content_dir: &Path, site_root: &Path) -> (Vec<SourceFile>, Diagnosti
             );
             continue;
         };
-        if file_type.is_symlink() {
-            match path.canonicalize() {
-                Ok(target) if !target.starts_with(&root) => {
-                    problems.push(
-                        Diagnostic::error("symbolic link points outside the site; not followed")
-                            .in_file(display_path(path, site_root))
-                            .help("copy the file into the site instead of linking to it"),
-                    );
-                    continue;
-                }
-                Ok(target) if target.is_dir() => {
-                    problems.push(
-                        Diagnostic::warning("linked folder skipped; folders are not followed")
-                            .in_file(display_path(path, site_root)),
-                    );
-                    continue;
-                }
-                Ok(target) => match std::fs::metadata(&target) {
-                    Ok(meta) if meta.is_file() => {}
-                    Ok(meta) => {
-                        problems.push(not_regular(&meta.file_type(), true, path, site_root));
-                        continue;
-                    }
-                    Err(e) => {
-                        problems.push(
-                            Diagnostic::error(format!("cannot read: {e}"))
-                                .in_file(display_path(path, site_root)),
-                        );
-                        continue;
-                    }
-                },
-                Err(e) => {
-                    problems.push(
-                        Diagnostic::error(format!("broken symbolic link: {e}"))
-                            .in_file(display_path(path, site_root)),
-                    );
-                    continue;
-                }
+        let usable = if file_type.is_symlink() {
+            check_link(path, &root, site_root)
+        } else if file_type.is_file() {
+            Ok(())
+        } else {
+            Err(not_regular(&file_type, false, path, site_root))
+        };
+        match usable {
+            Ok(()) => {
+                let kind = kind_of(&rel);
+                files.push(SourceFile { rel, kind });
             }
-        } else if !file_type.is_file() {
-            problems.push(not_regular(&file_type, false, path, site_root));
-            continue;
+            Err(problem) => problems.push(problem),
         }
-        let kind = kind_of(&rel);
-        files.push(SourceFile { rel, kind });
     }
     (files, problems)
+}
+
+/// Why the symbolic link at `path` may not be read, if it may not: it leads out of the site
+/// (whose canonical folder is `root`), to a folder, to something not a regular file, or nowhere.
+fn check_link(path: &Path, root: &Path, site_root: &Path) -> Result<(), Diagnostic> {
+    let shown = display_path(path, site_root);
+    let target = path
+        .canonicalize()
+        .map_err(|e| Diagnostic::error(format!("broken symbolic link: {e}")).in_file(&shown))?;
+    if !target.starts_with(root) {
+        return Err(
+            Diagnostic::error("symbolic link points outside the site; not followed")
+                .in_file(&shown)
+                .help("copy the file into the site instead of linking to it"),
+        );
+    }
+    if target.is_dir() {
+        return Err(
+            Diagnostic::warning("linked folder skipped; folders are not followed").in_file(&shown),
+        );
+    }
+    match std::fs::metadata(&target) {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(meta) => Err(not_regular(&meta.file_type(), true, path, site_root)),
+        Err(e) => Err(Diagnostic::error(format!("cannot read: {e}")).in_file(&shown)),
+    }
 }
 
 /// What a file that is not a regular file or a folder is, for messages.
@@ -226,6 +248,17 @@ mod tests {
         assert_eq!(kind_of("blog/x/index.md"), SourceKind::Page);
         assert_eq!(kind_of("about.md"), SourceKind::Page);
         assert_eq!(kind_of("blog/x/egg.jpg"), SourceKind::Asset);
+    }
+
+    #[test]
+    fn only_static_well_known_is_a_published_hidden_folder() {
+        let ignored = |tree, rel: &str| is_ignored_path(tree, Path::new(rel));
+        assert!(!ignored(Tree::Static, ".well-known/security.txt"));
+        assert!(ignored(Tree::Static, ".well-known/.secret"));
+        assert!(ignored(Tree::Static, "deep/.well-known/security.txt"));
+        assert!(ignored(Tree::Static, ".git/config"));
+        assert!(ignored(Tree::Content, ".well-known/security.txt"));
+        assert!(!ignored(Tree::Content, "blog/x/index.md"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use notify::RecursiveMode;
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 
 use crate::config::CONFIG_FILE;
-use crate::load::walk::is_ignored_name;
+use crate::load::walk::{Tree, is_ignored_path};
 
 /// How long the files must be quiet before a batch is handed over. Editors finish a save
 /// (write a temporary file, rename it over the old one, set its mode) within a few
@@ -107,10 +107,13 @@ fn relevant(root: &Path, path: &Path) -> Option<PathBuf> {
     if !(WATCHED_DIRS.contains(&first) || first == CONFIG_FILE) {
         return None;
     }
-    if rel
-        .components()
-        .any(|c| is_ignored_name(&c.as_os_str().to_string_lossy()))
-    {
+    let tree = if first == "static" {
+        Tree::Static
+    } else {
+        Tree::Content
+    };
+    let inside = rel.strip_prefix(first).unwrap_or(rel);
+    if is_ignored_path(tree, inside) {
         return None;
     }
     Some(rel.to_path_buf())
@@ -128,6 +131,7 @@ mod tests {
             "/site/content/a.md",
             "/site/templates/x.html",
             "/site/static/f",
+            "/site/static/.well-known/security.txt",
         ];
         for path in yes {
             assert!(relevant(root, Path::new(path)).is_some(), "{path}");
@@ -139,6 +143,8 @@ mod tests {
             "/site/content/a.md~",
             "/elsewhere/site.toml",
             "/site/README.md",
+            "/site/static/.hidden",
+            "/site/content/.well-known/x",
         ];
         for path in no {
             assert!(relevant(root, Path::new(path)).is_none(), "{path}");

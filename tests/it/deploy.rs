@@ -112,6 +112,10 @@ impl Site {
             "---\ntitle: About\n---\n\nAbout this test site.\n",
         );
         site.write("static/files/notes.txt", "plain notes\n");
+        site.write(
+            "static/.well-known/security.txt",
+            "Contact: mailto:security@deploy.example\nExpires: 2030-01-01T00:00:00Z\n",
+        );
         site.build();
         site
     }
@@ -253,6 +257,11 @@ fn first_deploy_uploads_every_file_with_its_headers_and_the_second_uploads_nothi
 
     site.assert_mirrors_public();
     let (blobs, manifest) = site.remote();
+    assert_eq!(
+        blobs[".well-known/security.txt"].content_type.as_deref(),
+        Some("text/plain; charset=utf-8"),
+        "security.txt is deployed as text"
+    );
     let mut seen = BTreeSet::new();
     for (path, blob) in &blobs {
         assert_eq!(

@@ -1258,3 +1258,54 @@ fn init_makes_a_site_that_builds_and_checks_with_no_further_step() {
             .success()
     );
 }
+
+#[test]
+fn this_sites_security_txt_is_published_at_well_known_with_the_rfc_9116_fields() {
+    let site = common::own_site();
+    site.build_ok();
+    let text = site.read(".well-known/security.txt");
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("security.txt has no {name}:\n{text}"))
+            .to_string()
+    };
+    assert!(field("Contact").starts_with("mailto:") || field("Contact").starts_with("https://"));
+    let expires = field("Expires");
+    assert!(
+        expires.parse::<jiff::Timestamp>().is_ok(),
+        "Expires `{expires}` is not an RFC 3339 time"
+    );
+    assert_eq!(
+        field("Canonical"),
+        "https://pamphlet.example/.well-known/security.txt",
+        "Canonical is where the file is published (base_url in site.toml)"
+    );
+    assert_eq!(field("Preferred-Languages"), "en");
+}
+
+#[test]
+fn hidden_files_are_published_only_in_a_top_level_well_known_folder_of_static() {
+    let site = Site::new();
+    site.post("a", "title: A", "Text.");
+    site.write(
+        "static/.well-known/security.txt",
+        "Contact: mailto:a@example.com\n",
+    );
+    site.write("static/.well-known/.swp", "editor junk");
+    site.write("static/.hidden", "secret");
+    site.write("static/sub/.well-known/x.txt", "not top level");
+    site.write("static/.git/config", "a repository");
+    site.write("content/blog/a/.well-known/y.txt", "not in static");
+    site.build_ok();
+    let files: Vec<String> = site.snapshot().into_keys().collect();
+    assert!(
+        files.contains(&".well-known/security.txt".to_string()),
+        "{files:?}"
+    );
+    let hidden: Vec<&String> = files
+        .iter()
+        .filter(|f| f.split('/').any(|c| c.starts_with('.')) && *f != ".well-known/security.txt")
+        .collect();
+    assert!(hidden.is_empty(), "hidden files published: {hidden:?}");
+}

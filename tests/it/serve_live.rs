@@ -198,3 +198,29 @@ fn a_broken_edit_keeps_the_last_good_site_with_an_overlay_until_fixed() {
         body.contains("Fixed text.") && !body.contains("index.md:2:")
     });
 }
+
+#[test]
+fn static_well_known_is_served_and_its_edits_are_seen() {
+    let site = site();
+    site.write(
+        "static/.well-known/security.txt",
+        "Contact: mailto:a@example.com\n",
+    );
+    site.write("static/.hidden", "never published");
+    let mut running = Running::start(&site);
+    let (status, body) = get(&running.url(), "/.well-known/security.txt");
+    assert_eq!(
+        (status, body.as_str()),
+        (200, "Contact: mailto:a@example.com\n")
+    );
+    assert_eq!(get(&running.url(), "/.hidden").0, 404);
+    site.write(
+        "static/.well-known/security.txt",
+        "Contact: mailto:b@example.com\n",
+    );
+    running.until("the edit of security.txt is served", |url| {
+        get(url, "/.well-known/security.txt")
+            .1
+            .contains("b@example.com")
+    });
+}

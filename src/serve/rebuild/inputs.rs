@@ -71,7 +71,8 @@ impl Inputs {
         if self.reread_known(changed) {
             return;
         }
-        let (files, problems) = load::walk::walk(&self.root.join("content"), &self.root);
+        let content = self.root.join("content");
+        let (files, problems) = load::walk::walk(&content, &self.root, load::walk::Tree::Content);
         self.walk_problems = problems;
         let markdown: Vec<&str> = files
             .iter()
