@@ -1,5 +1,8 @@
 //! The `pamphlet` command line: parses the arguments and hands each command to the library.
 
+// The command line is the one place that prints; the library writes to what it is given.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

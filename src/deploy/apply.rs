@@ -19,7 +19,7 @@ const CONCURRENCY: usize = 8;
 
 /// What a run got done, even when it stopped early.
 #[derive(Debug, Default)]
-pub struct Applied {
+pub(super) struct Applied {
     /// Finished uploads, in plan order.
     pub uploaded: Vec<Upload>,
     /// Deleted blobs.
@@ -31,7 +31,7 @@ pub struct Applied {
 }
 
 /// Runs `plan` against `remote` and stores the resulting manifest.
-pub async fn apply(
+pub(super) async fn apply(
     remote: &Remote,
     plan: &Plan,
     local: &[LocalFile],

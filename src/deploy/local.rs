@@ -14,7 +14,7 @@ use super::manifest::MANIFEST_NAME;
 
 /// One file of the built site.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocalFile {
+pub(super) struct LocalFile {
     /// Its blob name: the path relative to the output folder, `/`-separated.
     pub path: String,
     /// Where it is on disk.
@@ -28,7 +28,7 @@ pub struct LocalFile {
 }
 
 /// Every regular file under `output`, sorted by path, plus notes about what was left out.
-pub fn scan(
+pub(super) fn scan(
     output: &Path,
     policy: &HeaderPolicy,
 ) -> Result<(Vec<LocalFile>, Vec<String>), DeployError> {
@@ -91,7 +91,7 @@ pub fn scan(
 }
 
 /// SHA-256 (hex) of a byte slice.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 

@@ -12,15 +12,15 @@ use serde::{Deserialize, Serialize};
 /// The manifest's blob name, kept out of the site's listing and deletions.
 pub const MANIFEST_NAME: &str = ".pamphlet-manifest.json";
 /// Browsers and CDNs have no business caching it.
-pub const MANIFEST_CACHE_CONTROL: &str = "no-store";
+pub(super) const MANIFEST_CACHE_CONTROL: &str = "no-store";
 /// Its type.
-pub const MANIFEST_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+pub(super) const MANIFEST_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
 const VERSION: u32 = 1;
 
 /// The state of every file after a deploy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
+pub(super) struct Manifest {
     /// Bumped when the format changes; another version reads as empty.
     pub version: u32,
     /// By blob name.
@@ -29,7 +29,7 @@ pub struct Manifest {
 
 /// One deployed file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
+pub(super) struct Entry {
     /// SHA-256 of the content, lowercase hex.
     pub sha256: String,
     /// Bytes.
@@ -44,7 +44,7 @@ pub struct Entry {
 
 impl Manifest {
     /// An empty manifest of the current version.
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Manifest {
             version: VERSION,
             files: BTreeMap::new(),
@@ -52,21 +52,21 @@ impl Manifest {
     }
 
     /// Reads a stored manifest; `None` when it is unreadable or from another version.
-    pub fn from_json(bytes: &[u8]) -> Option<Manifest> {
+    pub(super) fn from_json(bytes: &[u8]) -> Option<Manifest> {
         serde_json::from_slice::<Manifest>(bytes)
             .ok()
             .filter(|m| m.version == VERSION)
     }
 
     /// The bytes to store.
-    pub fn to_json(&self) -> Vec<u8> {
+    pub(super) fn to_json(&self) -> Vec<u8> {
         // A map of strings and numbers always serializes.
         serde_json::to_vec_pretty(self).unwrap_or_default()
     }
 }
 
 /// ETags arrive quoted in headers and bare in listings; compare them bare.
-pub fn bare_etag(etag: &str) -> &str {
+pub(super) fn bare_etag(etag: &str) -> &str {
     etag.trim().trim_start_matches("W/").trim_matches('"')
 }
 

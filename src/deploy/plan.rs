@@ -15,7 +15,7 @@ use super::manifest::{Entry, Manifest, bare_etag};
 
 /// A blob as the container listing shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemoteBlob {
+pub(super) struct RemoteBlob {
     /// Bytes.
     pub size: u64,
     /// ETag, without quotes.
@@ -95,7 +95,7 @@ pub struct Upload {
 
 /// What the flags allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Settings {
+pub(super) struct Settings {
     /// Upload everything.
     pub force: bool,
     /// Delete blobs that are gone locally.
@@ -106,7 +106,7 @@ pub struct Settings {
 
 /// Everything a deploy will do, in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Plan {
+pub(super) struct Plan {
     /// Uploads, in the order they must finish: phase by phase, new files first within a phase.
     pub uploads: Vec<Upload>,
     /// Files already in place with the right content and headers.
@@ -121,13 +121,13 @@ pub struct Plan {
 
 impl Plan {
     /// Bytes to upload.
-    pub fn upload_bytes(&self) -> u64 {
+    pub(super) fn upload_bytes(&self) -> u64 {
         self.uploads.iter().map(|u| u.size).sum()
     }
 }
 
 /// Compares the built site with the container and the last manifest.
-pub fn plan(
+pub(super) fn plan(
     local: &[LocalFile],
     remote: &BTreeMap<String, RemoteBlob>,
     manifest: &Manifest,
@@ -207,7 +207,7 @@ fn reason(
 
 /// The manifest after a run: entries the listing still vouches for, plus what was uploaded,
 /// minus what was deleted. Works for a run that stopped midway too.
-pub fn next_manifest(
+pub(super) fn next_manifest(
     old: &Manifest,
     remote: &BTreeMap<String, RemoteBlob>,
     local: &[LocalFile],

@@ -8,7 +8,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Files and bytes done of a known total.
-pub struct Progress {
+pub(super) struct Progress {
     bar: Option<ProgressBar>,
     files_total: u64,
     files_done: AtomicU64,
@@ -16,7 +16,7 @@ pub struct Progress {
 
 impl Progress {
     /// A bar for `files` uploads of `bytes` in all, hidden unless stderr is a terminal.
-    pub fn new(files: usize, bytes: u64) -> Progress {
+    pub(super) fn new(files: usize, bytes: u64) -> Progress {
         let visible = files > 0 && std::io::stderr().is_terminal();
         let bar = visible.then(|| {
             let style = ProgressStyle::with_template(
@@ -38,7 +38,7 @@ impl Progress {
     }
 
     /// One more file of `bytes` is up.
-    pub fn file_done(&self, bytes: u64) {
+    pub(super) fn file_done(&self, bytes: u64) {
         let done = self.files_done.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(bar) = &self.bar {
             bar.inc(bytes);
@@ -47,7 +47,7 @@ impl Progress {
     }
 
     /// Removes the bar, leaving the terminal to the summary.
-    pub fn finish(&self) {
+    pub(super) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

@@ -21,7 +21,7 @@ use super::plan::RemoteBlob;
 /// Transient failures (5xx, throttling, dropped connections) are retried with exponential
 /// back-off and jitter: 0.2 s, then up to 0.4, 0.8, 1.6 and 3.2 s. Five tries ride out a blip
 /// without making a dead endpoint take minutes to report.
-pub fn retry_config() -> RetryConfig {
+pub(super) fn retry_config() -> RetryConfig {
     RetryConfig {
         backoff: BackoffConfig {
             init_backoff: Duration::from_millis(200),
@@ -34,7 +34,7 @@ pub fn retry_config() -> RetryConfig {
 }
 
 /// The deploy target's container.
-pub struct Remote {
+pub(super) struct Remote {
     store: MicrosoftAzure,
     target: Target,
     secrets: Vec<String>,
@@ -42,7 +42,7 @@ pub struct Remote {
 
 /// What the container holds, the manifest set apart.
 #[derive(Debug, Default)]
-pub struct Listing {
+pub(super) struct Listing {
     /// Every blob but the manifest.
     pub blobs: BTreeMap<String, RemoteBlob>,
     /// The manifest blob, when there is one.
@@ -51,7 +51,7 @@ pub struct Listing {
 
 impl Remote {
     /// A client for `target`; nothing is sent yet.
-    pub fn new(target: Target, secrets: Vec<String>) -> Result<Remote, DeployError> {
+    pub(super) fn new(target: Target, secrets: Vec<String>) -> Result<Remote, DeployError> {
         let options = ClientOptions::new()
             .with_allow_http(target.endpoint.starts_with("http://"))
             // Whole-request time: a large image on a slow uplink needs minutes, not 30 s.
@@ -91,12 +91,12 @@ impl Remote {
     }
 
     /// The target this client talks to.
-    pub fn target(&self) -> &Target {
+    pub(super) fn target(&self) -> &Target {
         &self.target
     }
 
     /// Every blob in the container, with size and ETag.
-    pub async fn list(&self) -> Result<Listing, DeployError> {
+    pub(super) async fn list(&self) -> Result<Listing, DeployError> {
         let metas: Vec<object_store::ObjectMeta> =
             self.store.list(None).try_collect().await.map_err(|e| {
                 self.error(format!("listing container `{}`", self.target.container), &e)
@@ -118,7 +118,7 @@ impl Remote {
     }
 
     /// The stored manifest; `Ok(None)` when there is none or it cannot be read.
-    pub async fn read_manifest(&self) -> Result<Option<Manifest>, DeployError> {
+    pub(super) async fn read_manifest(&self) -> Result<Option<Manifest>, DeployError> {
         let path = Path::from(MANIFEST_NAME);
         let action = || format!("reading {MANIFEST_NAME}");
         let result = match self.store.get(&path).await {
@@ -131,7 +131,7 @@ impl Remote {
     }
 
     /// Stores one file with its headers, returning the new ETag.
-    pub async fn upload(
+    pub(super) async fn upload(
         &self,
         name: &str,
         bytes: Vec<u8>,
@@ -159,7 +159,7 @@ impl Remote {
     }
 
     /// Deletes blobs, returning those now gone and the first failure, if any.
-    pub async fn delete(&self, names: &[String]) -> (Vec<String>, Option<DeployError>) {
+    pub(super) async fn delete(&self, names: &[String]) -> (Vec<String>, Option<DeployError>) {
         let paths: Vec<object_store::Result<Path>> = names
             .iter()
             .map(|n| Path::parse(n).map_err(object_store::Error::from))
@@ -184,7 +184,7 @@ impl Remote {
     }
 
     /// Stores the manifest.
-    pub async fn write_manifest(&self, manifest: &Manifest) -> Result<(), DeployError> {
+    pub(super) async fn write_manifest(&self, manifest: &Manifest) -> Result<(), DeployError> {
         let headers = Headers {
             content_type: MANIFEST_CONTENT_TYPE.into(),
             cache_control: MANIFEST_CACHE_CONTROL.into(),

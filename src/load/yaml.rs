@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use super::front_matter::{Ignored, ParseError, ignored_name};
 
 /// Deserializes YAML front matter into `T`, collecting the paths of keys `T` does not know.
-pub fn deserialize<T: DeserializeOwned>(text: &str) -> Result<(T, Ignored), ParseError> {
+pub(super) fn deserialize<T: DeserializeOwned>(text: &str) -> Result<(T, Ignored), ParseError> {
     // An empty or comment-only block is an empty map, not YAML's `null`.
     if text.lines().all(|l| {
         let l = l.trim();

@@ -1,3 +1,12 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    unreachable_pub,
+    missing_docs
+)]
 //! pamphlet's integration tests, in one binary (the ripgrep and mdBook layout): each module
 //! builds real fixture sites in temporary folders, runs the real binary or library, and reads
 //! the results back with real parsers.
