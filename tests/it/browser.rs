@@ -27,6 +27,17 @@ const SINK: &str = "/blog/kitchen-sink/";
 const HINT: &str = "run the tests with `scripts/test`, which installs chromium (apt-get) and the npm \
                     tools (npm ci), then runs them";
 
+/// Every kind of page the theme renders.
+const PAGES: [&str; 7] = [
+    "/",
+    ESSAY,
+    SINK,
+    "/tags/",
+    "/tags/rust/",
+    "/about/",
+    "/no/such/page/",
+];
+
 /// This repository's site, with the kitchen-sink post and a canary page that breaks every rule.
 fn theme_site() -> Site {
     let site = own_site();
@@ -176,9 +187,48 @@ fn read(path: &Path) -> String {
     String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()
 }
 
+/// A list in the report. Anything else is a report that lost a key, not an empty list: taking
+/// it for one would let every check on it pass unseen.
 fn list(value: &Value) -> &[Value] {
-    value.as_array().map(Vec::as_slice).unwrap_or(&[])
+    value
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_else(|| panic!("the report has {value} where a list belongs"))
 }
+
+/// The report's results, after checking they are exactly one for each of `paths` at each
+/// of `widths` in each of `schemes` (none for a report without schemes).
+fn results<'a>(report: &'a Value, paths: &[&str], schemes: &[&str], widths: &[u64]) -> &'a [Value] {
+    let results = list(&report["results"]);
+    let mut want = Vec::new();
+    for path in paths {
+        for width in widths {
+            if schemes.is_empty() {
+                want.push(format!("{path} {width}"));
+            }
+            for scheme in schemes {
+                want.push(format!("{path} {scheme} {width}"));
+            }
+        }
+    }
+    let mut got: Vec<String> = results
+        .iter()
+        .map(|r| match r["scheme"].as_str() {
+            Some(scheme) => format!("{} {scheme} {}", r["path"].as_str().unwrap(), r["width"]),
+            None => format!("{} {}", r["path"].as_str().unwrap(), r["width"]),
+        })
+        .collect();
+    want.sort();
+    got.sort();
+    assert_eq!(
+        got, want,
+        "one result for each page, scheme and width: {report:#}"
+    );
+    results
+}
+
+const SCHEMES: [&str; 2] = ["light", "dark"];
+const WIDTHS: [u64; 2] = [390, 1280];
 
 /// Every page the theme renders, in light and dark, at 390 and 1280 px: no console error, no
 /// CSP violation, no request to another host, no failed request, no axe-core violation (WCAG
@@ -190,20 +240,10 @@ fn every_page_is_clean_in_a_real_browser_in_light_and_dark() {
     require_tools();
     let site = theme_site();
     let server = Server::start(&site);
-    let paths = [
-        "/",
-        ESSAY,
-        SINK,
-        "/tags/",
-        "/tags/rust/",
-        "/about/",
-        "/no/such/page/",
-    ];
     let mut args = vec!["pages", server.url.as_str()];
-    args.extend(paths);
+    args.extend(PAGES);
     let report = browser(&args, Duration::from_secs(300));
-    let results = list(&report["results"]);
-    assert_eq!(results.len(), paths.len() * 4, "{report:#}");
+    let results = results(&report, &PAGES, &SCHEMES, &WIDTHS);
 
     let mut problems = String::new();
     for r in results {
@@ -280,7 +320,7 @@ fn the_browser_checks_catch_a_page_that_breaks_the_rules() {
         &["pages", &server.url, "/canary.html"],
         Duration::from_secs(120),
     );
-    for r in list(&report["results"]) {
+    for r in results(&report, &["/canary.html"], &SCHEMES, &WIDTHS) {
         let text = r.to_string();
         let directives: Vec<&str> = list(&r["cspViolations"])
             .iter()
