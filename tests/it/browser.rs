@@ -56,6 +56,80 @@ const CANARY: &str = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset
 <p style=\"color: red\">An inline style.</p>\n<img src=\"https://example.invalid/pixel.png\">\n\
 <script>document.title = 'ran';</script>\n</main>\n</body>\n</html>\n";
 
+/// A serif the measure is proven in, installed alone: its Debian package, the folder it
+/// installs into, its regular face there, and the file patterns that are this serif and no
+/// other font of the package.
+struct Serif {
+    family: &'static str,
+    package: &'static str,
+    dir: &'static str,
+    regular: &'static str,
+    files: &'static [&'static str],
+}
+
+/// A narrow serif (Times metrics) and a wide one.
+const SERIFS: [Serif; 2] = [
+    Serif {
+        family: "Liberation Serif",
+        package: "fonts-liberation",
+        dir: "/usr/share/fonts/truetype/liberation",
+        regular: "LiberationSerif-Regular.ttf",
+        files: &["LiberationSerif-*.ttf"],
+    },
+    Serif {
+        family: "DejaVu Serif",
+        package: "fonts-dejavu-core",
+        dir: "/usr/share/fonts/truetype/dejavu",
+        regular: "DejaVuSerif.ttf",
+        // Not DejaVuSerifCondensed*: the same family in a narrower cut.
+        files: &["DejaVuSerif.ttf", "DejaVuSerif-*.ttf"],
+    },
+];
+
+impl Serif {
+    /// A fontconfig configuration in `dir` under which this serif is the only font there is,
+    /// so chromium draws every letter in it whatever the stylesheet asks for. Fails, never
+    /// skips, when the font is not installed.
+    fn fonts_conf(&self, dir: &Path) -> PathBuf {
+        assert!(
+            Path::new(self.dir).join(self.regular).is_file(),
+            "{} is not installed in {} (Debian package {}): {HINT}",
+            self.family,
+            self.dir,
+            self.package
+        );
+        let mut accept = String::new();
+        for pattern in self.files {
+            let _ = writeln!(accept, "      <glob>{}/{pattern}</glob>", self.dir);
+        }
+        // Slight hinting, as Debian and the desktops set it: fontconfig's own default, full
+        // hinting, rounds every letter's advance to a whole pixel and so sets lines wider
+        // than readers see them.
+        let conf = format!(
+            r#"<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <dir>{}</dir>
+  <cachedir>{}</cachedir>
+  <match target="pattern">
+    <edit name="hintstyle" mode="assign"><const>hintslight</const></edit>
+  </match>
+  <selectfont>
+    <rejectfont><glob>*</glob></rejectfont>
+    <acceptfont>
+{accept}    </acceptfont>
+  </selectfont>
+</fontconfig>
+"#,
+            self.dir,
+            dir.join("cache").display()
+        );
+        let path = dir.join("fonts.conf");
+        std::fs::write(&path, conf).unwrap();
+        path
+    }
+}
+
 /// Fails, never skips, when the browser or the npm tools are not installed.
 fn require_tools() {
     let chromium = std::env::var_os("PAMPHLET_CHROMIUM")
@@ -145,11 +219,17 @@ impl Drop for Server {
 
 /// Runs `tests/browser/browser.mjs` with `args` and returns its JSON report.
 fn browser(args: &[&str], limit: Duration) -> Value {
+    browser_with(args, &[], limit)
+}
+
+/// `browser`, with `env` added to the environment node and chromium run in.
+fn browser_with(args: &[&str], env: &[(&str, &Path)], limit: Duration) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let (out, err) = (dir.path().join("stdout"), dir.path().join("stderr"));
     let mut child = Command::new("node")
         .arg(repo().join("tests/browser/browser.mjs"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(repo())
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&out).unwrap())
@@ -300,7 +380,8 @@ fn every_page_is_clean_in_a_real_browser_in_light_and_dark() {
         let measure = essay["measure"].as_u64().unwrap();
         assert!(
             (60..=75).contains(&measure),
-            "the essay's measure at 1280 px is {measure} characters a line; want 60 to 75"
+            "the essay's measure at 1280 px is {measure} characters a line in {}; want 60 to 75",
+            essay["fonts"]
         );
     }
     let dark = find(SINK, "dark", 1280)["code"]["lowest"].as_f64().unwrap();
@@ -308,6 +389,104 @@ fn every_page_is_clean_in_a_real_browser_in_light_and_dark() {
         .as_f64()
         .unwrap();
     assert_ne!(dark, light, "dark mode must change the code colours");
+}
+
+/// The essay holds 60 to 75 characters a line at 1280 px in a narrow serif and in a wide one,
+/// each installed alone (proven drawn, not merely asked for), and fills a phone's screen less
+/// the body's side padding; on every kind of page the header, main and footer share one
+/// centred column.
+#[test]
+fn the_measure_holds_in_a_narrow_and_a_wide_serif_installed_alone() {
+    require_tools();
+    let site = theme_site();
+    let server = Server::start(&site);
+    let mut args = vec!["layout", server.url.as_str()];
+    args.extend(PAGES);
+    let mut measures = String::new();
+    for serif in &SERIFS {
+        let fonts = tempfile::tempdir().unwrap();
+        let conf = serif.fonts_conf(fonts.path());
+        let report = browser_with(
+            &args,
+            &[("FONTCONFIG_FILE", &conf)],
+            Duration::from_secs(180),
+        );
+        let results = results(&report, &PAGES, &[], &WIDTHS);
+        for r in results {
+            let at = format!(
+                "{} at {} px in {} alone",
+                r["path"].as_str().unwrap(),
+                r["width"],
+                serif.family
+            );
+            let want = if r["path"] == "/no/such/page/" {
+                404
+            } else {
+                200
+            };
+            assert_eq!(r["status"], want, "{at}: {r:#}");
+            let edges = |part: &str, edge: &str| r[part][edge].as_f64().unwrap();
+            for edge in ["left", "right"] {
+                let main = edges("main", edge);
+                for part in ["header", "footer"] {
+                    assert!(
+                        (edges(part, edge) - main).abs() <= 1.0,
+                        "{at}: the {part}'s {edge} edge is not main's: {r:#}"
+                    );
+                }
+            }
+            let viewport = r["viewport"].as_f64().unwrap();
+            let (left, right) = (edges("main", "left"), viewport - edges("main", "right"));
+            assert!(
+                (left - right).abs() <= 1.0 && left > 0.0,
+                "{at}: the column is not centred with a margin ({left} px left, {right} px right): {r:#}"
+            );
+        }
+        let essay = |width: u64| {
+            results
+                .iter()
+                .find(|r| r["path"] == ESSAY && r["width"] == width)
+                .unwrap()
+        };
+        for width in WIDTHS {
+            let r = essay(width);
+            let fonts: Vec<&String> = r["fonts"].as_object().unwrap().keys().collect();
+            assert_eq!(
+                fonts,
+                [serif.family],
+                "the essay at {width} px was drawn in {fonts:?}, not {} alone: {r:#}",
+                serif.family
+            );
+        }
+        let wide = essay(1280);
+        let measure = wide["measure"].as_u64().unwrap();
+        assert!(
+            (60..=75).contains(&measure),
+            "the essay's measure at 1280 px in {} alone is {measure} characters a line; want 60 \
+             to 75: {wide:#}",
+            serif.family
+        );
+        let phone = essay(390);
+        let viewport = phone["viewport"].as_f64().unwrap();
+        let padding: f64 = list(&phone["padding"])
+            .iter()
+            .map(|p| p.as_f64().unwrap())
+            .sum();
+        let paragraph = phone["paragraph"].as_f64().unwrap();
+        assert!(
+            padding > 0.0 && (viewport - padding - paragraph).abs() <= 2.0,
+            "at 390 px in {} alone the essay's paragraphs are {paragraph} px wide; want the \
+             {viewport} px screen less the body's {padding} px of padding: {phone:#}",
+            serif.family
+        );
+        let _ = writeln!(
+            measures,
+            "{}: {measure} characters a line at 1280 px ({} px column), {} at 390 px ({paragraph} px)",
+            serif.family, wide["paragraph"], phone["measure"]
+        );
+    }
+    // What the README quotes, for whoever updates it.
+    eprint!("{measures}");
 }
 
 /// The same checks catch a page that breaks every rule, so their silence above means something.
