@@ -83,6 +83,15 @@ async function launch() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/// Opens `url` and returns its response once the page has gone quiet: nothing is loading (a
+/// lazy image, the live-reload stream's first answer), so every request it makes, every report
+/// it files and every error it throws has been seen.
+async function visit(page, url) {
+  const response = await page.goto(url, { waitUntil: 'load' });
+  await page.waitForLoadState('networkidle');
+  return response;
+}
+
 /// Installed before any of the page's own code runs: keeps every CSP violation the page reports.
 function recordViolations() {
   window.__pamphletViolations = [];
@@ -234,7 +243,7 @@ async function layout(base, paths) {
       for (const rel of paths) {
         const page = await browser.context.newPage();
         await page.setViewportSize({ width, height: 800 });
-        const response = await page.goto(new URL(rel, base).href, { waitUntil: 'load' });
+        const response = await visit(page, new URL(rel, base).href);
         const { measure, fontFamily } = await page.evaluate(inspect, MEASURED);
         results.push({
           path: rel,
@@ -305,9 +314,7 @@ async function pages(base, paths) {
           await page.addInitScript(recordViolations);
           const seen = watch(page, base);
           const url = new URL(rel, base).href;
-          const response = await page.goto(url, { waitUntil: 'load' });
-          // Late reports (a lazy image, the live-reload stream) get a moment to arrive.
-          await sleep(300);
+          const response = await visit(page, url);
           const violations = await page.evaluate(() => window.__pamphletViolations);
           const layout = await page.evaluate(inspect, MEASURED);
           const code = await page.evaluate(codeContrast);
