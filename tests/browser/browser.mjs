@@ -105,7 +105,8 @@ function recordViolations() {
   });
 }
 
-/// Watches one page: console messages, page errors, requests to other hosts, failed requests.
+/// Watches one page: console messages, page errors, requests to other hosts, failed requests
+/// (the network's failures and the server's error answers alike).
 function watch(page, base) {
   const origin = new URL(base).origin;
   const seen = { console: [], errors: [], offsite: [], failed: [], navigations: 0 };
@@ -122,6 +123,12 @@ function watch(page, base) {
   page.on('requestfailed', (r) => {
     // The live-reload stream is cut when the page goes away; that is not the page's fault.
     if (!r.url().includes('/__pamphlet/events')) seen.failed.push(`${r.url()}: ${r.failure()?.errorText}`);
+  });
+  page.on('response', (r) => {
+    // A 404 is no network failure, so `requestfailed` never sees a missing image. The page's own
+    // status is the caller's to judge: the 404 page is meant to answer 404.
+    const own = r.request().isNavigationRequest() && r.frame() === page.mainFrame();
+    if (r.status() >= 400 && !own) seen.failed.push(`${r.url()}: HTTP ${r.status()}`);
   });
   page.on('framenavigated', (frame) => {
     if (frame === page.mainFrame()) seen.navigations += 1;

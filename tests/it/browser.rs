@@ -45,16 +45,48 @@ fn theme_site() -> Site {
         &repo().join("tests/browser/kitchen-sink"),
         &site.root().join("content/blog/kitchen-sink"),
     );
-    site.write("static/canary.html", CANARY);
+    site.write("static/canary.html", CANARY)
+        .write("static/canary.css", CANARY_CSS)
+        .write("static/canary.js", CANARY_JS);
     site
 }
 
-/// A page that does everything the theme must not: the checks must see each of these.
-const CANARY: &str = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; img-src 'self'; style-src 'self'\">\n\
-<title>Canary</title>\n</head>\n<body>\n<main>\n<h1>Canary</h1>\n<h3>A skipped level</h3>\n\
-<p style=\"color: red\">An inline style.</p>\n<img src=\"https://example.invalid/pixel.png\">\n\
-<script>document.title = 'ran';</script>\n</main>\n</body>\n</html>\n";
+/// A page that does everything the theme must not: the checks must see each of these. The
+/// stylesheet and script are its own files, so that the CSP lets them do their harm.
+const CANARY: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'self'; img-src 'self'; style-src 'self'">
+<title>Canary</title>
+<link rel="stylesheet" href="/canary.css">
+<style>p { color: red; }</style>
+<script src="/canary.js"></script>
+</head>
+<body>
+<main>
+<h1>Canary</h1>
+<h3>A skipped level</h3>
+<h1>A second h1</h1>
+<p style="color: red">An inline style.</p>
+<img src="https://example.invalid/pixel.png">
+<img src="/missing.png" alt="">
+<pre><code>let x = <span class="faint">1</span>;</code></pre>
+<div class="wide">Wider than any screen.</div>
+<script>document.title = 'ran';</script>
+</main>
+</body>
+</html>
+"#;
+
+/// A code token nearly the colour of its block, and an element wider than any screen.
+const CANARY_CSS: &str = "pre { background: #fff; color: #000; }\n\
+.faint { color: #f4f4f4; }\n\
+.wide { width: 150vw; }\n";
+
+/// A console error, then an exception nothing catches.
+const CANARY_JS: &str = "console.error('canary: a console error');\n\
+throw new Error('canary: an uncaught exception');\n";
 
 /// A serif the measure is proven in, installed alone: its Debian package, the folder it
 /// installs into, its regular face there, and the file patterns that are this serif and no
@@ -311,10 +343,10 @@ const SCHEMES: [&str; 2] = ["light", "dark"];
 const WIDTHS: [u64; 2] = [390, 1280];
 
 /// Every page the theme renders, in light and dark, at 390 and 1280 px: no console error, no
-/// CSP violation, no request to another host, no failed request, no axe-core violation (WCAG
-/// 2.2 A and AA, best practices; contrast in both schemes included), one h1 and no skipped
-/// heading level, no inline style or script, nothing wider than the screen, and AA contrast
-/// for every highlighted code token.
+/// uncaught exception, no CSP violation, no request to another host, no failed request or
+/// error status, no axe-core violation (WCAG 2.2 A and AA, best practices; contrast in both
+/// schemes included), one h1 and no skipped heading level, no inline style or script, nothing
+/// wider than the screen, and AA contrast for every highlighted code token.
 #[test]
 fn every_page_is_clean_in_a_real_browser_in_light_and_dark() {
     require_tools();
@@ -489,7 +521,8 @@ fn the_measure_holds_in_a_narrow_and_a_wide_serif_installed_alone() {
     eprint!("{measures}");
 }
 
-/// The same checks catch a page that breaks every rule, so their silence above means something.
+/// The same checks catch a page that breaks every rule, so their silence above means something:
+/// each kind of check is seen firing on the canary, in both schemes at both widths.
 #[test]
 fn the_browser_checks_catch_a_page_that_breaks_the_rules() {
     require_tools();
@@ -500,32 +533,96 @@ fn the_browser_checks_catch_a_page_that_breaks_the_rules() {
         Duration::from_secs(120),
     );
     for r in results(&report, &["/canary.html"], &SCHEMES, &WIDTHS) {
-        let text = r.to_string();
-        let directives: Vec<&str> = list(&r["cspViolations"])
+        let text = format!("{r:#}");
+        let strings = |key: &str| -> Vec<&str> {
+            list(&r[key]).iter().map(|v| v.as_str().unwrap()).collect()
+        };
+        assert_eq!(r["status"], 200, "{text}");
+        assert_eq!(
+            r["title"], "Canary",
+            "the inline script ran, so the CSP was not applied: {text}"
+        );
+
+        assert!(
+            list(&r["console"])
+                .iter()
+                .any(|m| m["type"] == "error" && m["text"] == "canary: a console error"),
+            "the console error was not reported: {text}"
+        );
+
+        let mut directives: Vec<&str> = list(&r["cspViolations"])
             .iter()
-            .filter_map(|v| v["directive"].as_str())
+            .map(|v| v["directive"].as_str().unwrap())
             .collect();
-        for directive in ["style-src-attr", "script-src-elem", "img-src"] {
-            assert!(
-                directives.contains(&directive),
-                "no {directive} violation reported: {text}"
-            );
+        directives.sort_unstable();
+        assert_eq!(
+            directives,
+            [
+                "img-src",
+                "script-src-elem",
+                "style-src-attr",
+                "style-src-elem"
+            ],
+            "one CSP violation for each of the image, the inline script, the style attribute \
+             and the <style> element: {text}"
+        );
+
+        assert_eq!(
+            strings("offsiteRequests"),
+            ["https://example.invalid/pixel.png"],
+            "the image on another host is the one request to another host: {text}"
+        );
+
+        let missing: Vec<&str> = strings("failedRequests")
+            .into_iter()
+            .filter(|f| f.contains("/missing.png"))
+            .collect();
+        assert!(
+            missing.len() == 1 && missing[0].ends_with("/missing.png: HTTP 404"),
+            "the missing image is reported once as a failed request: {text}"
+        );
+
+        let errors = strings("pageErrors");
+        assert!(
+            errors.len() == 1 && errors[0].contains("canary: an uncaught exception"),
+            "the script's exception is the one page error: {text}"
+        );
+
+        let problems = strings("problems");
+        for expected in [
+            "heading level skipped: h1 then h3",
+            "2 h1 elements",
+            "an inline style attribute",
+            "a <style> element",
+            "an inline script",
+            "an image without alt: https://example.invalid/pixel.png",
+            "the page scrolls sideways by",
+            "no a banner (header)",
+            "no a navigation landmark",
+            "no main#main",
+            "no a contentinfo footer",
+            "no a skip link to #main",
+        ] {
+            let found = problems.iter().filter(|p| p.starts_with(expected)).count();
+            assert_eq!(found, 1, "`{expected}` not reported once: {text}");
         }
         assert!(
-            list(&r["console"]).iter().any(|m| m["type"] == "error"),
-            "no console error reported: {text}"
+            problems
+                .iter()
+                .any(|p| p.starts_with("the page scrolls sideways") && p.contains("div.wide")),
+            "the sideways scroll does not name the wide element: {text}"
         );
+
+        let low = list(&r["code"]["low"]);
+        assert!(
+            low.len() == 1 && low[0].as_str().unwrap().starts_with("faint: "),
+            "the faint code token is the one under 4.5:1: {text}"
+        );
+
         assert!(
             list(&r["axe"]).iter().any(|v| v["id"] == "image-alt"),
             "axe-core did not report the image without alt: {text}"
         );
-        let problems = r["problems"].to_string();
-        for expected in ["heading level skipped", "inline style", "inline script"] {
-            assert!(
-                problems.contains(expected),
-                "`{expected}` not reported: {text}"
-            );
-        }
     }
 }
 
