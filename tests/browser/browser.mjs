@@ -3,15 +3,17 @@
 // real `pamphlet serve` answers. Used by tests/browser.rs and scripts/screenshots.
 //
 //   node tests/browser/browser.mjs pages URL PATH...          console, CSP, requests, axe, layout
+//   node tests/browser/browser.mjs layout URL PATH...         the column, the measure, the fonts drawn
 //   node tests/browser/browser.mjs live-reload URL PATH MARKDOWN CSS   live reload on real edits
 //   node tests/browser/browser.mjs screenshots URL DIR NAME=PATH...    PNGs at 390 and 1280 px
 //
-// Prints one JSON report on stdout (`pages`, `live-reload`) or the files it wrote
+// Prints one JSON report on stdout (`pages`, `layout`, `live-reload`) or the files it wrote
 // (`screenshots`); judging the report is the caller's job. Exits 2 when it cannot run at all
 // (no chromium, no node_modules), with the reason on stderr.
 //
 // Chromium: PAMPHLET_CHROMIUM, else /usr/bin/chromium. It is started headless with a fresh
-// profile and without any background networking, so every request it makes is the page's.
+// profile and without any background networking, so every request it makes is the page's. It
+// inherits this process's environment: FONTCONFIG_FILE chooses the fonts it may draw with.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -62,6 +64,7 @@ async function launch() {
       executablePath: CHROMIUM,
       headless: true,
       args: FLAGS,
+      env: process.env,
       viewport: { width: 1280, height: 800 },
     });
   } catch (e) {
@@ -80,6 +83,15 @@ async function launch() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/// Opens `url` and returns its response once the page has gone quiet: nothing is loading (a
+/// lazy image, the live-reload stream's first answer), so every request it makes, every report
+/// it files and every error it throws has been seen.
+async function visit(page, url) {
+  const response = await page.goto(url, { waitUntil: 'load' });
+  await page.waitForLoadState('networkidle');
+  return response;
+}
+
 /// Installed before any of the page's own code runs: keeps every CSP violation the page reports.
 function recordViolations() {
   window.__pamphletViolations = [];
@@ -93,7 +105,8 @@ function recordViolations() {
   });
 }
 
-/// Watches one page: console messages, page errors, requests to other hosts, failed requests.
+/// Watches one page: console messages, page errors, requests to other hosts, failed requests
+/// (the network's failures and the server's error answers alike).
 function watch(page, base) {
   const origin = new URL(base).origin;
   const seen = { console: [], errors: [], offsite: [], failed: [], navigations: 0 };
@@ -111,14 +124,23 @@ function watch(page, base) {
     // The live-reload stream is cut when the page goes away; that is not the page's fault.
     if (!r.url().includes('/__pamphlet/events')) seen.failed.push(`${r.url()}: ${r.failure()?.errorText}`);
   });
+  page.on('response', (r) => {
+    // A 404 is no network failure, so `requestfailed` never sees a missing image. The page's own
+    // status is the caller's to judge: the 404 page is meant to answer 404.
+    const own = r.request().isNavigationRequest() && r.frame() === page.mainFrame();
+    if (r.status() >= 400 && !own) seen.failed.push(`${r.url()}: HTTP ${r.status()}`);
+  });
   page.on('framenavigated', (frame) => {
     if (frame === page.mainFrame()) seen.navigations += 1;
   });
   return seen;
 }
 
+/// The paragraphs whose lines make the measure.
+const MEASURED = '.content > p';
+
 /// Structure and layout, measured in the page as a reader's browser lays it out.
-function inspect() {
+function inspect(measured) {
   const problems = [];
   const headings = [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')];
   const h1s = headings.filter((h) => h.tagName === 'H1').length;
@@ -164,7 +186,7 @@ function inspect() {
   // The measure: characters per full line of the essay's paragraphs.
   let chars = 0;
   let lines = 0;
-  for (const p of document.querySelectorAll('.content > p')) {
+  for (const p of document.querySelectorAll(measured)) {
     const count = Math.round(p.getBoundingClientRect().height / parseFloat(getComputedStyle(p).lineHeight));
     if (count >= 3) {
       chars += p.textContent.replace(/\s+/g, ' ').trim().length;
@@ -179,6 +201,73 @@ function inspect() {
     lineHeight: style.lineHeight,
     fontFamily: style.fontFamily,
   };
+}
+
+/// The fonts chromium really drew `selector`'s text in, as glyph counts by family. The computed
+/// `font-family` is only the list asked for; this is what fontconfig gave.
+async function fontsDrawn(page, selector) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('DOM.enable');
+    await cdp.send('CSS.enable');
+    const { root } = await cdp.send('DOM.getDocument', { depth: 0 });
+    const { nodeIds } = await cdp.send('DOM.querySelectorAll', { nodeId: root.nodeId, selector });
+    const glyphs = {};
+    for (const nodeId of nodeIds) {
+      const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+      for (const font of fonts) glyphs[font.familyName] = (glyphs[font.familyName] || 0) + font.glyphCount;
+    }
+    return glyphs;
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/// The page's column: the frame's edges, the body's side padding and the first paragraph's width.
+function column(measured) {
+  const edges = (selector) => {
+    const box = document.querySelector(selector)?.getBoundingClientRect();
+    return box ? { left: box.left, right: box.right } : null;
+  };
+  const body = getComputedStyle(document.body);
+  return {
+    // The viewport less any scrollbar: the width a reader's text can have.
+    viewport: document.documentElement.clientWidth,
+    padding: [parseFloat(body.paddingLeft), parseFloat(body.paddingRight)],
+    paragraph: document.querySelector(measured)?.getBoundingClientRect().width ?? null,
+    header: edges('.site-header'),
+    main: edges('main'),
+    footer: edges('.site-footer'),
+  };
+}
+
+/// `layout`: every path at each width, in whatever fonts FONTCONFIG_FILE leaves chromium.
+async function layout(base, paths) {
+  const browser = await launch();
+  const results = [];
+  try {
+    for (const width of WIDTHS) {
+      for (const rel of paths) {
+        const page = await browser.context.newPage();
+        await page.setViewportSize({ width, height: 800 });
+        const response = await visit(page, new URL(rel, base).href);
+        const { measure, fontFamily } = await page.evaluate(inspect, MEASURED);
+        results.push({
+          path: rel,
+          width,
+          status: response ? response.status() : 0,
+          measure,
+          fontFamily,
+          fonts: await fontsDrawn(page, MEASURED),
+          ...(await page.evaluate(column, MEASURED)),
+        });
+        await page.close();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  return { chromium: CHROMIUM, results };
 }
 
 /// Contrast of every highlighted token against its code block's background (WCAG 2 formula).
@@ -232,12 +321,11 @@ async function pages(base, paths) {
           await page.addInitScript(recordViolations);
           const seen = watch(page, base);
           const url = new URL(rel, base).href;
-          const response = await page.goto(url, { waitUntil: 'load' });
-          // Late reports (a lazy image, the live-reload stream) get a moment to arrive.
-          await sleep(300);
+          const response = await visit(page, url);
           const violations = await page.evaluate(() => window.__pamphletViolations);
-          const layout = await page.evaluate(inspect);
+          const layout = await page.evaluate(inspect, MEASURED);
           const code = await page.evaluate(codeContrast);
+          const fonts = await fontsDrawn(page, MEASURED);
           // axe last, so its own work cannot disturb what the page reported by itself.
           await page.evaluate(axeSource);
           const axe = await page.evaluate(() =>
@@ -273,6 +361,7 @@ async function pages(base, paths) {
               nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`),
             })),
             ...layout,
+            fonts,
             code,
           });
           await page.close();
@@ -403,7 +492,7 @@ async function screenshots(base, dir, named) {
           await page.emulateMedia({ colorScheme: scheme });
           await page.goto(new URL(rel, base).href, { waitUntil: 'load' });
           await loadLazyImages(page);
-          const layout = await page.evaluate(inspect);
+          const layout = await page.evaluate(inspect, MEASURED);
           const file = path.join(dir, `${name}-${width}-${scheme}.png`);
           await page.screenshot({ path: file, fullPage: true });
           written.push({ file, measure: layout.measure, problems: layout.problems });
@@ -430,6 +519,9 @@ switch (command) {
   case 'pages':
     report = await pages(args[0], args.slice(1));
     break;
+  case 'layout':
+    report = await layout(args[0], args.slice(1));
+    break;
   case 'live-reload':
     report = await liveReload(...args);
     break;
@@ -437,7 +529,7 @@ switch (command) {
     report = await screenshots(args[0], args[1], args.slice(2));
     break;
   default:
-    process.stderr.write('usage: browser.mjs pages|live-reload|screenshots ...\n');
+    process.stderr.write('usage: browser.mjs pages|layout|live-reload|screenshots ...\n');
     process.exit(2);
 }
 process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);
