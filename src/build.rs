@@ -9,7 +9,7 @@ use crate::model::{ModelOptions, Site};
 use crate::render::highlight::Highlighter;
 use crate::render::reuse::NoReuse;
 use crate::render::theme::Theme;
-use crate::render::{Inputs, Report, render_site};
+use crate::render::{Inputs, RenderReport, render_site};
 use crate::write::Sink;
 use crate::write::staging::Staging;
 use crate::{load, model};
@@ -45,7 +45,7 @@ impl BuildOptions {
 
 /// A finished build.
 #[derive(Debug)]
-pub struct Outcome {
+pub struct Built {
     /// Pages rendered.
     pub pages: usize,
     /// Files written.
@@ -104,13 +104,18 @@ pub fn load_site(options: &BuildOptions) -> (Site, Diagnostics) {
 }
 
 /// Renders `site`, with the theme loaded from `root`, into `sink`, reusing nothing.
-pub fn render_into(site: &Site, root: &Path, highlighter: &Highlighter, sink: &dyn Sink) -> Report {
+pub fn render_into(
+    site: &Site,
+    root: &Path,
+    highlighter: &Highlighter,
+    sink: &dyn Sink,
+) -> RenderReport {
     let mut theme = match Theme::load(root, &site.config) {
         Ok(theme) => theme,
         Err(problems) => {
-            return Report {
+            return RenderReport {
                 diagnostics: problems,
-                ..Report::default()
+                ..RenderReport::default()
             };
         }
     };
@@ -125,7 +130,7 @@ pub fn render_into(site: &Site, root: &Path, highlighter: &Highlighter, sink: &d
 
 /// Builds the site and publishes it into the output folder, or leaves that folder exactly as it
 /// was and returns every problem.
-pub fn build(options: &BuildOptions) -> Result<Outcome, Diagnostics> {
+pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
     let started = Instant::now();
     let (site, mut problems) = load_site(options);
     let staging = Staging::create(&options.output).map_err(|e| {
@@ -151,7 +156,7 @@ pub fn build(options: &BuildOptions) -> Result<Outcome, Diagnostics> {
         )));
         p
     })?;
-    Ok(Outcome {
+    Ok(Built {
         pages: report.pages,
         files: report.files,
         elapsed: started.elapsed(),

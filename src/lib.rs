@@ -16,4 +16,5 @@ pub mod model;
 pub mod render;
 pub mod scaffold;
 pub mod serve;
+mod sync;
 pub mod write;

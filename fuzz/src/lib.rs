@@ -17,7 +17,7 @@ use pamphlet::model::url::{output_file, slugify, user_path, user_slug};
 use pamphlet::model::{Id, ModelOptions, PageId, Site};
 use pamphlet::render::highlight::Highlighter;
 use pamphlet::render::links::{LinkIndex, Resolved, normalize, resolve_url};
-use pamphlet::render::markdown::{Options, Place, Renderer, Source};
+use pamphlet::render::markdown::{MarkdownRenderer, Options, Place, Source};
 use pamphlet::serve::resolve::resolve;
 
 /// A fuzz target's check: feeds it the input and panics on a broken invariant.
@@ -347,7 +347,7 @@ pub fn markdown(data: &[u8]) {
     };
     let tiny = tiny_site();
     let page = &tiny.site.pages[PageId::new(usize::from(selector) % tiny.site.pages.len())];
-    let renderer = Renderer {
+    let renderer = MarkdownRenderer {
         links: &tiny.links,
         highlighter: &tiny.highlighter,
         options: Options {

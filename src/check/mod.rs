@@ -6,7 +6,7 @@ pub mod scan;
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use percent_encoding::percent_decode_str;
 
@@ -42,15 +42,9 @@ impl Sink for LinkSink {
     fn put(&self, file: &str, bytes: Vec<u8>) -> io::Result<()> {
         if crate::content_type::is_html(file) {
             let scan = scan::scan(&String::from_utf8_lossy(&bytes));
-            self.scans
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(file.to_string(), scan);
+            crate::sync::lock(&self.scans).insert(file.to_string(), scan);
         }
-        self.files
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(file.to_string());
+        crate::sync::lock(&self.files).insert(file.to_string());
         Ok(())
     }
 
@@ -59,10 +53,7 @@ impl Sink for LinkSink {
             return self.put(file, std::fs::read(source)?);
         }
         std::fs::metadata(source)?;
-        self.files
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(file.to_string());
+        crate::sync::lock(&self.files).insert(file.to_string());
         Ok(())
     }
 }
@@ -73,14 +64,8 @@ pub fn check(options: &BuildOptions) -> Result<Checked, Diagnostics> {
     let sink = LinkSink::default();
     let report = render_into(&site, &options.root, &Highlighter::new(), &sink);
     problems.extend(report.diagnostics);
-    let files = sink
-        .files
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner);
-    let scans = sink
-        .scans
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner);
+    let files = crate::sync::into_inner(sink.files);
+    let scans = crate::sync::into_inner(sink.scans);
 
     let markdown_lines: HashMap<&str, HashMap<&str, (usize, usize)>> = report
         .markdown_links

@@ -68,7 +68,7 @@ impl DeployOptions {
 
 /// What a deploy did or, with `--dry-run`, would do.
 #[derive(Debug, Clone)]
-pub struct Report {
+pub struct DeployReport {
     /// The container's URL.
     pub target: String,
     /// Nothing was changed.
@@ -91,7 +91,7 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
-impl Report {
+impl DeployReport {
     /// One line per action, `uploaded <path> (<reason>)` or `deleted <path>`, for stdout.
     pub fn lines(&self) -> Vec<String> {
         let (up, del) = if self.dry_run {
@@ -140,7 +140,7 @@ pub fn deploy(
     options: &DeployOptions,
     config: &DeployConfig,
     credentials: &Credentials,
-) -> Result<Report, DeployError> {
+) -> Result<DeployReport, DeployError> {
     let start = Instant::now();
     let policy = HeaderPolicy::new(&config.cache)?;
     let (local, mut notes) = local::scan(&options.output, &policy)?;
@@ -164,7 +164,7 @@ async fn sync(
     local: &[local::LocalFile],
     options: &DeployOptions,
     notes: &mut Vec<String>,
-) -> Result<Report, DeployError> {
+) -> Result<DeployReport, DeployError> {
     let listing = remote.list().await?;
     let manifest = match listing.manifest {
         Some(_) => remote.read_manifest().await?.unwrap_or_else(|| {
@@ -182,7 +182,7 @@ async fn sync(
     };
     let plan = plan::plan(local, &listing.blobs, &manifest, settings);
     notes.extend(deletion_note(&plan, options));
-    let mut report = Report {
+    let mut report = DeployReport {
         target: remote.target().url(),
         dry_run: options.dry_run,
         uploaded: plan.uploads.clone(),
@@ -251,8 +251,8 @@ fn deletion_note(plan: &plan::Plan, options: &DeployOptions) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn report(dry_run: bool) -> Report {
-        Report {
+    fn report(dry_run: bool) -> DeployReport {
+        DeployReport {
             target: "http://127.0.0.1:10000/devstoreaccount1/$web".into(),
             dry_run,
             uploaded: vec![Upload {

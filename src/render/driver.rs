@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use super::context::{self, Summary, set_globals};
 use super::highlight::Highlighter;
 use super::markdown::SourceLink;
-use super::reuse::{Fingerprint, Markdown, Reuse, fingerprint_of, hash_of};
+use super::reuse::{Fingerprint, PageMarkdown, Reuse, fingerprint_of, hash_of};
 use super::theme::Theme;
 use super::{Renderer, Templated};
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -36,7 +36,7 @@ pub struct Inputs<'a> {
 
 /// What a render produced besides files.
 #[derive(Default)]
-pub struct Report {
+pub struct RenderReport {
     /// Every problem found.
     pub diagnostics: Diagnostics,
     /// Pages rendered.
@@ -66,13 +66,13 @@ pub struct PageLinks {
 #[derive(Default)]
 pub struct Kept {
     /// Every page's markdown.
-    pub markdown: IdVec<PageId, Arc<Markdown>>,
+    pub markdown: IdVec<PageId, Arc<PageMarkdown>>,
     /// The fingerprint of every templated output's data, by output file.
     pub outputs: HashMap<String, Fingerprint>,
 }
 
 /// Renders the whole site into `sink`, reusing what `reuse` offers.
-pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Report {
+pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> RenderReport {
     let Inputs {
         site,
         theme,
@@ -89,7 +89,7 @@ pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Report
         markdown_rendered: AtomicUsize::new(0),
         templates_rendered: AtomicUsize::new(0),
     };
-    let mut report = Report::default();
+    let mut report = RenderReport::default();
     report.diagnostics.extend(renderer.missing_templates());
     let pages = pass.pages(&mut report);
     pass.rest(&pages, &mut report);
@@ -118,7 +118,7 @@ struct Pages {
 struct PageResult {
     summary: Summary,
     feed_html: Option<String>,
-    markdown: Option<Arc<Markdown>>,
+    markdown: Option<Arc<PageMarkdown>>,
     fingerprint: Option<Fingerprint>,
     links: Vec<SourceLink>,
     problems: Diagnostics,
@@ -136,7 +136,7 @@ struct Pass<'r> {
 
 impl Pass<'_> {
     /// The first pass: every page.
-    fn pages(&self, report: &mut Report) -> Pages {
+    fn pages(&self, report: &mut RenderReport) -> Pages {
         let site = self.renderer.site;
         let feed_pages = self.renderer.feed_pages();
         let results: Vec<PageResult> = (0..site.pages.len())
@@ -225,7 +225,7 @@ impl Pass<'_> {
     }
 
     /// The second pass: everything but pages.
-    fn rest(&self, pages: &Pages, report: &mut Report) {
+    fn rest(&self, pages: &Pages, report: &mut RenderReport) {
         let renderer = self.renderer;
         let (section_html, section_problems) = renderer.render_sections();
         report.diagnostics.extend(section_problems);

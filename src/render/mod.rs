@@ -25,11 +25,11 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::routes::{FeedFormat, List, ListKind, has_feeds};
 use crate::model::{IdVec, ListId, Output, PageId, Route, SectionId, Site, TaxonomyId};
 use context::Summary;
-pub use driver::{Inputs, Kept, Report, render_site};
+pub use driver::{Inputs, Kept, RenderReport, render_site};
 use highlight::Highlighter;
 use links::LinkIndex;
 use markdown::Rendered;
-use reuse::{Fingerprint, Markdown, hash_of};
+use reuse::{Fingerprint, PageMarkdown, hash_of};
 use theme::{Theme, template_diagnostic};
 
 /// The variables of one templated output. Only what that output shows is in it.
@@ -96,8 +96,8 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn markdown(&self) -> markdown::Renderer<'_> {
-        markdown::Renderer {
+    fn markdown(&self) -> markdown::MarkdownRenderer<'_> {
+        markdown::MarkdownRenderer {
             links: &self.links,
             highlighter: self.highlighter,
             options: self.markdown_options,
@@ -136,14 +136,14 @@ impl<'a> Renderer<'a> {
 
     /// Renders the markdown of page `id`; problems name its file. The HTML is fingerprinted
     /// only when `fingerprint` is asked for (a render that keeps its work for the next one).
-    pub fn render_markdown(&self, id: PageId, fingerprint: bool) -> Markdown {
+    pub fn render_markdown(&self, id: PageId, fingerprint: bool) -> PageMarkdown {
         let page = &self.site.pages[id];
         let (rendered, mut problems) = self.markdown().render(&markdown::Source {
             body: &page.source.body,
             place: self.markdown_place(id),
         });
         problems.name_file(&Path::new("content").join(page.rel()));
-        Markdown {
+        PageMarkdown {
             rel: page.rel().to_string(),
             fingerprint: if fingerprint {
                 hash_of(&rendered.html)

@@ -20,7 +20,7 @@ pub type Fingerprint = u64;
 /// One page's markdown as rendered, with what it was made from, so a later render can tell
 /// whether it still holds.
 #[derive(Debug)]
-pub struct Markdown {
+pub struct PageMarkdown {
     /// The page's source, relative to `content/`.
     pub rel: String,
     /// The HTML, table of contents, plain text and link resolutions.
@@ -38,7 +38,7 @@ pub struct Markdown {
 /// Earlier work a render may use; see the module's doc.
 pub trait Reuse: Sync {
     /// Page `id`'s markdown from an earlier render, if it is still what a render now would make.
-    fn markdown(&self, renderer: &Renderer, id: PageId) -> Option<Arc<Markdown>>;
+    fn markdown(&self, renderer: &Renderer, id: PageId) -> Option<Arc<PageMarkdown>>;
 
     /// The bytes of output `file`, if an earlier render made them from data of `fingerprint`.
     fn output(&self, file: &str, fingerprint: Fingerprint) -> Option<Bytes>;
@@ -53,7 +53,7 @@ pub trait Reuse: Sync {
 pub struct NoReuse;
 
 impl Reuse for NoReuse {
-    fn markdown(&self, _: &Renderer, _: PageId) -> Option<Arc<Markdown>> {
+    fn markdown(&self, _: &Renderer, _: PageId) -> Option<Arc<PageMarkdown>> {
         None
     }
 

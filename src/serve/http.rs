@@ -17,7 +17,9 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+
+use crate::sync::lock;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -26,9 +28,9 @@ use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use thiserror::Error;
 use tiny_http::Request;
 
-use super::state::State;
+use super::state::PreviewState;
 use host::Hosts;
-use respond::{Etags, Outcome};
+use respond::{Connection, Etags};
 
 /// How often [`pump`] connects to the server itself.
 const PUMP_PERIOD: Duration = Duration::from_millis(100);
@@ -111,7 +113,7 @@ pub struct Server {
 /// Also lifts the process's soft open-files limit to its hard limit (two descriptors per
 /// connection; when tiny_http runs out its accept thread ends for good).
 pub fn start(
-    state: Arc<State>,
+    state: Arc<PreviewState>,
     interface: IpAddr,
     port: u16,
     options: Options,
@@ -262,7 +264,7 @@ enum Status {
 
 /// What every thread of one server shares.
 struct Shared {
-    state: Arc<State>,
+    state: Arc<PreviewState>,
     hosts: Hosts,
     /// Tells this server run from an earlier one, so a tab open across a restart reloads.
     server_id: String,
@@ -290,10 +292,6 @@ impl Shared {
         }
         self.status_changed.notify_all();
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn work(shared: &Arc<Shared>, http: &tiny_http::Server) {
@@ -324,7 +322,7 @@ fn serve_connection(shared: &Arc<Shared>, first: Request) {
         // A bug must cost one response (tiny_http sends a 500 as the request unwinds), not the
         // worker or the connection's queue.
         let outcome = catch_unwind(AssertUnwindSafe(|| respond::answer(shared, request)));
-        if let Ok(Outcome::Streaming) = outcome {
+        if let Ok(Connection::Streaming) = outcome {
             return;
         }
         match shared.connections.next(peer) {

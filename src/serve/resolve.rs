@@ -12,7 +12,7 @@ pub const MAX_TARGET: usize = 4096;
 
 /// A request path made safe, with the output files that may answer it, best first.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolved {
+pub struct RequestPath {
     /// The decoded path without its leading slash: `blog/x/`, `blog/x`, or `` for the root.
     pub path: String,
     /// Output paths to try in order: `["x/index.html"]` for `/x/`, `["x", "x/index.html"]` for `/x`.
@@ -52,7 +52,7 @@ pub enum BadRequest {
 }
 
 /// The output files that may answer `raw_url`, or why it is refused. The query is ignored.
-pub fn resolve(raw_url: &str) -> Result<Resolved, BadRequest> {
+pub fn resolve(raw_url: &str) -> Result<RequestPath, BadRequest> {
     if raw_url.len() > MAX_TARGET {
         return Err(BadRequest::TooLong);
     }
@@ -63,7 +63,7 @@ pub fn resolve(raw_url: &str) -> Result<Resolved, BadRequest> {
         return Err(BadRequest::RawCharacter);
     }
     if rest.is_empty() {
-        return Ok(Resolved {
+        return Ok(RequestPath {
             path: String::new(),
             candidates: vec!["index.html".to_string()],
         });
@@ -81,12 +81,12 @@ pub fn resolve(raw_url: &str) -> Result<Resolved, BadRequest> {
     let joined = segments.join("/");
     let index = format!("{joined}/index.html");
     Ok(if folder {
-        Resolved {
+        RequestPath {
             path: format!("{joined}/"),
             candidates: vec![index],
         }
     } else {
-        Resolved {
+        RequestPath {
             candidates: vec![joined.clone(), index],
             path: joined,
         }

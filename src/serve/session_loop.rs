@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::http::{self, ServeError, Server};
 use super::rebuild::{Rebuilt, Session};
-use super::state::{Change, Snapshot, State};
+use super::state::{Change, PreviewState, Snapshot};
 use super::watch::Watcher;
 use crate::build::BuildOptions;
 use crate::diagnostic::Diagnostics;
@@ -43,7 +43,7 @@ pub enum RunError {
 /// A running preview: server, session and watcher. Tests drive it; `run` loops it forever.
 pub struct Preview {
     server: Server,
-    state: Arc<State>,
+    state: Arc<PreviewState>,
     session: Session,
     watcher: Watcher,
 }
@@ -59,7 +59,7 @@ impl Preview {
                 options.interface
             );
         }
-        let state = Arc::new(State::new(Snapshot::default()));
+        let state = Arc::new(PreviewState::new(Snapshot::default()));
         let server = http::start(
             state.clone(),
             options.interface,

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::write::memory::Bytes;
 
@@ -52,15 +52,15 @@ impl Change {
 
 /// The current snapshot and the browsers waiting to hear about the next one.
 #[derive(Default)]
-pub struct State {
+pub struct PreviewState {
     current: RwLock<Arc<Snapshot>>,
     listeners: Mutex<Vec<Sender<Change>>>,
 }
 
-impl State {
+impl PreviewState {
     /// A state serving `snapshot`.
     pub fn new(snapshot: Snapshot) -> Self {
-        State {
+        PreviewState {
             current: RwLock::new(Arc::new(snapshot)),
             listeners: Mutex::new(Vec::new()),
         }
@@ -68,16 +68,13 @@ impl State {
 
     /// The snapshot to answer a request from.
     pub fn current(&self) -> Arc<Snapshot> {
-        self.current
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        crate::sync::read(&self.current).clone()
     }
 
     /// Serves `snapshot` from now on (its generation is set here) and tells every listener.
     pub fn publish(&self, mut snapshot: Snapshot, change: Change) {
         {
-            let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+            let mut current = crate::sync::write(&self.current);
             snapshot.generation = current.generation + 1;
             *current = Arc::new(snapshot);
         }
@@ -86,28 +83,19 @@ impl State {
 
     /// Tells every listener about `change`, forgetting those that have gone.
     pub fn notify(&self, change: Change) {
-        let mut listeners = self
-            .listeners
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut listeners = crate::sync::lock(&self.listeners);
         listeners.retain(|l| l.send(change.clone()).is_ok());
     }
 
     /// A new listener for changes (one per open live-reload connection).
     pub fn subscribe(&self) -> Receiver<Change> {
         let (sender, receiver) = channel();
-        self.listeners
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(sender);
+        crate::sync::lock(&self.listeners).push(sender);
         receiver
     }
 
     /// How many live-reload connections are open (those not yet found gone).
     pub fn listener_count(&self) -> usize {
-        self.listeners
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        crate::sync::lock(&self.listeners).len()
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::io;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use super::Sink;
 
@@ -23,26 +23,18 @@ impl MemorySink {
 
     /// The files stored, by output path.
     pub fn into_files(self) -> BTreeMap<String, Bytes> {
-        self.files
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner)
+        crate::sync::into_inner(self.files)
     }
 }
 
 impl Sink for MemorySink {
     fn put(&self, file: &str, bytes: Vec<u8>) -> io::Result<()> {
-        self.files
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(file.to_string(), bytes.into());
+        crate::sync::lock(&self.files).insert(file.to_string(), bytes.into());
         Ok(())
     }
 
     fn put_shared(&self, file: &str, bytes: &Bytes) -> io::Result<()> {
-        self.files
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(file.to_string(), bytes.clone());
+        crate::sync::lock(&self.files).insert(file.to_string(), bytes.clone());
         Ok(())
     }
 }

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -70,8 +70,7 @@ impl Staging {
     /// Swaps the staging folder in as the output; the old output becomes the spare.
     pub fn publish(mut self) -> io::Result<()> {
         if self.reused {
-            let written =
-                std::mem::take(&mut *self.written.lock().unwrap_or_else(PoisonError::into_inner));
+            let written = std::mem::take(&mut *crate::sync::lock(&self.written));
             prune(&self.dir, "", &written)?;
         }
         let spare = sibling(&self.output, "spare");
@@ -101,10 +100,7 @@ impl Staging {
         }
         let path = self.dir.join(file);
         if self.reused {
-            self.written
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(file.to_string());
+            crate::sync::lock(&self.written).insert(file.to_string());
             clear_the_way(&self.dir, file)?;
         }
         if let Some(parent) = path.parent() {

@@ -320,7 +320,7 @@ fn files_deleted_while_the_build_reads_them_are_reported_never_half_published() 
 // The preview server and request bodies cut short.
 
 use pamphlet::serve::http::{Options, start};
-use pamphlet::serve::state::{Snapshot, State};
+use pamphlet::serve::state::{PreviewState, Snapshot};
 
 const PATIENCE: Duration = Duration::from_secs(30);
 
@@ -366,7 +366,7 @@ fn serve(workers: usize, io_timeout: Duration) -> pamphlet::serve::http::Server 
     .into_iter()
     .map(|(k, v)| (k.to_string(), Arc::from(v)))
     .collect();
-    let state = Arc::new(State::new(Snapshot {
+    let state = Arc::new(PreviewState::new(Snapshot {
         files,
         error: None,
         generation: 0,

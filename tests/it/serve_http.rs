@@ -15,7 +15,7 @@ use pamphlet::build::{load_site, render_into};
 use pamphlet::content_type;
 use pamphlet::render::highlight::Highlighter;
 use pamphlet::serve::http::{Options, ServeError, Server, start};
-use pamphlet::serve::state::{Change, Snapshot, State};
+use pamphlet::serve::state::{Change, PreviewState, Snapshot};
 use pamphlet::write::memory::MemorySink;
 
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -69,13 +69,13 @@ fn snapshot(files: BTreeMap<String, Arc<[u8]>>, error: Option<&str>) -> Snapshot
     }
 }
 
-fn serve_with(snapshot: Snapshot, options: Options) -> (Arc<State>, Server) {
-    let state = Arc::new(State::new(snapshot));
+fn serve_with(snapshot: Snapshot, options: Options) -> (Arc<PreviewState>, Server) {
+    let state = Arc::new(PreviewState::new(snapshot));
     let server = start(state.clone(), "127.0.0.1".parse().unwrap(), 0, options).expect("server");
     (state, server)
 }
 
-fn serve() -> (Arc<State>, Server) {
+fn serve() -> (Arc<PreviewState>, Server) {
     serve_with(snapshot(site(), None), Options::default())
 }
 
@@ -959,7 +959,7 @@ fn a_browser_like_burst_of_keep_alive_connections_is_answered_at_once() {
 fn a_busy_port_moves_to_a_following_one_and_says_so() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    let state = Arc::new(State::new(snapshot(site(), None)));
+    let state = Arc::new(PreviewState::new(snapshot(site(), None)));
     let server = match start(
         state.clone(),
         "127.0.0.1".parse().unwrap(),
@@ -1006,7 +1006,7 @@ fn every_busy_port_is_a_clear_error() {
         else {
             continue;
         };
-        let state = Arc::new(State::new(snapshot(site(), None)));
+        let state = Arc::new(PreviewState::new(snapshot(site(), None)));
         let error = start(state, "127.0.0.1".parse().unwrap(), port, options.clone())
             .err()
             .unwrap();

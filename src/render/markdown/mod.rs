@@ -58,7 +58,7 @@ impl Options {
 }
 
 /// Shared by every page: link targets, the highlighter and the options.
-pub struct Renderer<'a> {
+pub struct MarkdownRenderer<'a> {
     /// Where content files are published.
     pub links: &'a LinkIndex,
     /// Highlights code blocks.
@@ -108,7 +108,7 @@ pub struct Rendered {
     pub resolutions: Vec<Resolution>,
 }
 
-impl Renderer<'_> {
+impl MarkdownRenderer<'_> {
     /// Renders one markdown text; problems name the file and line.
     pub fn render(&self, source: &Source) -> (Rendered, Diagnostics) {
         writer::render(self, source)

@@ -1,7 +1,7 @@
 //! Snapshots of rendered markdown for every construct the README lists, each with the
 //! problems it reports (`cargo insta review` after an intended change).
 
-use super::{Options, Place, Renderer, Source};
+use super::{MarkdownRenderer, Options, Place, Source};
 use crate::config::Config;
 use crate::load::front_matter::PageFront;
 use crate::load::{Document, PageDoc, Sources};
@@ -67,7 +67,7 @@ impl Fixture {
     /// The HTML of `markdown` written in `blog/a/index.md`, then its problems, then what the
     /// render collected besides the HTML.
     fn render(&self, markdown: &str, options: Options) -> String {
-        let renderer = Renderer {
+        let renderer = MarkdownRenderer {
             links: &self.links,
             highlighter: &self.highlighter,
             options,

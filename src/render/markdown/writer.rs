@@ -13,14 +13,14 @@ use super::footnotes::Footnotes;
 use super::headings::Headings;
 use super::position::Lines;
 use super::text::Text;
-use super::{Rendered, Renderer, Resolution, Source, SourceLink};
+use super::{MarkdownRenderer, Rendered, Resolution, Source, SourceLink};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::url::slugify;
 use crate::render::escape;
 use crate::render::links::Resolved;
 
 /// Renders one text.
-pub(super) fn render(renderer: &Renderer, source: &Source) -> (Rendered, Diagnostics) {
+pub(super) fn render(renderer: &MarkdownRenderer, source: &Source) -> (Rendered, Diagnostics) {
     let mut options = ParserOptions::ENABLE_TABLES
         | ParserOptions::ENABLE_FOOTNOTES
         | ParserOptions::ENABLE_STRIKETHROUGH
@@ -68,7 +68,7 @@ enum Frame<'s> {
 /// The rewriting of one text's events; `s` is the lifetime of the markdown text, so events
 /// that pass through unchanged are never copied.
 struct Writer<'r, 's> {
-    renderer: &'r Renderer<'r>,
+    renderer: &'r MarkdownRenderer<'r>,
     source: &'r Source<'s>,
     /// Events ready for the HTML writer: the rewriting is streamed, so a long text is never
     /// held in memory as events.
@@ -107,7 +107,7 @@ where
 }
 
 impl<'r, 's> Writer<'r, 's> {
-    fn new(renderer: &'r Renderer<'r>, source: &'r Source<'s>) -> Self {
+    fn new(renderer: &'r MarkdownRenderer<'r>, source: &'r Source<'s>) -> Self {
         Writer {
             renderer,
             source,

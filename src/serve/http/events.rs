@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tiny_http::Request;
 
-use super::respond::{Outcome, Reply, send};
+use super::respond::{Connection, Reply, send};
 use super::{SMALL_STACK, Shared, lock, serve_connection, spawn};
 use crate::serve::state::Change;
 
@@ -18,7 +18,7 @@ const POLL: Duration = Duration::from_millis(250);
 
 /// Hands `request`'s connection to a thread of its own that streams changes until the browser
 /// goes, the client sends another request on it, or the server stops.
-pub(super) fn open(shared: &Arc<Shared>, request: Request) -> Outcome {
+pub(super) fn open(shared: &Arc<Shared>, request: Request) -> Connection {
     let cap = shared.options.max_event_streams;
     let taken = shared
         .streams
@@ -35,7 +35,7 @@ pub(super) fn open(shared: &Arc<Shared>, request: Request) -> Outcome {
             request,
             Reply::text(503, text.into()).with("Retry-After", "5"),
         );
-        return Outcome::Answered;
+        return Connection::Answered;
     }
     let peer = request.remote_addr().copied();
     let stop = Arc::new(AtomicBool::new(false));
@@ -58,13 +58,13 @@ pub(super) fn open(shared: &Arc<Shared>, request: Request) -> Outcome {
             let mut threads = lock(&shared.stream_threads);
             threads.retain(|t| !t.is_finished());
             threads.push(handle);
-            Outcome::Streaming
+            Connection::Streaming
         }
         // The client sees its connection close; EventSource tries again.
         Err(_) => {
             shared.streams.fetch_sub(1, Ordering::SeqCst);
             shared.connections.set_stream(peer, None);
-            Outcome::Answered
+            Connection::Answered
         }
     }
 }

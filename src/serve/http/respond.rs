@@ -18,23 +18,23 @@ use crate::write::memory::Bytes;
 const MAX_DROPPED_BODY: usize = 64 << 20;
 
 /// What became of a request's connection.
-pub(super) enum Outcome {
+pub(super) enum Connection {
     Answered,
     /// An event stream's thread now owns the connection.
     Streaming,
 }
 
 /// Answers `request`, or hands its connection to a live-reload stream.
-pub(super) fn answer(shared: &Arc<Shared>, request: Request) -> Outcome {
+pub(super) fn answer(shared: &Arc<Shared>, request: Request) -> Connection {
     if body_too_large(&request) {
         refuse_body(request);
-        return Outcome::Answered;
+        return Connection::Answered;
     }
     match decide(shared, &request) {
         Decision::Events => events::open(shared, request),
         Decision::Reply(reply) => {
             send(request, reply);
-            Outcome::Answered
+            Connection::Answered
         }
     }
 }

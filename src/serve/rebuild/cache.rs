@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::model::PageId;
 use crate::render::links::Resolved;
-use crate::render::reuse::{Fingerprint, Markdown, Reuse};
+use crate::render::reuse::{Fingerprint, PageMarkdown, Reuse};
 use crate::render::{Kept, Renderer};
 use crate::write::memory::Bytes;
 
@@ -17,7 +17,7 @@ use crate::write::memory::Bytes;
 #[derive(Default)]
 pub(super) struct Cache {
     /// Markdown by the page's content-relative source path.
-    markdown: HashMap<String, Arc<Markdown>>,
+    markdown: HashMap<String, Arc<PageMarkdown>>,
     /// Templated outputs by file, with the fingerprint of the data they were made from.
     outputs: HashMap<String, (Fingerprint, Bytes)>,
     /// Files read anew since the previous rebuild: markdown linking to one (an image, whose
@@ -61,7 +61,7 @@ impl Cache {
     }
 
     /// True when the earlier render of a page is still what rendering it now would make.
-    fn still_valid(&self, renderer: &Renderer, id: PageId, entry: &Markdown) -> bool {
+    fn still_valid(&self, renderer: &Renderer, id: PageId, entry: &PageMarkdown) -> bool {
         let page = &renderer.site.pages[id];
         if entry.key != renderer.markdown_key(id) || !same_text(&entry.body, &page.source.body) {
             return false;
@@ -83,7 +83,7 @@ impl Cache {
 }
 
 impl Reuse for Cache {
-    fn markdown(&self, renderer: &Renderer, id: PageId) -> Option<Arc<Markdown>> {
+    fn markdown(&self, renderer: &Renderer, id: PageId) -> Option<Arc<PageMarkdown>> {
         let entry = self.markdown.get(renderer.site.pages[id].rel())?;
         self.still_valid(renderer, id, entry)
             .then(|| Arc::clone(entry))

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use pamphlet::build::{BuildOptions, Outcome, build};
+use pamphlet::build::{BuildOptions, Built, build};
 use pamphlet::diagnostic::Diagnostics;
 use scraper::{Html, Selector};
 
@@ -62,12 +62,12 @@ impl Site {
     }
 
     /// Builds with the library into `public/`.
-    pub fn build(&self) -> Result<Outcome, Diagnostics> {
+    pub fn build(&self) -> Result<Built, Diagnostics> {
         build(&self.options())
     }
 
     /// Builds and panics with every problem if the build fails.
-    pub fn build_ok(&self) -> Outcome {
+    pub fn build_ok(&self) -> Built {
         match self.build() {
             Ok(outcome) => outcome,
             Err(problems) => panic!("build failed:\n{}", render(&problems)),
