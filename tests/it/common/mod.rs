@@ -227,23 +227,13 @@ pub fn own_site() -> Site {
     site
 }
 
-/// A site of `posts` synthetic posts at `content/posts/<slug>/index.md`, made by
-/// `../shared/bench/gen_corpus.py`, with `site_toml` as its `site.toml`; not built yet.
+/// A site of `posts` synthetic posts at `content/posts/<slug>/index.md`, made by the
+/// repository's own generator (`tools/corpus`, seed 1), with `site_toml` as its `site.toml`;
+/// not built yet.
 pub fn generated_site(posts: usize, site_toml: &str) -> Site {
     let site = Site::new();
-    let script = shared().join("bench/gen_corpus.py");
-    let run = Command::new("python3")
-        .arg(&script)
-        .arg(site.root())
-        .args(["--posts", &posts.to_string(), "--force"])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));
-    assert!(
-        run.status.success(),
-        "{} failed:\n{}",
-        script.display(),
-        String::from_utf8_lossy(&run.stderr)
-    );
+    pamphlet_corpus::generate(site.root(), posts, pamphlet_corpus::DEFAULT_SEED)
+        .unwrap_or_else(|e| panic!("cannot generate {posts} posts: {e}"));
     site.write("site.toml", site_toml);
     site
 }
