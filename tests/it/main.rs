@@ -26,4 +26,5 @@ mod properties;
 mod serve_http;
 mod serve_live;
 mod serve_rebuild;
+mod shared_corpora;
 mod validate;

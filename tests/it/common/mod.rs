@@ -191,9 +191,53 @@ pub fn one(html: &Html, selector: &str) -> String {
     found[0].html()
 }
 
-/// `../shared/` beside the repository: the seed post and the corpora.
+/// The folder of real-world content beside the repository, read only by
+/// `tests/it/shared_corpora.rs`: `../shared/`, or `$PAMPHLET_SHARED` (relative to the
+/// repository) when it is set.
 pub fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+    let dir = std::env::var_os("PAMPHLET_SHARED").map_or_else(|| "../shared".into(), PathBuf::from);
+    repo().join(dir)
+}
+
+/// A path under [`shared`], failing with how to get or skip it when it is missing.
+pub fn shared_path(rel: &str) -> PathBuf {
+    let path = shared().join(rel);
+    assert!(
+        path.exists(),
+        "{} is missing: these tests read the real-world corpora beside the repository \
+         (../shared/, or set PAMPHLET_SHARED); scripts/test skips them when there are none",
+        path.display()
+    );
+    path
+}
+
+/// A fixture site of `tests/fixtures/<name>/`, copied into a fresh site folder (whose
+/// `site.toml` it replaces if it has one), so a build never writes into the repository.
+pub fn fixture_site(name: &str) -> Site {
+    let site = Site::new();
+    copy_tree(&repo().join("tests/fixtures").join(name), site.root());
+    site
+}
+
+/// Markdown pages (not `_index.md`) under a content folder, relative to it.
+pub fn page_sources(content: &Path) -> Vec<String> {
+    let mut pages: Vec<String> = walkdir::WalkDir::new(content)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy();
+            name.ends_with(".md") && name != "_index.md"
+        })
+        .map(|e| {
+            e.path()
+                .strip_prefix(content)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    pages.sort();
+    pages
 }
 
 /// Copies a folder tree.
@@ -227,23 +271,13 @@ pub fn own_site() -> Site {
     site
 }
 
-/// A site of `posts` synthetic posts at `content/posts/<slug>/index.md`, made by
-/// `../shared/bench/gen_corpus.py`, with `site_toml` as its `site.toml`; not built yet.
+/// A site of `posts` synthetic posts at `content/posts/<slug>/index.md`, made by the
+/// repository's own generator (`tools/corpus`, seed 1), with `site_toml` as its `site.toml`;
+/// not built yet.
 pub fn generated_site(posts: usize, site_toml: &str) -> Site {
     let site = Site::new();
-    let script = shared().join("bench/gen_corpus.py");
-    let run = Command::new("python3")
-        .arg(&script)
-        .arg(site.root())
-        .args(["--posts", &posts.to_string(), "--force"])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));
-    assert!(
-        run.status.success(),
-        "{} failed:\n{}",
-        script.display(),
-        String::from_utf8_lossy(&run.stderr)
-    );
+    pamphlet_corpus::generate(site.root(), posts, pamphlet_corpus::DEFAULT_SEED)
+        .unwrap_or_else(|e| panic!("cannot generate {posts} posts: {e}"));
     site.write("site.toml", site_toml);
     site
 }
