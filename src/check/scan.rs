@@ -99,25 +99,7 @@ fn tag(html: &str, start: usize, first_line: usize, out: &mut Scan) -> (usize, S
         let attr = html[attr_start..i].to_ascii_lowercase();
         let mut value = None;
         if bytes.get(i) == Some(&b'=') {
-            i += 1;
-            let (v, end) = match bytes.get(i) {
-                Some(&q @ (b'"' | b'\'')) => {
-                    let close = html[i + 1..]
-                        .find(q as char)
-                        .map_or(bytes.len(), |e| i + 1 + e);
-                    (
-                        &html[(i + 1).min(close)..close],
-                        (close + 1).min(bytes.len()),
-                    )
-                }
-                _ => {
-                    let mut e = i;
-                    while e < bytes.len() && !bytes[e].is_ascii_whitespace() && bytes[e] != b'>' {
-                        e += 1;
-                    }
-                    (&html[i..e], e)
-                }
-            };
+            let (v, end) = attribute_value(html, i + 1);
             line += count_lines(&html[i..end]);
             value = Some(decode_entities(v));
             i = end;
@@ -132,6 +114,30 @@ fn tag(html: &str, start: usize, first_line: usize, out: &mut Scan) -> (usize, S
                 "href" | "src" => out.links.push(Found { url: value, line }),
                 _ => {}
             }
+        }
+    }
+}
+
+/// The value of an attribute starting at `start` (just after its `=`), quoted or not, and the
+/// offset after it.
+fn attribute_value(html: &str, start: usize) -> (&str, usize) {
+    let bytes = html.as_bytes();
+    match bytes.get(start) {
+        Some(&q @ (b'"' | b'\'')) => {
+            let close = html[start + 1..]
+                .find(q as char)
+                .map_or(bytes.len(), |e| start + 1 + e);
+            (
+                &html[(start + 1).min(close)..close],
+                (close + 1).min(bytes.len()),
+            )
+        }
+        _ => {
+            let mut end = start;
+            while end < bytes.len() && !bytes[end].is_ascii_whitespace() && bytes[end] != b'>' {
+                end += 1;
+            }
+            (&html[start..end], end)
         }
     }
 }

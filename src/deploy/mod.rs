@@ -135,6 +135,24 @@ impl DeployReport {
     }
 }
 
+impl DeployReport {
+    /// What `plan` will do to the container at `target`, before it is applied.
+    fn planned(target: String, plan: &plan::Plan, dry_run: bool) -> Self {
+        DeployReport {
+            target,
+            dry_run,
+            uploaded: plan.uploads.clone(),
+            unchanged: plan.unchanged.len(),
+            deleted: plan.deletes.clone(),
+            kept: plan.kept.clone(),
+            deletes_refused: plan.deletes_refused,
+            bytes: plan.upload_bytes(),
+            elapsed: Duration::ZERO,
+            notes: Vec::new(),
+        }
+    }
+}
+
 /// Uploads `options.output` to the container in `config`, with secrets from `credentials`.
 pub fn deploy(
     options: &DeployOptions,
@@ -182,18 +200,7 @@ async fn sync(
     };
     let plan = plan::plan(local, &listing.blobs, &manifest, settings);
     notes.extend(deletion_note(&plan, options));
-    let mut report = DeployReport {
-        target: remote.target().url(),
-        dry_run: options.dry_run,
-        uploaded: plan.uploads.clone(),
-        unchanged: plan.unchanged.len(),
-        deleted: plan.deletes.clone(),
-        kept: plan.kept.clone(),
-        deletes_refused: plan.deletes_refused,
-        bytes: plan.upload_bytes(),
-        elapsed: Duration::ZERO,
-        notes: Vec::new(),
-    };
+    let mut report = DeployReport::planned(remote.target().url(), &plan, options.dry_run);
     if options.dry_run {
         return Ok(report);
     }

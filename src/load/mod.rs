@@ -194,6 +194,32 @@ fn decode(bytes: &[u8]) -> Result<String, Diagnostic> {
 /// Unknown fields warned about one by one in a file; the rest are counted in one warning.
 const MAX_UNKNOWN_FIELDS: usize = 20;
 
+/// A warning for each front matter key nothing reads, at its line, up to a limit.
+fn warn_unknown_fields(
+    ignored: &[String],
+    key_lines: &[(String, usize)],
+    problems: &mut Diagnostics,
+) {
+    for key in ignored.iter().take(MAX_UNKNOWN_FIELDS) {
+        let top = key.split('.').next().unwrap_or(key);
+        let mut d = Diagnostic::warning(format!("unknown front matter field `{key}` is ignored"))
+            .help("put custom values under `extra` to reach them from templates");
+        if let Some((_, line)) = key_lines.iter().find(|(k, _)| k == top) {
+            d = d.at_line(*line);
+        }
+        problems.push(d);
+    }
+    if ignored.len() > MAX_UNKNOWN_FIELDS {
+        problems.push(
+            Diagnostic::warning(format!(
+                "{} more unknown front matter fields are ignored",
+                ignored.len() - MAX_UNKNOWN_FIELDS
+            ))
+            .help("put custom values under `extra` to reach them from templates"),
+        );
+    }
+}
+
 fn parse_document<F>(rel: &str, text: &str, problems: &mut Diagnostics) -> Option<Document<F>>
 where
     F: serde::de::DeserializeOwned + Default + front_matter::Clean,
@@ -221,26 +247,7 @@ where
         None => F::default(),
         Some((format, block)) => match front_matter::parse::<F>(format, block) {
             Ok((front, ignored)) => {
-                for key in ignored.iter().take(MAX_UNKNOWN_FIELDS) {
-                    let top = key.split('.').next().unwrap_or(key);
-                    let mut d = Diagnostic::warning(format!(
-                        "unknown front matter field `{key}` is ignored"
-                    ))
-                    .help("put custom values under `extra` to reach them from templates");
-                    if let Some((_, line)) = key_lines.iter().find(|(k, _)| k == top) {
-                        d = d.at_line(*line);
-                    }
-                    problems.push(d);
-                }
-                if ignored.len() > MAX_UNKNOWN_FIELDS {
-                    problems.push(
-                        Diagnostic::warning(format!(
-                            "{} more unknown front matter fields are ignored",
-                            ignored.len() - MAX_UNKNOWN_FIELDS
-                        ))
-                        .help("put custom values under `extra` to reach them from templates"),
-                    );
-                }
+                warn_unknown_fields(&ignored, &key_lines, problems);
                 front
             }
             Err(e) => {

@@ -205,43 +205,48 @@ fn atom(site: &Site, list: &List, title: &str, entries: &[Entry]) -> String {
     let _ = writeln!(out, "<author><name>{}</name></author>", xml(author));
     out.push_str("<generator>pamphlet</generator>\n");
     for entry in entries {
-        let page = &site.pages[entry.id];
-        let link = config.permalink(&page.url);
-        out.push_str("<entry>\n");
-        let _ = writeln!(out, "<title>{}</title>", xml(&page.title));
-        let _ = writeln!(
-            out,
-            "<link href=\"{}\" rel=\"alternate\" type=\"text/html\"/>",
-            xml(&link)
-        );
-        let _ = writeln!(out, "<id>{}</id>", xml(&link));
-        if let Some(date) = page.date {
-            let _ = writeln!(out, "<published>{}</published>", date.rfc3339());
-        }
-        if let Some(date) = page.last_modified() {
-            let _ = writeln!(out, "<updated>{}</updated>", date.rfc3339());
-        }
-        for name in &page.source.front.authors {
-            let _ = writeln!(out, "<author><name>{}</name></author>", xml(name));
-        }
-        for tag in &page.tags {
-            let term = site.term(*tag);
-            let _ = writeln!(out, "<category term=\"{}\"/>", xml(&term.name));
-        }
-        if let Some(description) = page.source.front.description.as_deref()
-            && !description.trim().is_empty()
-        {
-            let _ = writeln!(out, "<summary>{}</summary>", xml(description.trim()));
-        }
-        let _ = writeln!(
-            out,
-            "<content type=\"html\">{}</content>",
-            xml(&absolute_links(entry.content, &config.base_url, &page.url))
-        );
-        out.push_str("</entry>\n");
+        atom_entry(&mut out, site, entry);
     }
     out.push_str("</feed>\n");
     out
+}
+
+fn atom_entry(out: &mut String, site: &Site, entry: &Entry) {
+    let config = &site.config;
+    let page = &site.pages[entry.id];
+    let link = config.permalink(&page.url);
+    out.push_str("<entry>\n");
+    let _ = writeln!(out, "<title>{}</title>", xml(&page.title));
+    let _ = writeln!(
+        out,
+        "<link href=\"{}\" rel=\"alternate\" type=\"text/html\"/>",
+        xml(&link)
+    );
+    let _ = writeln!(out, "<id>{}</id>", xml(&link));
+    if let Some(date) = page.date {
+        let _ = writeln!(out, "<published>{}</published>", date.rfc3339());
+    }
+    if let Some(date) = page.last_modified() {
+        let _ = writeln!(out, "<updated>{}</updated>", date.rfc3339());
+    }
+    for name in &page.source.front.authors {
+        let _ = writeln!(out, "<author><name>{}</name></author>", xml(name));
+    }
+    for tag in &page.tags {
+        let term = site.term(*tag);
+        let _ = writeln!(out, "<category term=\"{}\"/>", xml(&term.name));
+    }
+    if let Some(description) = page.source.front.description.as_deref()
+        && !description.trim().is_empty()
+    {
+        let _ = writeln!(out, "<summary>{}</summary>", xml(description.trim()));
+    }
+    let _ = writeln!(
+        out,
+        "<content type=\"html\">{}</content>",
+        xml(&absolute_links(entry.content, &config.base_url, &page.url))
+    );
+    out.push_str("</entry>\n");
 }
 
 #[cfg(test)]

@@ -103,54 +103,12 @@ impl Theme {
             .collect();
         read_site_theme(site_root, &mut templates, &mut assets, &mut problems);
 
-        let markdown = &config.markdown;
-        if !markdown.highlight_code || !markdown.highlight_theme.is_empty() {
-            // The theme's own palette is for syntect's classes; with no highlighting, or with a
-            // syntect theme of the site's choosing, it would only weigh or clash.
-            if let Some(style) = assets.get_mut("style.css") {
-                remove_palette(style);
-            }
-        }
-        if markdown.highlight_code && !markdown.highlight_theme.is_empty() {
-            match highlight::stylesheet(&markdown.highlight_theme, &markdown.highlight_theme_dark)
-            {
-                Ok(css) => {
-                    if let Some(style) = assets.get_mut("style.css") {
-                        style.extend_from_slice(b"\n");
-                        style.extend_from_slice(css.as_bytes());
-                    }
-                }
-                Err(message) => problems.push(
-                    Diagnostic::error(message)
-                        .in_file(CONFIG_FILE)
-                        .help("set [markdown] highlight_theme (and highlight_theme_dark) to one of these, or remove highlight_theme to use the theme's own palette"),
-                ),
-            }
-        }
-
-        let mut tera = Tera::new();
-        register_filters(&mut tera);
+        highlight_palette(config, &mut assets, &mut problems);
         let sources: BTreeMap<String, Option<PathBuf>> = templates
             .iter()
             .map(|(name, (_, path))| (name.clone(), path.clone()))
             .collect();
-        // Each template is checked alone first, so every broken one is reported, not just one.
-        for (name, (text, _)) in &templates {
-            if let Err(e) = Tera::new().add_raw_template(name, text)
-                && matches!(e.kind(), tera::ErrorKind::SyntaxError(_))
-            {
-                problems.push(template_diagnostic(&e, &sources));
-            }
-        }
-        if !problems.has_errors()
-            && let Err(e) = tera.add_raw_templates(
-                templates
-                    .iter()
-                    .map(|(name, (text, _))| (name.as_str(), text.as_str())),
-            )
-        {
-            problems.push(template_diagnostic(&e, &sources));
-        }
+        let tera = compile(&templates, &sources, &mut problems);
         if problems.has_errors() {
             return Err(problems);
         }
@@ -172,6 +130,66 @@ impl Theme {
     pub fn asset(&self, name: &str) -> Option<&Asset> {
         self.assets.iter().find(|a| a.name == name)
     }
+}
+
+/// Gives `style.css` the palette for highlighted code that `[markdown]` asks for: the theme's
+/// own (kept as written), none (no highlighting), or syntect's stylesheet for a named theme.
+fn highlight_palette(
+    config: &Config,
+    assets: &mut BTreeMap<String, Vec<u8>>,
+    problems: &mut Diagnostics,
+) {
+    let markdown = &config.markdown;
+    if !markdown.highlight_code || !markdown.highlight_theme.is_empty() {
+        // The theme's own palette is for syntect's classes; with no highlighting, or with a
+        // syntect theme of the site's choosing, it would only weigh or clash.
+        if let Some(style) = assets.get_mut("style.css") {
+            remove_palette(style);
+        }
+    }
+    if markdown.highlight_code && !markdown.highlight_theme.is_empty() {
+        match highlight::stylesheet(&markdown.highlight_theme, &markdown.highlight_theme_dark) {
+            Ok(css) => {
+                if let Some(style) = assets.get_mut("style.css") {
+                    style.extend_from_slice(b"\n");
+                    style.extend_from_slice(css.as_bytes());
+                }
+            }
+            Err(message) => problems.push(
+                Diagnostic::error(message)
+                    .in_file(CONFIG_FILE)
+                    .help("set [markdown] highlight_theme (and highlight_theme_dark) to one of these, or remove highlight_theme to use the theme's own palette"),
+            ),
+        }
+    }
+}
+
+/// Compiles the templates, reporting every broken one, not just the first.
+fn compile(
+    templates: &BTreeMap<String, (String, Option<PathBuf>)>,
+    sources: &BTreeMap<String, Option<PathBuf>>,
+    problems: &mut Diagnostics,
+) -> Tera {
+    let mut tera = Tera::new();
+    register_filters(&mut tera);
+    // Each template is checked alone first, so every syntax error is found.
+    for (name, (text, _)) in templates {
+        if let Err(e) = Tera::new().add_raw_template(name, text)
+            && matches!(e.kind(), tera::ErrorKind::SyntaxError(_))
+        {
+            problems.push(template_diagnostic(&e, sources));
+        }
+    }
+    if !problems.has_errors()
+        && let Err(e) = tera.add_raw_templates(
+            templates
+                .iter()
+                .map(|(name, (text, _))| (name.as_str(), text.as_str())),
+        )
+    {
+        problems.push(template_diagnostic(&e, sources));
+    }
+    tera
 }
 
 /// Reads `templates/**/*.html|xml` and `templates/assets/**` of the site over the built-ins.

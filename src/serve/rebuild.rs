@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::build::{self, BuildOptions};
 use crate::config::CONFIG_FILE;
 use crate::diagnostic::Diagnostics;
+use crate::model::Site;
 use crate::render::highlight::Highlighter;
 use crate::render::theme::{ASSET_DIR, TEMPLATE_DIR, Theme};
 use crate::render::{Inputs as RenderInputs, render_site};
@@ -113,6 +114,21 @@ impl Session {
         self.render(stylesheet_only)
     }
 
+    /// The model of the current inputs, with every problem found reading and modelling them.
+    fn model(&self) -> (Site, Diagnostics) {
+        let mut problems = self.inputs.problems();
+        let (config, config_problems) = build::settings(self.inputs.config.clone(), &self.options);
+        problems.extend(config_problems);
+        let (site, model_problems) = build::model_site(
+            config,
+            self.inputs.sources.clone(),
+            &self.inputs.statics,
+            &self.options,
+        );
+        problems.extend(model_problems);
+        (site, problems)
+    }
+
     /// Renders the site from the current inputs, reusing whatever is still valid.
     fn render(&mut self, stylesheet_only: bool) -> Result<Rebuilt, Diagnostics> {
         let root = self.options.root.clone();
@@ -129,16 +145,7 @@ impl Session {
                     .map(|rel| root.join("static").join(rel)),
             );
         let changed_files = self.files.refresh(copied);
-        let mut problems = self.inputs.problems();
-        let (config, config_problems) = build::settings(self.inputs.config.clone(), &self.options);
-        problems.extend(config_problems);
-        let (site, model_problems) = build::model_site(
-            config,
-            self.inputs.sources.clone(),
-            &self.inputs.statics,
-            &self.options,
-        );
-        problems.extend(model_problems);
+        let (site, mut problems) = self.model();
         let theme = self
             .theme
             .get_or_insert_with(|| Theme::load(&root, &site.config));
