@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::config::Config;
+use crate::config::{CONFIG_FILE, Config, PLACEHOLDER_BASE_URL};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{ModelOptions, Site};
 use crate::render::highlight::Highlighter;
@@ -11,6 +11,7 @@ use crate::render::reuse::NoReuse;
 use crate::render::theme::Theme;
 use crate::render::{Inputs, RenderReport, render_site};
 use crate::write::Sink;
+use crate::write::output::{self, Marker};
 use crate::write::staging::Staging;
 use crate::{load, model};
 
@@ -28,6 +29,8 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// Replaces `base_url` from `site.toml`.
     pub base_url: Option<String>,
+    /// Replace an output folder that holds files pamphlet did not write.
+    pub force: bool,
 }
 
 impl BuildOptions {
@@ -39,6 +42,7 @@ impl BuildOptions {
             root,
             drafts: false,
             base_url: None,
+            force: false,
         }
     }
 }
@@ -50,6 +54,8 @@ pub struct Built {
     pub pages: usize,
     /// Files written.
     pub files: usize,
+    /// Where, absolute.
+    pub output: PathBuf,
     /// How long it took.
     pub elapsed: Duration,
     /// Warnings (a build with errors returns them instead).
@@ -70,6 +76,7 @@ pub fn settings(
     });
     if let Some(base_url) = &options.base_url {
         config.base_url = base_url.trim_end_matches('/').to_string();
+        config.base_url_given = true;
     }
     (config, problems)
 }
@@ -94,6 +101,15 @@ pub fn model_site(
 /// Loads and models the site, with every problem found on the way.
 pub fn load_site(options: &BuildOptions) -> (Site, Diagnostics) {
     let (config, mut problems) = settings(Config::load(&options.root), options);
+    if !config.base_url_given {
+        problems.push(
+            Diagnostic::warning(format!(
+                "base_url is not set, so canonical links, feeds, the sitemap and robots.txt point at the placeholder {PLACEHOLDER_BASE_URL}"
+            ))
+            .in_file(CONFIG_FILE)
+            .help("set base_url = \"https://…\" in site.toml (the address the site is published at), or pass --base-url; pamphlet deploy refuses a build made without one"),
+        );
+    }
     let (sources, load_problems) = load::load(&options.root);
     problems.extend(load_problems);
     let (statics, static_problems) = load::statics(&options.root);
@@ -133,32 +149,42 @@ pub fn render_into(
 pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
     let started = Instant::now();
     let (site, mut problems) = load_site(options);
-    let staging = Staging::create(&options.output).map_err(|e| {
-        let mut p = problems.clone();
-        p.push(Diagnostic::error(format!(
-            "cannot prepare the output folder {}: {e}",
-            options.output.display()
-        )));
-        p
-    })?;
+    let claim = match output::claim(&options.output, &options.root, options.force) {
+        Ok(claim) => claim,
+        Err(refused) => {
+            problems.push(refused);
+            return Err(problems);
+        }
+    };
+    let marker = Marker::new(&site.config.base_url, !site.config.base_url_given);
+    let staging = match Staging::create(&claim, &marker) {
+        Ok(staging) => staging,
+        Err(e) => {
+            problems.push(Diagnostic::error(format!(
+                "cannot prepare the output folder {}: {e}",
+                claim.output.display()
+            )));
+            return Err(problems);
+        }
+    };
     let highlighter = Highlighter::new();
     let report = render_into(&site, &options.root, &highlighter, &staging);
     problems.extend(report.diagnostics);
     if problems.has_errors() {
-        // Dropping the staging folder deletes it; the output folder was never touched.
+        // Dropping the staging folder keeps it as the spare; the output folder was never touched.
         return Err(problems);
     }
-    staging.publish().map_err(|e| {
-        let mut p = problems.clone();
-        p.push(Diagnostic::error(format!(
+    if let Err(e) = staging.publish() {
+        problems.push(Diagnostic::error(format!(
             "cannot publish into {}: {e}",
-            options.output.display()
+            claim.output.display()
         )));
-        p
-    })?;
+        return Err(problems);
+    }
     Ok(Built {
         pages: report.pages,
         files: report.files,
+        output: claim.output,
         elapsed: started.elapsed(),
         warnings: problems,
     })

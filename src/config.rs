@@ -10,6 +10,10 @@ use crate::load::front_matter::clean_string;
 /// The name of the config file at the site's root.
 pub const CONFIG_FILE: &str = "site.toml";
 
+/// `base_url` when none is given: the address `pamphlet serve` listens on by default, fine for
+/// looking at a build locally and wrong for publishing one.
+pub const PLACEHOLDER_BASE_URL: &str = "http://127.0.0.1:1111";
+
 /// Everything `site.toml` can say.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -20,6 +24,10 @@ pub struct Config {
     pub description: String,
     /// Where the site is published, used for absolute links in feeds, sitemap and metadata.
     pub base_url: String,
+    /// True when `base_url` was given (in `site.toml` or on the command line), false while it
+    /// is the local placeholder [`PLACEHOLDER_BASE_URL`].
+    #[serde(skip)]
+    pub base_url_given: bool,
     /// The `lang` of every page.
     pub language: String,
     /// The default author of every post.
@@ -45,7 +53,8 @@ impl Default for Config {
         Config {
             title: "A pamphlet".into(),
             description: String::new(),
-            base_url: "http://127.0.0.1:1111".into(),
+            base_url: PLACEHOLDER_BASE_URL.into(),
+            base_url_given: false,
             language: "en".into(),
             author: String::new(),
             bio: String::new(),
@@ -195,6 +204,9 @@ impl Config {
             Diagnostics::from_iter([d])
         })?;
         config.base_url = config.base_url.trim_end_matches('/').to_string();
+        config.base_url_given = text
+            .parse::<toml::Table>()
+            .is_ok_and(|table| table.contains_key("base_url"));
         // As in front matter: these reach every page, where HTML and XML cannot carry them.
         for text in [
             &mut config.title,

@@ -34,9 +34,12 @@ struct Cli {
 enum Command {
     /// Build the site into the output folder, replacing it only if everything succeeds.
     Build {
-        /// Where to write the site [default: <root>/public].
+        /// Where to write the site, relative to --root [default: <root>/public].
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Replace an output folder that holds files pamphlet did not write.
+        #[arg(long)]
+        force: bool,
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
@@ -72,12 +75,12 @@ enum Command {
     },
     /// Start a new site, with the default theme, in an empty or new folder.
     Init {
-        /// The folder to create the site in.
+        /// The folder to create the site in, relative to --root.
         dir: PathBuf,
     },
     /// Upload the built site to the Azure Blob Storage static website in site.toml's [deploy].
     Deploy {
-        /// The built site to upload [default: <root>/public].
+        /// The built site to upload, relative to --root [default: <root>/public].
         #[arg(long)]
         output: Option<PathBuf>,
         /// Print what would change and change nothing.
@@ -101,13 +104,15 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Build {
             output,
+            force,
             drafts,
             base_url,
         } => {
             let mut options = BuildOptions::new(&root);
             if let Some(output) = output {
-                options.output = output;
+                options.output = root.join(output);
             }
+            options.force = force;
             options.drafts = drafts;
             options.base_url = base_url;
             build_site(&options)
@@ -128,7 +133,7 @@ fn main() -> ExitCode {
             check(&options)
         }
         Command::New { title, section } => new_post(&root, &section, &title),
-        Command::Init { dir } => init(&dir),
+        Command::Init { dir } => init(&root.join(dir)),
         Command::Deploy {
             output,
             dry_run,
@@ -138,7 +143,7 @@ fn main() -> ExitCode {
         } => {
             let mut options = DeployOptions::new(&root);
             if let Some(output) = output {
-                options.output = output;
+                options.output = root.join(output);
             }
             options.dry_run = dry_run;
             options.force = force;

@@ -13,6 +13,11 @@ pub enum ScaffoldError {
     /// The title has nothing to make a URL from.
     #[error("the title `{0}` has no letters or digits to make a URL from; choose another title")]
     NoSlug(String),
+    /// `--section` is not slugs under `content/`.
+    #[error(
+        "--section `{0}` must be one or more slugs under content/, separated by `/` (such as `blog` or `notes/2024`): lower-case letters, digits and hyphens, nothing that could leave content/"
+    )]
+    BadSection(String),
     /// The file or folder is already there.
     #[error("{0} already exists; pamphlet never overwrites it (choose another title or remove it)")]
     Exists(PathBuf),
@@ -30,13 +35,13 @@ pub fn new_post(root: &Path, section: &str, title: &str) -> Result<PathBuf, Scaf
     if slug.is_empty() {
         return Err(ScaffoldError::NoSlug(title.to_string()));
     }
-    let section = section.trim_matches('/');
-    let dir = root.join("content").join(section).join(&slug);
+    let section = section_path(section)?;
+    let dir = root.join("content").join(&section).join(&slug);
     let file = dir.join("index.md");
     if file.exists()
         || root
             .join("content")
-            .join(section)
+            .join(&section)
             .join(format!("{slug}.md"))
             .exists()
     {
@@ -58,6 +63,23 @@ pub fn new_post(root: &Path, section: &str, title: &str) -> Result<PathBuf, Scaf
     Ok(file)
 }
 
+/// `--section` as a path under `content/`: one or more slugs, so it can never leave it.
+fn section_path(section: &str) -> Result<PathBuf, ScaffoldError> {
+    let bad = || ScaffoldError::BadSection(section.to_string());
+    let trimmed = section.strip_suffix('/').unwrap_or(section);
+    if trimmed.is_empty() {
+        return Err(bad());
+    }
+    let mut path = PathBuf::new();
+    for segment in trimmed.split('/') {
+        if segment.is_empty() || slugify(segment) != segment {
+            return Err(bad());
+        }
+        path.push(segment);
+    }
+    Ok(path)
+}
+
 /// Starts a site in `dir`, which must not exist or be empty: config, a sample post, an about
 /// page, the default theme and a static file. It builds with no further step.
 pub fn init(dir: &Path) -> Result<Vec<PathBuf>, ScaffoldError> {
@@ -71,7 +93,7 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, ScaffoldError> {
         (PathBuf::from("site.toml"), SITE_TOML.as_bytes().to_vec()),
         (
             PathBuf::from(".gitignore"),
-            b"/public\n/.public.*\n".to_vec(),
+            b"/public\n/.public.*\n/.pamphlet-cache\n".to_vec(),
         ),
         (
             PathBuf::from("content/blog/hello-world/index.md"),

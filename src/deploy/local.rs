@@ -8,6 +8,8 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
 
+use crate::write::output::MARKER;
+
 use super::error::DeployError;
 use super::headers::{HeaderPolicy, Headers};
 use super::manifest::MANIFEST_NAME;
@@ -60,6 +62,10 @@ pub(super) fn scan(
         // A link could point anywhere on this machine; `pamphlet build` never makes one.
         if !file_type.is_file() {
             notes.push(format!("skipped {path}: not a regular file"));
+            continue;
+        }
+        // The output's marker is for pamphlet build; it is published nowhere.
+        if path == MARKER {
             continue;
         }
         if path == MANIFEST_NAME {

@@ -20,6 +20,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::config::DeployConfig;
+use crate::write::output::Marker;
 
 pub use credentials::{ACCOUNT_VAR, CONNECTION_STRING_VAR, Credentials, KEY_VAR, SAS_VAR, Target};
 pub use error::DeployError;
@@ -160,6 +161,15 @@ pub fn deploy(
     credentials: &Credentials,
 ) -> Result<DeployReport, DeployError> {
     let start = Instant::now();
+    if let Some(marker) = Marker::read(&options.output)
+        && marker.placeholder_base_url
+    {
+        return Err(DeployError::Config(format!(
+            "{} was built without base_url, so its links point at {}; set base_url in site.toml (or pass --base-url to pamphlet build) and build again",
+            options.output.display(),
+            marker.base_url
+        )));
+    }
     let policy = HeaderPolicy::new(&config.cache)?;
     let (local, mut notes) = local::scan(&options.output, &policy)?;
     let target = Target::resolve(config, credentials)?;

@@ -5,6 +5,7 @@
 //! swapped in at the end ([`staging`]); `serve` and `check` keep files in memory ([`memory`]).
 
 pub mod memory;
+pub mod output;
 pub mod staging;
 
 use std::io;

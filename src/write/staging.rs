@@ -21,11 +21,14 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use super::Sink;
+use super::output::{Claim, MARKER, Marker, Previous};
 
 /// A staging folder being filled, to be published over `output`.
 pub struct Staging {
     output: PathBuf,
     dir: PathBuf,
+    /// What the output folder held before: only an earlier build's site is kept as the spare.
+    previous: Previous,
     /// True when the folder is a previous site being overwritten, so stale files must be pruned.
     reused: bool,
     /// Every file written, relative to the folder; only kept when `reused`.
@@ -34,10 +37,11 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// Prepares a staging folder beside `output`: the spare kept by the previous build if there
-    /// is one, else a new empty folder. Leftovers of interrupted builds are adopted or removed.
-    pub fn create(output: &Path) -> io::Result<Staging> {
-        let output = absolute(output)?;
+    /// Prepares a staging folder beside the claimed output: the spare kept by the previous
+    /// build if there is one, else a new empty folder; `marker` goes in it first. Leftovers of
+    /// interrupted builds are adopted or removed.
+    pub fn create(claim: &Claim, marker: &Marker) -> io::Result<Staging> {
+        let output = claim.output.clone();
         let parent = output
             .parent()
             .ok_or_else(|| io::Error::other("the output folder cannot be the file system root"))?;
@@ -45,6 +49,12 @@ impl Staging {
         tidy_leftovers(&output)?;
         let dir = sibling(&output, &format!("staging-{}", std::process::id()));
         let spare = sibling(&output, "spare");
+        if spare.exists() && !spare.join(MARKER).is_file() {
+            return Err(io::Error::other(format!(
+                "{} is not a folder an earlier build left (it has no {MARKER}); move it away",
+                spare.display()
+            )));
+        }
         let reused = match fs::rename(&spare, &dir) {
             Ok(()) => true,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -53,13 +63,16 @@ impl Staging {
             }
             Err(e) => return Err(e),
         };
-        Ok(Staging {
+        let staging = Staging {
             output,
             dir,
+            previous: claim.previous,
             reused,
             written: Mutex::new(HashSet::new()),
             published: false,
-        })
+        };
+        staging.put(MARKER, marker.to_bytes())?;
+        Ok(staging)
     }
 
     /// The staging folder.
@@ -67,28 +80,32 @@ impl Staging {
         &self.dir
     }
 
-    /// Swaps the staging folder in as the output; the old output becomes the spare.
+    /// Swaps the staging folder in as the output; an earlier build's output becomes the spare,
+    /// and anything else that was there is removed.
     pub fn publish(mut self) -> io::Result<()> {
         if self.reused {
             let written = std::mem::take(&mut *crate::sync::lock(&self.written));
             prune(&self.dir, "", &written)?;
         }
-        let spare = sibling(&self.output, "spare");
-        if self.output.exists() {
-            if exchange(&self.dir, &self.output)? {
-                // The staging path now holds the old site.
-                self.published = true;
-                return fs::rename(&self.dir, &spare);
-            }
+        if !self.output.exists() {
+            fs::rename(&self.dir, &self.output)?;
+            self.published = true;
+            return Ok(());
+        }
+        let old = if exchange(&self.dir, &self.output)? {
+            // The staging path now holds the old site.
+            self.published = true;
+            self.dir.clone()
+        } else {
             let old = sibling(&self.output, &format!("old-{}", std::process::id()));
             fs::rename(&self.output, &old)?;
             fs::rename(&self.dir, &self.output)?;
             self.published = true;
-            fs::rename(&old, &spare)
-        } else {
-            fs::rename(&self.dir, &self.output)?;
-            self.published = true;
-            Ok(())
+            old
+        };
+        match self.previous {
+            Previous::Ours => fs::rename(&old, sibling(&self.output, "spare")),
+            Previous::Absent | Previous::Replaced => remove_tree(&old),
         }
     }
 
@@ -234,9 +251,9 @@ fn sibling(output: &Path, what: &str) -> PathBuf {
     output.with_file_name(format!(".{name}.{what}"))
 }
 
-/// Deals with what killed builds left: a staging or old folder becomes the spare if there is
-/// none (it is a site or part of one, all of which the next build overwrites or prunes), and is
-/// removed otherwise.
+/// Deals with what killed builds left: a marked staging or old folder becomes the spare if
+/// there is none (it is a site or part of one, all of which the next build overwrites or
+/// prunes), and is removed otherwise.
 fn tidy_leftovers(output: &Path) -> io::Result<()> {
     let Some(parent) = output.parent() else {
         return Ok(());
@@ -253,21 +270,16 @@ fn tidy_leftovers(output: &Path) -> io::Result<()> {
         if let Some(rest) = file_name.strip_prefix(&prefix)
             && (rest.starts_with("staging-") || rest.starts_with("old-"))
         {
-            if !spare.exists() && fs::rename(entry.path(), &spare).is_ok() {
+            // Only a marked folder was a site; one killed before its marker was written holds
+            // nothing worth keeping.
+            let marked = entry.path().join(MARKER).is_file();
+            if marked && !spare.exists() && fs::rename(entry.path(), &spare).is_ok() {
                 continue;
             }
             remove_tree(&entry.path())?;
         }
     }
     Ok(())
-}
-
-fn absolute(path: &Path) -> io::Result<PathBuf> {
-    if path.is_absolute() {
-        Ok(path.to_path_buf())
-    } else {
-        Ok(std::env::current_dir()?.join(path))
-    }
 }
 
 /// Atomically exchanges two folders; `false` when the system cannot.
@@ -299,8 +311,16 @@ mod tests {
         names
     }
 
+    /// Prepares a staging folder for `out`, which must not be inside the (empty) site.
+    fn staging(out: &Path, force: bool) -> Staging {
+        let site = out.parent().unwrap().join("site");
+        fs::create_dir_all(&site).unwrap();
+        let claim = crate::write::output::claim(out, &site, force).unwrap();
+        Staging::create(&claim, &Marker::new("https://example.com", false)).unwrap()
+    }
+
     fn build(out: &Path, files: &[(&str, &str)]) {
-        let staging = Staging::create(out).unwrap();
+        let staging = staging(out, false);
         for (file, text) in files {
             staging.put(file, text.as_bytes().to_vec()).unwrap();
         }
@@ -308,15 +328,50 @@ mod tests {
     }
 
     #[test]
-    fn publish_replaces_the_whole_output() {
+    fn publish_replaces_the_whole_output_and_keeps_the_old_one_as_the_spare() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("public");
-        fs::create_dir(&out).unwrap();
+        build(&out, &[("a/index.html", "old")]);
+        assert_eq!(names(tmp.path()), ["public", "site"]);
         fs::write(out.join("stale.html"), "old").unwrap();
         build(&out, &[("a/index.html", "new")]);
         assert_eq!(fs::read_to_string(out.join("a/index.html")).unwrap(), "new");
         assert!(!out.join("stale.html").exists());
-        assert_eq!(names(tmp.path()), [".public.spare", "public"]);
+        assert_eq!(names(tmp.path()), [".public.spare", "public", "site"]);
+        assert_eq!(
+            names(&out),
+            [MARKER, "a"],
+            "the output is marked as pamphlet's"
+        );
+    }
+
+    #[test]
+    fn a_folder_taken_over_with_force_is_removed_not_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("notes.txt"), "someone's").unwrap();
+        let staging = staging(&out, true);
+        staging.put("index.html", b"x".to_vec()).unwrap();
+        staging.publish().unwrap();
+        assert_eq!(names(&out), [MARKER, "index.html"]);
+        assert_eq!(names(tmp.path()), ["public", "site"], "no spare made of it");
+    }
+
+    #[test]
+    fn a_spare_without_the_marker_is_left_alone_and_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        fs::create_dir(tmp.path().join(".public.spare")).unwrap();
+        fs::write(tmp.path().join(".public.spare/mine.txt"), "x").unwrap();
+        let site = tmp.path().join("site");
+        fs::create_dir(&site).unwrap();
+        let claim = crate::write::output::claim(&out, &site, false).unwrap();
+        let refused = Staging::create(&claim, &Marker::new("https://x", false))
+            .err()
+            .unwrap();
+        assert!(refused.to_string().contains("move it away"), "{refused}");
+        assert!(tmp.path().join(".public.spare/mine.txt").exists());
     }
 
     #[test]
@@ -380,7 +435,7 @@ mod tests {
             })
             .collect();
         files.sort();
-        assert_eq!(files, ["a/index.html", "d.html", "x/index.html"]);
+        assert_eq!(files, [MARKER, "a/index.html", "d.html", "x/index.html"]);
         assert_eq!(fs::read_to_string(out.join("a/index.html")).unwrap(), "3");
         assert!(!out.join("b").exists(), "emptied folders are removed");
     }
@@ -389,14 +444,13 @@ mod tests {
     fn dropping_unpublished_staging_leaves_output_alone() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("public");
-        fs::create_dir(&out).unwrap();
-        fs::write(out.join("keep.html"), "old").unwrap();
+        build(&out, &[("keep.html", "old")]);
         {
-            let staging = Staging::create(&out).unwrap();
+            let staging = staging(&out, false);
             staging.put("keep.html", b"new".to_vec()).unwrap();
         }
         assert_eq!(fs::read_to_string(out.join("keep.html")).unwrap(), "old");
-        assert_eq!(names(tmp.path()), [".public.spare", "public"]);
+        assert_eq!(names(tmp.path()), [".public.spare", "public", "site"]);
         build(&out, &[("other.html", "x")]);
         assert!(
             !out.join("keep.html").exists(),
@@ -412,14 +466,22 @@ mod tests {
         fs::write(tmp.path().join(".public.staging-99999/junk"), "x").unwrap();
         fs::create_dir(tmp.path().join(".public.old-99998")).unwrap();
         build(&out, &[("index.html", "x")]);
-        assert_eq!(names(tmp.path()), ["public"]);
-        assert_eq!(names(&out), ["index.html"]);
+        assert_eq!(names(tmp.path()), ["public", "site"]);
+        assert_eq!(names(&out), [MARKER, "index.html"]);
+        // A marked leftover is a site: it becomes the spare, pruned by the next build.
+        let leftover = tmp.path().join(".public.staging-99997");
+        fs::create_dir(&leftover).unwrap();
+        fs::write(leftover.join(MARKER), "{}").unwrap();
+        fs::write(leftover.join("old.html"), "x").unwrap();
+        build(&out, &[("index.html", "y")]);
+        assert_eq!(names(tmp.path()), [".public.spare", "public", "site"]);
+        assert_eq!(names(&out), [MARKER, "index.html"]);
     }
 
     #[test]
     fn refuses_paths_that_climb() {
         let tmp = tempfile::tempdir().unwrap();
-        let staging = Staging::create(&tmp.path().join("public")).unwrap();
+        let staging = staging(&tmp.path().join("public"), false);
         assert!(staging.put("../x", vec![]).is_err());
         assert!(staging.put("a//b", vec![]).is_err());
     }

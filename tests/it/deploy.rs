@@ -200,7 +200,7 @@ impl Site {
     fn assert_mirrors_public(&self) {
         let (blobs, manifest) = self.remote();
         assert!(manifest.is_some(), "no manifest in the container");
-        let local = common::snapshot(&self.public());
+        let local = common::published(&self.public());
         let remote: BTreeMap<String, Vec<u8>> =
             blobs.into_iter().map(|(k, b)| (k, b.bytes)).collect();
         assert_eq!(
@@ -239,7 +239,7 @@ fn first_deploy_uploads_every_file_with_its_headers_and_the_second_uploads_nothi
     let site = Site::new("first");
     let run = site.deploy(&[]);
     run.assert_success();
-    let local = common::snapshot(&site.public());
+    let local = common::published(&site.public());
     assert_eq!(
         run.uploaded(),
         local.keys().cloned().collect::<BTreeSet<_>>()
@@ -345,13 +345,13 @@ fn editing_a_post_uploads_that_page_and_what_lists_it_only() {
     let first = deploy(&options, &config.deploy, &Credentials::with_key(KEY)).expect("deploy");
     assert!(first.uploaded.iter().all(|u| u.reason == Reason::New));
 
-    let before = common::snapshot(&site.public());
+    let before = common::published(&site.public());
     site.write(
         "content/blog/a/index.md",
         "---\ntitle: Post A\ndate: 2024-01-02\ntags: [rust, azure]\n---\n\nThe body of post A, now edited.\n",
     );
     site.build();
-    let after = common::snapshot(&site.public());
+    let after = common::published(&site.public());
     let expected = changed(&before, &after);
     assert!(expected.contains("blog/a/index.html"), "{expected:?}");
     assert!(!expected.contains("blog/b/index.html"), "{expected:?}");
@@ -431,11 +431,11 @@ fn a_cache_rule_change_reuploads_only_the_blobs_it_affects() {
 fn delete_removes_a_removed_posts_blobs_but_never_more_than_max_deletes() {
     let site = Site::new("delete");
     site.deploy(&[]).assert_success();
-    let before = common::snapshot(&site.public());
+    let before = common::published(&site.public());
 
     std::fs::remove_dir_all(site.root().join("content/blog/b")).expect("remove post b");
     site.build();
-    let after = common::snapshot(&site.public());
+    let after = common::published(&site.public());
     let gone: BTreeSet<String> = before
         .keys()
         .filter(|p| !after.contains_key(*p))
@@ -481,7 +481,7 @@ fn dry_run_changes_nothing() {
     run.assert_success();
     assert_eq!(
         run.uploaded(),
-        common::snapshot(&site.public())
+        common::published(&site.public())
             .keys()
             .cloned()
             .collect::<BTreeSet<_>>()
@@ -575,7 +575,7 @@ fn a_missing_output_folder_asks_for_a_build() {
 fn blobs_changed_or_deleted_out_of_band_are_repaired() {
     let site = Site::new("drift");
     site.deploy(&[]).assert_success();
-    let style = stylesheet(&common::snapshot(&site.public()));
+    let style = stylesheet(&common::published(&site.public()));
     let store = store(&site.container);
     runtime().block_on(async {
         store
@@ -629,13 +629,16 @@ fn a_lost_manifest_costs_reuploads_not_correctness() {
     let run = site.deploy(&[]);
     run.assert_success();
     assert!(run.stderr.contains("unreadable"), "{}", run.stderr);
-    assert_eq!(run.uploaded().len(), common::snapshot(&site.public()).len());
+    assert_eq!(
+        run.uploaded().len(),
+        common::published(&site.public()).len()
+    );
     assert!(site.deploy(&[]).uploaded().is_empty());
     let forced = site.deploy(&["--force"]);
     forced.assert_success();
     assert_eq!(
         forced.uploaded().len(),
-        common::snapshot(&site.public()).len()
+        common::published(&site.public()).len()
     );
     site.assert_mirrors_public();
 }
@@ -648,13 +651,13 @@ fn a_stale_manifest_from_an_interrupted_run_still_converges() {
     let (_, stale) = site.remote();
     let stale = stale.expect("a manifest").bytes;
 
-    let before = common::snapshot(&site.public());
+    let before = common::published(&site.public());
     site.write(
         "content/blog/b/index.md",
         "---\ntitle: Post B\ndate: 2024-02-03\ntags: [rust]\n---\n\nPost B, rewritten.\n",
     );
     site.build();
-    let expected = changed(&before, &common::snapshot(&site.public()));
+    let expected = changed(&before, &common::published(&site.public()));
     site.deploy(&[]).assert_success();
     runtime().block_on(async {
         store(&site.container)

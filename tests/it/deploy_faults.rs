@@ -71,7 +71,7 @@ fn assert_mirrors(container: &str, public: &Path, when: &str) {
     let mut blobs = download_all(container);
     let manifest = blobs.remove(MANIFEST_NAME);
     assert!(manifest.is_some(), "{when}: no manifest");
-    let local = common::snapshot(public);
+    let local = common::published(public);
     let remote_paths: Vec<&String> = blobs.keys().collect();
     let local_paths: Vec<&String> = local.keys().collect();
     assert_eq!(remote_paths, local_paths, "{when}: different files");

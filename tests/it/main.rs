@@ -14,6 +14,7 @@
 mod azurite;
 mod browser;
 mod build;
+mod cli;
 mod common;
 mod corpora;
 mod deploy;

@@ -1305,7 +1305,8 @@ fn hidden_files_are_published_only_in_a_top_level_well_known_folder_of_static() 
     );
     let hidden: Vec<&String> = files
         .iter()
-        .filter(|f| f.split('/').any(|c| c.starts_with('.')) && *f != ".well-known/security.txt")
+        .filter(|f| f.split('/').any(|c| c.starts_with('.')))
+        .filter(|f| *f != ".well-known/security.txt" && *f != pamphlet::write::output::MARKER)
         .collect();
     assert!(hidden.is_empty(), "hidden files published: {hidden:?}");
 }

@@ -144,6 +144,13 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     files
 }
 
+/// Every file a deploy publishes from the output folder `dir`: all but the build's marker.
+pub fn published(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = snapshot(dir);
+    files.remove(pamphlet::write::output::MARKER);
+    files
+}
+
 /// The characters in `text` that HTML and XML cannot carry: controls other than tab and line
 /// ends.
 pub fn control_characters(text: &str) -> Vec<char> {

@@ -1,0 +1,287 @@
+//! The command line's sharp edges, through the real binary: where a build may write, what
+//! `new` and `init` may touch, and what each command says and exits with.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::common::{Site, snapshot};
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A site with one post, and files in every input folder.
+fn site() -> Site {
+    let site = Site::new();
+    site.post("a", "title: A\ndate: 2024-01-01", "The text of A.");
+    site.write("templates/partials/extra.html", "<p>extra</p>");
+    site.write("static/notes.txt", "static notes");
+    site
+}
+
+/// The whole site folder, byte for byte.
+fn everything(site: &Site) -> std::collections::BTreeMap<String, Vec<u8>> {
+    snapshot(site.root())
+}
+
+#[test]
+fn the_site_and_its_input_folders_are_never_an_output_even_with_force() {
+    let site = site();
+    std::fs::create_dir_all(site.root().join(".pamphlet-cache")).unwrap();
+    site.write("content/blog/a/photo.txt", "beside the post");
+    let before = everything(&site);
+    for output in [
+        ".",
+        "content",
+        "content/blog",
+        "templates",
+        "static",
+        "static/sub",
+        ".pamphlet-cache",
+        "..",
+        "content/../content",
+    ] {
+        for force in [false, true] {
+            let mut args = vec!["build", "--output", output];
+            if force {
+                args.push("--force");
+            }
+            let out = site.run(&args);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "--output {output}: {err}");
+            assert!(
+                err.contains("refusing to build into"),
+                "--output {output}: {err}"
+            );
+            assert!(err.contains("--force does not change this"), "{err}");
+            assert_eq!(
+                everything(&site),
+                before,
+                "--output {output} changed the site"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_folder_holding_other_files_is_an_error_naming_them_and_force_takes_it_over() {
+    let site = site();
+    site.write("important/mine.txt", "my notes");
+    site.write("important/drafts/one.md", "a draft");
+    let out = site.run(&["build", "--output", "important"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("important was not made by pamphlet build"),
+        "{err}"
+    );
+    assert!(err.contains("`drafts/` and `mine.txt`"), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(site.root().join("important/mine.txt")).unwrap(),
+        "my notes"
+    );
+    let beside: Vec<String> = std::fs::read_dir(site.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".important"))
+        .collect();
+    assert!(beside.is_empty(), "nothing is staged beside it: {beside:?}");
+
+    // A second try changes nothing either: nothing was ever moved.
+    assert_eq!(
+        site.run(&["build", "--output", "important"]).status.code(),
+        Some(1)
+    );
+    assert!(site.root().join("important/mine.txt").exists());
+
+    let out = site.run(&["build", "--output", "important", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(site.root().join("important/blog/a/index.html").exists());
+    assert!(
+        !site.root().join("important/mine.txt").exists(),
+        "taken over"
+    );
+    assert!(
+        !site.root().join(".important.spare").exists(),
+        "a folder taken over is not kept as the spare"
+    );
+    // From now on it is pamphlet's: no --force needed.
+    let out = site.run(&["build", "--output", "important"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn an_empty_folder_or_an_earlier_build_needs_no_force() {
+    let site = site();
+    std::fs::create_dir(site.root().join("empty")).unwrap();
+    for _ in 0..3 {
+        let out = site.run(&["build", "--output", "empty"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    assert!(site.root().join("empty/.pamphlet-output").is_file());
+    assert!(site.root().join(".empty.spare/.pamphlet-output").is_file());
+}
+
+#[test]
+fn relative_output_paths_resolve_against_root_not_the_current_folder() {
+    let site = site();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
+        .current_dir(elsewhere.path())
+        .arg("--root")
+        .arg(site.root())
+        .args(["build", "--output", "dist"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(site.root().join("dist/blog/a/index.html").exists());
+    assert!(!elsewhere.path().join("dist").exists());
+    let shown = site.root().join("dist");
+    assert!(
+        stdout(&out).contains(&format!("into {}", shown.display())),
+        "the Built line names where: {}",
+        stdout(&out)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_output_builds_into_its_target_and_one_into_the_site_is_refused() {
+    let linked = site();
+    let target = tempfile::tempdir().unwrap();
+    let served = target.path().join("www");
+    std::fs::create_dir(&served).unwrap();
+    std::os::unix::fs::symlink(&served, linked.root().join("public")).unwrap();
+    for _ in 0..2 {
+        let out = linked.run(&["build"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    assert!(served.join("blog/a/index.html").exists());
+    assert!(
+        std::fs::symlink_metadata(linked.root().join("public"))
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link itself is left as it was"
+    );
+
+    let other = site();
+    std::os::unix::fs::symlink(other.root().join("content"), other.root().join("public")).unwrap();
+    let before = everything(&other);
+    let out = other.run(&["build", "--force"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("it is the site's content/ folder"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(everything(&other), before);
+}
+
+#[test]
+fn new_refuses_a_section_that_could_leave_content() {
+    let site = site();
+    let parent = site.root().parent().unwrap().to_path_buf();
+    let before = snapshot(&parent.join("escape2"));
+    for section in [
+        "../../escape2",
+        "../x",
+        "/abs",
+        "a/../../b",
+        "Blog Posts",
+        "a//b",
+        "",
+    ] {
+        let out = site.run(&["new", "Y", "--section", section]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "--section {section:?}: {err}");
+        assert!(
+            err.contains("must be one or more slugs under content/"),
+            "{err}"
+        );
+    }
+    assert_eq!(snapshot(&parent.join("escape2")), before);
+    assert!(!site.root().join("content/x").exists());
+    let out = site.run(&["new", "Y", "--section", "notes/2024"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(site.root().join("content/notes/2024/y/index.md").is_file());
+}
+
+#[test]
+fn init_makes_its_folder_relative_to_root() {
+    let root = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
+        .current_dir(std::env::temp_dir())
+        .arg("--root")
+        .arg(root.path())
+        .args(["init", "my-blog"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let made = root.path().join("my-blog");
+    assert!(made.join("site.toml").is_file());
+    assert!(
+        stdout(&out).contains(&format!("pamphlet --root {} build", made.display())),
+        "{}",
+        stdout(&out)
+    );
+    let built = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
+        .arg("--root")
+        .arg(&made)
+        .arg("build")
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", stderr(&built));
+    assert!(Path::new(&made.join("public/index.html")).is_file());
+}
+
+#[test]
+fn a_build_without_base_url_warns_and_deploy_refuses_to_publish_it() {
+    let site = site();
+    site.write(
+        "site.toml",
+        "title = \"No address\"\n[deploy]\naccount = \"mysite\"\n",
+    );
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "site.toml: warning: base_url is not set, so canonical links, feeds, the sitemap and robots.txt point at the placeholder http://127.0.0.1:1111"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let deploy = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
+        .arg("--root")
+        .arg(site.root())
+        .arg("deploy")
+        .env("AZURE_STORAGE_KEY", "a2V5")
+        .env_remove("AZURE_STORAGE_CONNECTION_STRING")
+        .output()
+        .unwrap();
+    assert_eq!(deploy.status.code(), Some(1));
+    assert!(
+        stderr(&deploy)
+            .contains("was built without base_url, so its links point at http://127.0.0.1:1111"),
+        "{}",
+        stderr(&deploy)
+    );
+    // Given on the command line, it is set: no warning, and the marker says so.
+    let out = site.run(&["build", "--base-url", "https://example.org/"]);
+    assert!(
+        !stderr(&out).contains("base_url is not set"),
+        "{}",
+        stderr(&out)
+    );
+    let marker = std::fs::read_to_string(site.root().join("public/.pamphlet-output")).unwrap();
+    assert!(
+        marker.contains("\"placeholder_base_url\": false"),
+        "{marker}"
+    );
+    assert!(marker.contains("https://example.org"), "{marker}");
+}
