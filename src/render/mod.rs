@@ -92,7 +92,10 @@ impl<'a> Renderer<'a> {
             site_root,
             globals: hash_of(&(globals, theme.fingerprint)),
             links: LinkIndex::new(site, site_root),
-            markdown_options: markdown::Options::from_config(&site.config.markdown),
+            markdown_options: markdown::Options::new(
+                &site.config.markdown,
+                theme.palette.as_deref(),
+            ),
         }
     }
 
@@ -100,6 +103,7 @@ impl<'a> Renderer<'a> {
         markdown::MarkdownRenderer {
             links: &self.links,
             highlighter: self.highlighter,
+            palette: self.theme.palette.as_deref(),
             options: self.markdown_options,
         }
     }

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64::Engine;
 use serde::Serialize;
@@ -14,7 +15,7 @@ use sha2::{Digest, Sha256};
 use tera::{Kwargs, State, Tera};
 use walkdir::WalkDir;
 
-use super::highlight;
+use super::highlight::{self, Palette};
 use crate::config::{CONFIG_FILE, Config};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::date::PostDate;
@@ -83,6 +84,9 @@ pub struct Theme {
     pub assets: Vec<Asset>,
     /// Where each template came from: a site file, or `None` for a built-in one.
     pub sources: BTreeMap<String, Option<PathBuf>>,
+    /// How highlighted code looks, resolved at build time; `None` leaves syntect's scope
+    /// classes in the HTML (see [`highlight`]).
+    pub palette: Option<Arc<Palette>>,
     /// A hash of every template's name and text: outputs made by another theme are stale.
     pub fingerprint: u64,
 }
@@ -103,7 +107,7 @@ impl Theme {
             .collect();
         read_site_theme(site_root, &mut templates, &mut assets, &mut problems);
 
-        highlight_palette(config, &mut assets, &mut problems);
+        let palette = highlight_palette(config, &mut assets, &mut problems).map(Arc::new);
         let sources: BTreeMap<String, Option<PathBuf>> = templates
             .iter()
             .map(|(name, (_, path))| (name.clone(), path.clone()))
@@ -122,6 +126,7 @@ impl Theme {
             tera,
             assets,
             sources,
+            palette,
             fingerprint,
         })
     }
@@ -132,34 +137,47 @@ impl Theme {
     }
 }
 
-/// Gives `style.css` the palette for highlighted code that `[markdown]` asks for: the theme's
-/// own (kept as written), none (no highlighting), or syntect's stylesheet for a named theme.
+/// Gives `style.css` the palette for highlighted code that `[markdown]` asks for, resolved
+/// into its compact classes, and returns that palette: the theme's own (the rules between the
+/// palette markers), none (no highlighting, or a site `style.css` without the markers, which
+/// then styles syntect's scope classes itself), or a syntect theme's.
 fn highlight_palette(
     config: &Config,
     assets: &mut BTreeMap<String, Vec<u8>>,
     problems: &mut Diagnostics,
-) {
+) -> Option<Palette> {
     let markdown = &config.markdown;
-    if !markdown.highlight_code || !markdown.highlight_theme.is_empty() {
-        // The theme's own palette is for syntect's classes; with no highlighting, or with a
-        // syntect theme of the site's choosing, it would only weigh or clash.
-        if let Some(style) = assets.get_mut("style.css") {
-            remove_palette(style);
-        }
+    let style = assets.get_mut("style.css")?;
+    if !markdown.highlight_code {
+        remove_palette(style);
+        return None;
     }
-    if markdown.highlight_code && !markdown.highlight_theme.is_empty() {
-        match highlight::stylesheet(&markdown.highlight_theme, &markdown.highlight_theme_dark) {
-            Ok(css) => {
-                if let Some(style) = assets.get_mut("style.css") {
-                    style.extend_from_slice(b"\n");
-                    style.extend_from_slice(css.as_bytes());
-                }
-            }
-            Err(message) => problems.push(
+    if markdown.highlight_theme.is_empty() {
+        let (start, end) = palette_block(style)?;
+        let rules = String::from_utf8_lossy(&style[start..end]).into_owned();
+        let palette = Palette::new(&rules, None);
+        let css = format!(
+            "/* Highlighted code: the palette, resolved at build time */\n{}",
+            palette.css()
+        );
+        style.splice(start..end, css.into_bytes());
+        return Some(palette);
+    }
+    // A syntect theme of the site's choosing replaces the theme's own palette.
+    remove_palette(style);
+    match highlight::theme_palette(&markdown.highlight_theme, &markdown.highlight_theme_dark) {
+        Ok(palette) => {
+            style.extend_from_slice(b"\n");
+            style.extend_from_slice(palette.css().as_bytes());
+            Some(palette)
+        }
+        Err(message) => {
+            problems.push(
                 Diagnostic::error(message)
                     .in_file(CONFIG_FILE)
                     .help("set [markdown] highlight_theme (and highlight_theme_dark) to one of these, or remove highlight_theme to use the theme's own palette"),
-            ),
+            );
+            None
         }
     }
 }
@@ -250,26 +268,29 @@ fn read_site_theme(
 const PALETTE_START: &[u8] = b"/* pamphlet:palette:start */";
 const PALETTE_END: &[u8] = b"/* pamphlet:palette:end */";
 
-/// Removes the palette between the markers (and the markers), if the stylesheet has them.
-fn remove_palette(css: &mut Vec<u8>) {
+/// Where the palette is in a stylesheet: from its start marker to just after its end marker
+/// (and that line's end); `None` when the stylesheet has no palette.
+fn palette_block(css: &[u8]) -> Option<(usize, usize)> {
     let find = |haystack: &[u8], needle: &[u8]| {
         haystack
             .windows(needle.len())
             .position(|window| window == needle)
     };
-    let Some(start) = find(css, PALETTE_START) else {
-        return;
-    };
-    let Some(end) = find(&css[start..], PALETTE_END).map(|at| start + at + PALETTE_END.len())
-    else {
-        return;
-    };
+    let start = find(css, PALETTE_START)?;
+    let end = find(&css[start..], PALETTE_END).map(|at| start + at + PALETTE_END.len())?;
     let end = if css.get(end) == Some(&b'\n') {
         end + 1
     } else {
         end
     };
-    css.drain(start..end);
+    Some((start, end))
+}
+
+/// Removes the palette between the markers (and the markers), if the stylesheet has them.
+fn remove_palette(css: &mut Vec<u8>) {
+    if let Some((start, end)) = palette_block(css) {
+        css.drain(start..end);
+    }
 }
 
 /// `style.css` → `style.<10 hex digits of its SHA-256>.css`, with its SRI value.
@@ -370,23 +391,33 @@ mod tests {
     fn the_palette_serves_by_default_and_a_syntect_theme_replaces_it() {
         let mut config = Config::default();
         let css = published_css(&config);
-        assert!(css.contains(".hl-comment") && css.contains("pamphlet:palette:start"));
-        assert!(!css.contains("/* Code highlighting:"));
+        assert!(
+            css.contains(".hl-code .c0 { color: var(--"),
+            "the palette, resolved"
+        );
+        assert!(!css.contains(".hl-comment") && !css.contains("pamphlet:palette"));
+        assert!(!css.contains("prefers-color-scheme: dark) {\n.hl-code {"));
 
         config.markdown.highlight_theme = "InspiredGitHub".into();
         let css = published_css(&config);
-        assert!(!css.contains("pamphlet:palette"), "the palette is removed");
-        assert!(css.contains("/* Code highlighting: InspiredGitHub */"));
-        assert!(css.contains("/* base16-ocean.dark */"));
+        assert!(
+            !css.contains("var(--hl-keyword)"),
+            "the theme's own palette is gone"
+        );
+        assert!(css.contains(".hl-code .c0 { color: #"), "{css}");
+        assert!(
+            css.contains(".hl-code .dc0 { color: #"),
+            "base16-ocean.dark"
+        );
 
         config.markdown.highlight_theme_dark = String::new();
         let css = published_css(&config);
-        assert!(css.contains("/* Code highlighting: InspiredGitHub */"));
-        assert!(!css.contains("/* base16-ocean.dark */"));
+        assert!(css.contains(".hl-code .c0 { color: #"));
+        assert!(!css.contains(".hl-code .dc0"));
 
         config.markdown.highlight_code = false;
         let css = published_css(&config);
-        assert!(!css.contains("pamphlet:palette") && !css.contains("/* Code highlighting:"));
+        assert!(!css.contains(".hl-code .c0") && !css.contains("var(--hl-keyword)"));
     }
 
     #[test]

@@ -513,6 +513,54 @@ async function screenshots(base, dir, named) {
   return written;
 }
 
+/// The look of every character of every code block, as runs of characters that look alike.
+function codeGlyphs() {
+  const blocks = [];
+  for (const code of document.querySelectorAll('pre code')) {
+    const runs = [];
+    const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const style = getComputedStyle(node.parentElement);
+      // Backgrounds and decorations are not inherited, yet an ancestor's are seen behind and
+      // under its descendants' text: what is seen is the nearest background and every line.
+      let background = 'rgba(0, 0, 0, 0)';
+      const lines = new Set();
+      for (let e = node.parentElement; e && e !== code.parentElement.parentElement; e = e.parentElement) {
+        const s = getComputedStyle(e);
+        if (background === 'rgba(0, 0, 0, 0)') background = s.backgroundColor;
+        for (const line of s.textDecorationLine.split(' ')) if (line !== 'none') lines.add(line);
+      }
+      const decoration = [...lines].sort().join(' ') || 'none';
+      const look = [style.color, style.fontStyle, style.fontWeight, decoration, background].join(' | ');
+      const last = runs[runs.length - 1];
+      if (last && last.look === look) last.text += node.textContent;
+      else runs.push({ look, text: node.textContent });
+    }
+    blocks.push(runs);
+  }
+  return blocks;
+}
+
+/// `glyphs`: the look of every character of the code blocks of each path, light and dark.
+async function glyphs(base, paths) {
+  const browser = await launch();
+  const results = [];
+  try {
+    for (const scheme of SCHEMES) {
+      for (const rel of paths) {
+        const page = await browser.context.newPage();
+        await page.emulateMedia({ colorScheme: scheme });
+        await visit(page, new URL(rel, base).href);
+        results.push({ path: rel, scheme, blocks: await page.evaluate(codeGlyphs) });
+        await page.close();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  return { results };
+}
+
 const [command, ...args] = process.argv.slice(2);
 let report;
 switch (command) {
@@ -528,8 +576,11 @@ switch (command) {
   case 'screenshots':
     report = await screenshots(args[0], args[1], args.slice(2));
     break;
+  case 'glyphs':
+    report = await glyphs(args[0], args.slice(1));
+    break;
   default:
-    process.stderr.write('usage: browser.mjs pages|layout|live-reload|screenshots ...\n');
+    process.stderr.write('usage: browser.mjs pages|layout|live-reload|screenshots|glyphs ...\n');
     process.exit(2);
 }
 process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);

@@ -709,3 +709,128 @@ fn the_essay_page_weighs_under_30_kb_of_html_and_css() {
         html.len()
     );
 }
+
+/// The look of every character of every code block of `paths`, in light and dark, as
+/// `(character, look)` pairs per block, where a look is colour, style, weight, decoration and
+/// background as the browser computed them.
+fn code_looks(site: &Site, paths: &[&str]) -> Vec<Vec<(char, String)>> {
+    let server = Server::start(site);
+    let mut args = vec!["glyphs", server.url.as_str()];
+    args.extend_from_slice(paths);
+    let report = browser(&args, Duration::from_secs(300));
+    let mut blocks = Vec::new();
+    for result in list(&report["results"]) {
+        for block in list(&result["blocks"]) {
+            let mut chars = Vec::new();
+            for run in list(block) {
+                let look = run["look"].as_str().unwrap().to_string();
+                chars.extend(
+                    run["text"]
+                        .as_str()
+                        .unwrap()
+                        .chars()
+                        .map(|c| (c, look.clone())),
+                );
+            }
+            blocks.push(chars);
+        }
+    }
+    blocks
+}
+
+/// The default stylesheet with its palette left as plain rules over syntect's scope classes:
+/// without the markers, the build keeps scope classes in the HTML, as before compaction.
+fn scope_class_stylesheet(extra: &str) -> String {
+    let css = read(&repo().join("templates/assets/style.css"));
+    let css = css
+        .replace("/* pamphlet:palette:start */", "")
+        .replace("/* pamphlet:palette:end */", "");
+    format!("{css}\n{extra}")
+}
+
+/// Asserts two sites' code looks the same character for character; returns how many
+/// characters were compared.
+fn assert_same_looks(before: &Site, after: &Site, what: &str) -> usize {
+    let paths = [SINK, ESSAY];
+    let before = code_looks(before, &paths);
+    let after = code_looks(after, &paths);
+    assert_eq!(
+        before.len(),
+        after.len(),
+        "{what}: a different number of code blocks"
+    );
+    assert!(
+        before.len() >= 8,
+        "{what}: too few code blocks compared: {}",
+        before.len()
+    );
+    let mut compared = 0;
+    for (i, (b, a)) in before.iter().zip(&after).enumerate() {
+        assert_eq!(
+            b.iter().map(|(c, _)| *c).collect::<String>(),
+            a.iter().map(|(c, _)| *c).collect::<String>(),
+            "{what}: block {i}'s text changed"
+        );
+        for (at, ((c, look_b), (_, look_a))) in b.iter().zip(a).enumerate() {
+            // A space has no glyph: only what is painted behind or under it can be seen.
+            let seen = |look: &str| -> String {
+                if c.is_whitespace() {
+                    look.split(" | ").skip(3).collect::<Vec<_>>().join(" | ")
+                } else {
+                    look.to_string()
+                }
+            };
+            assert_eq!(
+                seen(look_b),
+                seen(look_a),
+                "{what}: block {i}, character {at} ({c:?}) looks different"
+            );
+        }
+        compared += b.len();
+    }
+    compared
+}
+
+#[test]
+fn compact_highlighting_looks_exactly_as_scope_classes_did() {
+    require_tools();
+    // The theme's own palette, light and dark.
+    let after = theme_site();
+    let before = theme_site();
+    before.write("templates/assets/style.css", &scope_class_stylesheet(""));
+    let compared = assert_same_looks(&before, &after, "the theme's palette");
+
+    // A syntect theme with a dark variant: its stylesheet as syntect writes it for scope
+    // classes, against the build's resolved classes.
+    let themes: syntect::highlighting::ThemeSet = two_face::theme::extra().into();
+    let class_style = syntect::html::ClassStyle::SpacedPrefixed { prefix: "hl-" };
+    let css_of = |name: &str| {
+        syntect::html::css_for_theme_with_class_style(&themes.themes[name], class_style).unwrap()
+    };
+    let syntect_css = format!(
+        "{}\n@media (prefers-color-scheme: dark) {{\n{}\n}}\n",
+        css_of("InspiredGitHub"),
+        css_of("base16-ocean.dark")
+    );
+    let after = theme_site();
+    let config = read(&after.root().join("site.toml"));
+    after.write(
+        "site.toml",
+        &config.replace(
+            "[markdown]\n",
+            "[markdown]\nhighlight_theme = \"InspiredGitHub\"\nhighlight_theme_dark = \"base16-ocean.dark\"\n",
+        ),
+    );
+    let before = theme_site();
+    let plain = read(&repo().join("templates/assets/style.css"));
+    let start = plain.find("/* pamphlet:palette:start */").unwrap();
+    let end = plain.find("/* pamphlet:palette:end */").unwrap();
+    let without_palette = format!("{}{}", &plain[..start], &plain[end..]);
+    before.write(
+        "templates/assets/style.css",
+        &format!("{without_palette}\n{syntect_css}"),
+    );
+    let compared_theme =
+        assert_same_looks(&before, &after, "InspiredGitHub with base16-ocean.dark");
+    eprintln!("compared {compared} + {compared_theme} characters of highlighted code");
+}

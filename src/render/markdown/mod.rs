@@ -10,7 +10,7 @@ mod writer;
 
 pub use headings::TocEntry;
 
-use super::highlight::Highlighter;
+use super::highlight::{Highlighter, Palette};
 use super::links::{LinkIndex, Resolved};
 use crate::diagnostic::Diagnostics;
 
@@ -44,15 +44,18 @@ pub struct Options {
     pub highlight_code: bool,
     /// Report links to missing content as errors (else as warnings).
     pub broken_links_fail: bool,
+    /// The fingerprint of the highlighting palette code is rendered in (0 for none).
+    pub palette: u64,
 }
 
 impl Options {
-    /// The options `site.toml`'s `[markdown]` asks for.
-    pub fn from_config(config: &crate::config::MarkdownConfig) -> Options {
+    /// The options `site.toml`'s `[markdown]` asks for, with the theme's highlighting palette.
+    pub fn new(config: &crate::config::MarkdownConfig, palette: Option<&Palette>) -> Options {
         Options {
             smart_punctuation: config.smart_punctuation,
             highlight_code: config.highlight_code,
             broken_links_fail: config.broken_links == crate::config::Level::Error,
+            palette: palette.map_or(0, Palette::fingerprint),
         }
     }
 }
@@ -63,6 +66,8 @@ pub struct MarkdownRenderer<'a> {
     pub links: &'a LinkIndex,
     /// Highlights code blocks.
     pub highlighter: &'a Highlighter,
+    /// How highlighted code looks, if resolved at build time.
+    pub palette: Option<&'a Palette>,
     /// How to render.
     pub options: Options,
 }

@@ -34,6 +34,8 @@ struct Fixture {
     site: Site,
     links: LinkIndex,
     highlighter: Highlighter,
+    /// The default theme's highlighting palette.
+    palette: Option<std::sync::Arc<crate::render::highlight::Palette>>,
 }
 
 impl Fixture {
@@ -56,11 +58,13 @@ impl Fixture {
             crate::model::build(Config::default(), sources, &[], ModelOptions::default());
         assert!(!problems.has_errors(), "{problems:?}");
         let links = LinkIndex::new(&site, dir.path());
+        let theme = crate::render::theme::Theme::load(dir.path(), &site.config).expect("theme");
         Fixture {
             _dir: dir,
             site,
             links,
             highlighter: Highlighter::new(),
+            palette: theme.palette,
         }
     }
 
@@ -70,6 +74,7 @@ impl Fixture {
         let renderer = MarkdownRenderer {
             links: &self.links,
             highlighter: &self.highlighter,
+            palette: self.palette.as_deref(),
             options,
         };
         let page = &self.site.pages[crate::model::PageId::new(1)];
@@ -110,6 +115,7 @@ const DEFAULT: Options = Options {
     smart_punctuation: true,
     highlight_code: true,
     broken_links_fail: true,
+    palette: 0,
 };
 
 macro_rules! snapshot {
@@ -222,4 +228,9 @@ snapshot!(
 snapshot!(
     math_without_the_math_feature_is_text,
     "Inline $e^{i\\pi} + 1 = 0$ here."
+);
+snapshot!(
+    callouts_in_the_github_alert_syntax,
+    "> [!NOTE]\n> Useful *information*.\n\n> [!TIP]\n> A tip.\n\n> [!IMPORTANT]\n> Key.\n\n\
+     > [!WARNING]\n> Careful.\n\n> [!CAUTION]\n> Risky.\n\n> [!NOPE]\n> A plain quote."
 );

@@ -6,7 +6,8 @@
 use std::collections::VecDeque;
 
 use pulldown_cmark::{
-    CodeBlockKind, Event, HeadingLevel, LinkType, Options as ParserOptions, Parser, Tag, TagEnd,
+    Alignment, BlockQuoteKind, CodeBlockKind, Event, HeadingLevel, LinkType,
+    Options as ParserOptions, Parser, Tag, TagEnd,
 };
 
 use super::footnotes::Footnotes;
@@ -17,6 +18,7 @@ use super::{MarkdownRenderer, Rendered, Resolution, Source, SourceLink};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::url::slugify;
 use crate::render::escape;
+use crate::render::highlight::Lines as CodeLines;
 use crate::render::links::Resolved;
 
 /// Renders one text.
@@ -25,7 +27,8 @@ pub(super) fn render(renderer: &MarkdownRenderer, source: &Source) -> (Rendered,
         | ParserOptions::ENABLE_FOOTNOTES
         | ParserOptions::ENABLE_STRIKETHROUGH
         | ParserOptions::ENABLE_TASKLISTS
-        | ParserOptions::ENABLE_HEADING_ATTRIBUTES;
+        | ParserOptions::ENABLE_HEADING_ATTRIBUTES
+        | ParserOptions::ENABLE_GFM;
     if renderer.options.smart_punctuation {
         options |= ParserOptions::ENABLE_SMART_PUNCTUATION;
     }
@@ -81,6 +84,26 @@ struct Writer<'r, 's> {
     links: Vec<SourceLink>,
     resolutions: Vec<Resolution>,
     problems: Diagnostics,
+    /// The table being written, whose cells are aligned by class, not by inline style.
+    table: Option<Table>,
+}
+
+/// A table being written: its columns' alignment, and where in it the writer is.
+struct Table {
+    alignments: Vec<Alignment>,
+    in_head: bool,
+    column: usize,
+}
+
+/// The class and title of a GitHub-style alert (`> [!NOTE]`).
+fn callout(kind: BlockQuoteKind) -> (&'static str, &'static str) {
+    match kind {
+        BlockQuoteKind::Note => ("note", "Note"),
+        BlockQuoteKind::Tip => ("tip", "Tip"),
+        BlockQuoteKind::Important => ("important", "Important"),
+        BlockQuoteKind::Warning => ("warning", "Warning"),
+        BlockQuoteKind::Caution => ("caution", "Caution"),
+    }
 }
 
 /// The rewritten events of a text, produced as the HTML writer asks for them.
@@ -120,7 +143,55 @@ impl<'r, 's> Writer<'r, 's> {
             links: Vec::new(),
             resolutions: Vec::new(),
             problems: Diagnostics::new(),
+            table: None,
         }
+    }
+
+    /// Opens a table's head, a row or a cell; a cell's alignment is a class the theme styles,
+    /// since the Content-Security-Policy forbids the `style` attribute pulldown-cmark would write.
+    fn table_start(&mut self, tag: &Tag<'s>) {
+        let Some(table) = self.table.as_mut() else {
+            return;
+        };
+        let html = match tag {
+            Tag::TableHead => {
+                table.in_head = true;
+                table.column = 0;
+                "<thead><tr>".to_string()
+            }
+            Tag::TableRow => {
+                table.column = 0;
+                "<tr>".to_string()
+            }
+            _ => {
+                let cell = if table.in_head { "th" } else { "td" };
+                let align = match table.alignments.get(table.column) {
+                    Some(Alignment::Left) => " class=\"align-left\"",
+                    Some(Alignment::Center) => " class=\"align-center\"",
+                    Some(Alignment::Right) => " class=\"align-right\"",
+                    _ => "",
+                };
+                table.column += 1;
+                format!("<{cell}{align}>")
+            }
+        };
+        self.html(html);
+    }
+
+    fn table_end(&mut self, end: TagEnd) {
+        let Some(table) = self.table.as_mut() else {
+            return;
+        };
+        let html = match end {
+            TagEnd::TableHead => {
+                table.in_head = false;
+                "</tr></thead><tbody>\n"
+            }
+            TagEnd::TableRow => "</tr>\n",
+            _ if table.in_head => "</th>",
+            _ => "</td>",
+        };
+        self.html(html.to_string());
     }
 
     fn warn(&mut self, offset: usize, message: String) {
@@ -285,11 +356,25 @@ impl<'r, 's> Writer<'r, 's> {
                 self.text.start_paragraph();
                 self.emit(Event::Start(Tag::Paragraph));
             }
+            Tag::BlockQuote(Some(kind)) => {
+                self.text.open_container();
+                let (class, title) = callout(kind);
+                self.html(format!(
+                    "<div class=\"callout callout-{class}\" role=\"note\">\n<p class=\"callout-title\">{title}</p>\n"
+                ));
+            }
+            Tag::Table(alignments) => {
+                self.text.open_container();
+                self.table = Some(Table {
+                    alignments,
+                    in_head: false,
+                    column: 0,
+                });
+                self.html("<table>".into());
+            }
+            Tag::TableHead | Tag::TableRow | Tag::TableCell => self.table_start(&tag),
             other => {
-                if matches!(
-                    other,
-                    Tag::BlockQuote(_) | Tag::List(_) | Tag::Item | Tag::Table(_)
-                ) {
+                if matches!(other, Tag::BlockQuote(_) | Tag::List(_) | Tag::Item) {
                     self.text.open_container();
                 }
                 self.emit(Event::Start(other));
@@ -313,10 +398,20 @@ impl<'r, 's> Writer<'r, 's> {
                 self.text.end_paragraph();
                 self.emit(Event::End(TagEnd::Paragraph));
             }
+            TagEnd::BlockQuote(Some(_)) => {
+                self.text.close_container();
+                self.html("</div>\n".into());
+            }
+            TagEnd::Table => {
+                self.text.close_container();
+                self.table = None;
+                self.html("</tbody></table>\n".into());
+            }
+            TagEnd::TableHead | TagEnd::TableRow | TagEnd::TableCell => self.table_end(end),
             other => {
                 if matches!(
                     other,
-                    TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item | TagEnd::Table
+                    TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item
                 ) {
                     self.text.close_container();
                 }
@@ -467,7 +562,12 @@ impl<'r, 's> Writer<'r, 's> {
         };
         self.text.count(&code);
         let lang = lang.filter(|_| self.renderer.options.highlight_code);
-        let highlighted = self.renderer.highlighter.highlight(lang.as_deref(), &code);
+        let highlighted = self.renderer.highlighter.highlight(
+            lang.as_deref(),
+            &code,
+            self.renderer.palette,
+            CodeLines::default(),
+        );
         if let Some(warning) = highlighted.warning {
             self.warn(offset, warning);
         }

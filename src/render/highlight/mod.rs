@@ -1,7 +1,15 @@
-//! Code highlighting with syntect: CSS classes in the HTML, colours in one stylesheet.
+//! Code highlighting with syntect: short CSS classes in the HTML, colours in one stylesheet.
 //!
-//! The syntax set (about a megabyte of compiled grammars) is loaded on the first code block
-//! that names a language, so a site without any never pays for it.
+//! With a palette (the theme's own, or a syntect theme's), each token's look is resolved at
+//! build time ([`palette`]) and the HTML carries one element per run of characters that look
+//! alike ([`html`]). Without one (a site's own `style.css` without the palette markers), the
+//! HTML keeps syntect's scope classes for that stylesheet to style. The syntax set (about a
+//! megabyte of compiled grammars) is loaded on the first code block that names a language, so
+//! a site without any never pays for it.
+
+mod css;
+pub mod html;
+pub mod palette;
 
 use std::sync::OnceLock;
 
@@ -11,6 +19,8 @@ use syntect::parsing::{SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 use super::escape;
+pub use html::Lines;
+pub use palette::Palette;
 
 /// Class names are prefixed so highlighting cannot clash with the theme's own classes.
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
@@ -88,8 +98,15 @@ impl Highlighter {
         self.syntaxes.get_or_init(Syntaxes::load)
     }
 
-    /// Renders a fenced code block whose info string starts with `lang`.
-    pub fn highlight(&self, lang: Option<&str>, code: &str) -> Highlighted {
+    /// Renders a fenced code block whose info string starts with `lang`, in the look of
+    /// `palette` if there is one, with `lines` laid out as asked.
+    pub fn highlight(
+        &self,
+        lang: Option<&str>,
+        code: &str,
+        palette: Option<&Palette>,
+        lines: Lines,
+    ) -> Highlighted {
         let Some(lang) = lang.filter(|l| !is_plain(l)) else {
             return plain(None, code, None);
         };
@@ -112,29 +129,40 @@ impl Highlighter {
                 )),
             );
         };
-        let mut generator =
-            ClassedHTMLGenerator::new_with_class_style(syntax, &syntaxes.set, CLASS_STYLE);
-        for line in LinesWithEndings::from(code) {
-            if let Err(e) = generator.parse_html_for_line_which_includes_newline(line) {
-                return plain(
-                    Some(lang),
-                    code,
-                    Some(format!("could not highlight `{lang}` code: {e}")),
-                );
-            }
-        }
-        let inner = generator.finalize();
-        Highlighted {
-            html: wrap(Some(lang), &inner),
-            warning: None,
+        let inner = match palette {
+            Some(palette) => html::compact(code, syntax, &syntaxes.set, palette, lines),
+            None => scope_classes(code, syntax, &syntaxes.set),
+        };
+        match inner {
+            Ok(inner) => Highlighted {
+                html: wrap(Some(lang), &inner),
+                warning: None,
+            },
+            Err(e) => plain(
+                Some(lang),
+                code,
+                Some(format!("could not highlight `{lang}` code: {e}")),
+            ),
         }
     }
 }
 
-/// syntect's stylesheet for highlighted code: `light` by default, `dark` when the reader prefers
-/// it, or `light` for both when `dark` is empty. (The theme's own palette, in `style.css`, is
-/// used when no syntect theme is chosen.)
-pub fn stylesheet(light: &str, dark: &str) -> Result<String, String> {
+/// syntect's own HTML, a span per scope with every atom as a class, for stylesheets that
+/// style scopes themselves.
+fn scope_classes(code: &str, syntax: &SyntaxReference, set: &SyntaxSet) -> Result<String, String> {
+    let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASS_STYLE);
+    for line in LinesWithEndings::from(code) {
+        generator
+            .parse_html_for_line_which_includes_newline(line)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(generator.finalize())
+}
+
+/// The palette of syntect themes: `light` by default, `dark` when the reader prefers it, or
+/// `light` for both when `dark` is empty. (The theme's own palette, in `style.css`, is used
+/// when no syntect theme is chosen.)
+pub fn theme_palette(light: &str, dark: &str) -> Result<Palette, String> {
     let themes: ThemeSet = two_face::theme::extra().into();
     let css_for = |name: &str| {
         let theme = themes.themes.get(name).ok_or_else(|| {
@@ -149,12 +177,10 @@ pub fn stylesheet(light: &str, dark: &str) -> Result<String, String> {
     };
     let light_css = css_for(light)?;
     if dark.is_empty() {
-        return Ok(format!("/* Code highlighting: {light} */\n{light_css}\n"));
+        return Ok(Palette::new(&light_css, None));
     }
     let dark_css = css_for(dark)?;
-    Ok(format!(
-        "/* Code highlighting: {light} */\n{light_css}\n@media (prefers-color-scheme: dark) {{\n/* {dark} */\n{dark_css}\n}}\n"
-    ))
+    Ok(Palette::new(&light_css, Some(&dark_css)))
 }
 
 fn is_plain(lang: &str) -> bool {
@@ -188,10 +214,14 @@ fn wrap(lang: Option<&str>, inner: &str) -> String {
 mod tests {
     use super::*;
 
+    fn plain_lines() -> Lines<'static> {
+        Lines::default()
+    }
+
     #[test]
     fn plain_blocks_do_not_load_syntaxes() {
         let h = Highlighter::new();
-        let out = h.highlight(None, "<b>&</b>");
+        let out = h.highlight(None, "<b>&</b>", None, plain_lines());
         assert!(out.html.contains("&lt;b&gt;&amp;&lt;/b&gt;"));
         assert!(!h.is_loaded());
     }
@@ -200,7 +230,7 @@ mod tests {
     fn aliases_resolve() {
         let h = Highlighter::new();
         for lang in ["js", "ts", "sh", "yml", "rs", "toml", "console"] {
-            let out = h.highlight(Some(lang), "let x = 1;\n");
+            let out = h.highlight(Some(lang), "let x = 1;\n", None, plain_lines());
             assert!(out.warning.is_none(), "{lang}: {:?}", out.warning);
             assert!(out.html.contains("hl-"), "{lang}");
             assert!(!out.html.contains("style="), "{lang}");
@@ -209,7 +239,7 @@ mod tests {
 
     #[test]
     fn unknown_language_is_plain_with_a_warning() {
-        let out = Highlighter::new().highlight(Some("klingon"), "<x>");
+        let out = Highlighter::new().highlight(Some("klingon"), "<x>", None, plain_lines());
         assert!(out.warning.unwrap().contains("klingon"));
         assert!(out.html.contains("&lt;x&gt;"));
     }
@@ -217,18 +247,60 @@ mod tests {
     #[test]
     fn a_huge_line_is_not_highlighted() {
         let code = "a=1;".repeat(50_000);
-        let out = Highlighter::new().highlight(Some("js"), &code);
+        let out = Highlighter::new().highlight(Some("js"), &code, None, plain_lines());
         assert!(out.warning.is_some());
     }
 
     #[test]
-    fn stylesheet_has_both_schemes() {
-        let css = stylesheet("InspiredGitHub", "base16-ocean.dark").unwrap();
+    fn theme_palettes_have_both_schemes() {
+        let css = theme_palette("InspiredGitHub", "base16-ocean.dark")
+            .unwrap()
+            .css();
         assert!(css.contains("prefers-color-scheme: dark"));
-        assert!(css.contains(".hl-"));
-        assert!(stylesheet("nope", "base16-ocean.dark").is_err());
-        assert!(stylesheet("InspiredGitHub", "nope").is_err());
-        let one = stylesheet("InspiredGitHub", "").unwrap();
-        assert!(one.contains(".hl-") && !one.contains("prefers-color-scheme"));
+        assert!(css.contains(".hl-code .c0"), "{css}");
+        assert!(theme_palette("nope", "base16-ocean.dark").is_err());
+        assert!(theme_palette("InspiredGitHub", "nope").is_err());
+        let one = theme_palette("InspiredGitHub", "").unwrap().css();
+        assert!(one.contains(".hl-code .c0") && !one.contains("prefers-color-scheme"));
+    }
+
+    #[test]
+    fn with_a_palette_tokens_that_look_alike_share_one_element() {
+        let palette = Palette::new(
+            ".hl-keyword, .hl-storage { color: var(--k); }\n.hl-comment { color: var(--c); }\n",
+            None,
+        );
+        let h = Highlighter::new();
+        let out = h.highlight(
+            Some("rust"),
+            "pub fn main() {} // done\n",
+            Some(&palette),
+            plain_lines(),
+        );
+        assert!(out.warning.is_none());
+        assert_eq!(
+            out.html,
+            "<pre class=\"hl-code\" data-lang=\"rust\" tabindex=\"0\"><code class=\"language-rust\">\
+             <span class=\"c0\">pub fn </span>main() {} <span class=\"c1\">// done\n</span></code></pre>\n"
+        );
+    }
+
+    #[test]
+    fn lines_are_wrapped_for_numbers_and_highlights() {
+        let palette = Palette::new(".hl-keyword { color: var(--k); }", None);
+        let highlighted = [false, true];
+        let lines = Lines {
+            numbered: true,
+            highlighted: &highlighted,
+        };
+        let out =
+            Highlighter::new().highlight(Some("rust"), "let a;\nlet b;\n", Some(&palette), lines);
+        assert!(
+            out.html.contains(
+                "<span class=\"ln\">let a;</span>\n<span class=\"ln hi\">let b;</span>\n"
+            ),
+            "{}",
+            out.html
+        );
     }
 }
