@@ -8,6 +8,7 @@ pub mod order;
 pub mod routes;
 pub mod sections;
 pub mod taxonomy;
+pub mod typography;
 pub mod url;
 
 use crate::config::Config;

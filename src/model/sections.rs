@@ -53,7 +53,7 @@ pub fn place(
             dir = parent_dir(dir);
         }
         let section = index_of[dir];
-        if let Some(page) = new_page(doc, section, &sections[section], problems) {
+        if let Some(page) = new_page(config, doc, section, &sections[section], problems) {
             pages.push(page);
         }
     }
@@ -157,13 +157,12 @@ fn new_section(
     source: Option<SectionDoc>,
 ) -> Section {
     let front = source.as_ref().map(|s| &s.front);
-    let title =
-        front
-            .and_then(|f| f.title.clone())
-            .unwrap_or_else(|| match dir.rsplit('/').next() {
-                Some(name) if !name.is_empty() => readable(name),
-                _ => config.title.clone(),
-            });
+    let title = front
+        .and_then(|f| written_title(config, f.title.as_deref()))
+        .unwrap_or_else(|| match dir.rsplit('/').next() {
+            Some(name) if !name.is_empty() => readable(name),
+            _ => config.title.clone(),
+        });
     Section {
         title,
         sort_by: front.and_then(|f| f.sort_by).unwrap_or(SortBy::Date),
@@ -193,7 +192,18 @@ fn readable(name: &str) -> String {
     }
 }
 
+/// A title from front matter, with the body's smart punctuation when that is on.
+fn written_title(config: &Config, title: Option<&str>) -> Option<String> {
+    let title = title?;
+    Some(if config.markdown.smart_punctuation {
+        super::typography::smart(title)
+    } else {
+        title.to_string()
+    })
+}
+
 fn new_page(
+    config: &Config,
     doc: PageDoc,
     section_id: SectionId,
     section: &Section,
@@ -225,7 +235,7 @@ fn new_page(
     Some(Page {
         url,
         section: section_id,
-        title: front.title.clone().unwrap_or_else(|| readable(stem)),
+        title: written_title(config, front.title.as_deref()).unwrap_or_else(|| readable(stem)),
         date: front.date.map(|d| d.0),
         updated: front.updated.map(|d| d.0),
         tags: Vec::new(),

@@ -1310,3 +1310,51 @@ fn hidden_files_are_published_only_in_a_top_level_well_known_folder_of_static() 
         .collect();
     assert!(hidden.is_empty(), "hidden files published: {hidden:?}");
 }
+
+#[test]
+fn titles_get_the_bodys_smart_punctuation_everywhere_they_appear() {
+    let site = Site::new();
+    site.post(
+        "panic",
+        "title: \"Don't panic -- it's \\\"fine\\\"...\"\ndate: 2024-01-01",
+        "## Don't panic\n\nThe body's \"quotes\".",
+    );
+    site.write(
+        "content/blog/_index.md",
+        "---\ntitle: \"Writer's notes\"\n---\n",
+    );
+    site.build_ok();
+    let want = "Don’t panic – it’s “fine”…";
+    let page = site.html("blog/panic/index.html");
+    assert_eq!(texts(&page, "h1"), [want]);
+    assert!(
+        texts(&page, "h2")[0].starts_with("Don’t panic"),
+        "the body agrees"
+    );
+    assert_eq!(texts(&page, "title")[0], format!("{want} · Test site"));
+    assert_eq!(attrs(&page, "meta[property='og:title']", "content"), [want]);
+    let json_ld = texts(&page, "script[type='application/ld+json']").join("");
+    let json: serde_json::Value = serde_json::from_str(&json_ld).unwrap();
+    assert_eq!(json["headline"], want);
+    assert!(texts(&site.html("index.html"), ".post-list h2")[0].contains(want));
+    assert!(
+        site.read("rss.xml")
+            .contains(&format!("<title>{want}</title>"))
+    );
+    assert!(
+        site.read("atom.xml")
+            .contains(&format!("<title>{want}</title>"))
+    );
+    assert_eq!(
+        texts(&site.html("blog/index.html"), "h1"),
+        ["Writer’s notes"]
+    );
+
+    site.write(
+        "site.toml",
+        "title = \"Test site\"\nbase_url = \"https://example.com\"\n[markdown]\nsmart_punctuation = false\n",
+    );
+    site.build_ok();
+    let page = site.html("blog/panic/index.html");
+    assert_eq!(texts(&page, "h1"), ["Don't panic -- it's \"fine\"..."]);
+}
