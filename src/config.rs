@@ -110,7 +110,7 @@ impl Default for MarkdownConfig {
     }
 }
 
-/// `[feeds]`: the RSS and Atom feeds.
+/// `[feeds]`: the RSS, Atom and JSON feeds.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct FeedConfig {
@@ -118,6 +118,8 @@ pub struct FeedConfig {
     pub rss: bool,
     /// Write `/atom.xml`.
     pub atom: bool,
+    /// Write `/feed.json` (JSON Feed 1.1).
+    pub json: bool,
     /// The newest this many posts go in each feed; 0 means all.
     pub limit: usize,
     /// Also write `/tags/<tag>/rss.xml` and `atom.xml` for every tag.
@@ -129,6 +131,7 @@ impl Default for FeedConfig {
         FeedConfig {
             rss: true,
             atom: true,
+            json: true,
             limit: 20,
             tags: false,
         }

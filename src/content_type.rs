@@ -5,10 +5,11 @@
 pub fn for_path(path: &str) -> &'static str {
     let name = path.rsplit('/').next().unwrap_or(path);
     // Feeds keep their own types so readers recognise them.
-    match name {
-        "rss.xml" => return "application/rss+xml; charset=utf-8",
-        "atom.xml" => return "application/atom+xml; charset=utf-8",
-        _ => {}
+    match crate::model::routes::FeedFormat::of_file(name) {
+        Some(crate::model::FeedFormat::Rss) => return "application/rss+xml; charset=utf-8",
+        Some(crate::model::FeedFormat::Atom) => return "application/atom+xml; charset=utf-8",
+        Some(crate::model::FeedFormat::Json) => return "application/feed+json; charset=utf-8",
+        None => {}
     }
     let extension = name
         .rsplit_once('.')
@@ -61,6 +62,10 @@ mod tests {
         assert_eq!(for_path("index.html"), "text/html; charset=utf-8");
         assert_eq!(for_path("style.3f2a.css"), "text/css; charset=utf-8");
         assert_eq!(for_path("rss.xml"), "application/rss+xml; charset=utf-8");
+        assert_eq!(
+            for_path("tags/rust/feed.json"),
+            "application/feed+json; charset=utf-8"
+        );
         assert_eq!(
             for_path("tags/rust/atom.xml"),
             "application/atom+xml; charset=utf-8"

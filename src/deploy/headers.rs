@@ -128,7 +128,8 @@ pub fn is_fingerprinted(path: &str) -> bool {
 fn is_short_lived(path: &str) -> bool {
     let name = file_name(path);
     content_type::is_html(path)
-        || matches!(name, "rss.xml" | "atom.xml" | "sitemap.xml")
+        || name == "sitemap.xml"
+        || crate::model::FeedFormat::of_file(name).is_some()
         || path == "robots.txt"
 }
 
@@ -169,6 +170,7 @@ mod tests {
         assert_eq!(policy.cache_control("404.html"), SHORT);
         assert_eq!(policy.cache_control("rss.xml"), SHORT);
         assert_eq!(policy.cache_control("tags/rust/atom.xml"), SHORT);
+        assert_eq!(policy.cache_control("feed.json"), SHORT);
         assert_eq!(policy.cache_control("sitemap.xml"), SHORT);
         assert_eq!(policy.cache_control("robots.txt"), SHORT);
         assert_eq!(policy.cache_control("blog/a/notes.txt"), MODERATE);

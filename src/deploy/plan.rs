@@ -39,7 +39,7 @@ impl Phase {
         let name = path.rsplit('/').next().unwrap_or(path);
         if crate::content_type::is_html(path) {
             Phase::Page
-        } else if matches!(name, "rss.xml" | "atom.xml" | "sitemap.xml") {
+        } else if name == "sitemap.xml" || crate::model::FeedFormat::of_file(name).is_some() {
             Phase::Index
         } else {
             Phase::Asset

@@ -70,21 +70,33 @@ impl List {
     }
 }
 
-/// The two feed formats.
+/// The feed formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FeedFormat {
     /// RSS 2.0.
     Rss,
     /// Atom 1.0.
     Atom,
+    /// JSON Feed 1.1.
+    Json,
 }
 
 impl FeedFormat {
+    /// Every format, in the order pages list them.
+    pub const ALL: [FeedFormat; 3] = [FeedFormat::Rss, FeedFormat::Atom, FeedFormat::Json];
+
+    /// The format of a feed file, by its name (`rss.xml`, `tags/rust/feed.json`, …).
+    pub fn of_file(path: &str) -> Option<FeedFormat> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        Self::ALL.into_iter().find(|f| f.file_name() == name)
+    }
+
     /// The feed's file name.
     pub fn file_name(self) -> &'static str {
         match self {
             FeedFormat::Rss => "rss.xml",
             FeedFormat::Atom => "atom.xml",
+            FeedFormat::Json => "feed.json",
         }
     }
 
@@ -93,6 +105,7 @@ impl FeedFormat {
         match self {
             FeedFormat::Rss => "application/rss+xml",
             FeedFormat::Atom => "application/atom+xml",
+            FeedFormat::Json => "application/feed+json",
         }
     }
 }
@@ -244,6 +257,9 @@ pub fn enabled_feeds(config: &Config) -> Vec<FeedFormat> {
     }
     if config.feeds.atom {
         formats.push(FeedFormat::Atom);
+    }
+    if config.feeds.json {
+        formats.push(FeedFormat::Json);
     }
     formats
 }

@@ -54,7 +54,7 @@ pub struct TermLink {
 /// A feed, for `<link rel="alternate">` and footer links.
 #[derive(Debug, Clone, Serialize)]
 pub struct FeedLink {
-    /// "RSS" or "Atom".
+    /// "RSS", "Atom" or "JSON Feed".
     pub name: &'static str,
     /// A title for the link element.
     pub title: String,
@@ -139,6 +139,7 @@ pub fn feed_link(format: FeedFormat, list_url: &str, title: &str) -> FeedLink {
     let name = match format {
         FeedFormat::Rss => "RSS",
         FeedFormat::Atom => "Atom",
+        FeedFormat::Json => "JSON Feed",
     };
     FeedLink {
         name,

@@ -56,7 +56,12 @@ pub fn xml_allows(c: char) -> bool {
 /// JSON for a `<script type="application/ld+json">` element: no `<`, `>` or `&` survive, so
 /// no value can close the element or open a comment, and line separators are escaped.
 pub fn json_for_script(value: &serde_json::Value) -> String {
-    let json = value.to_string();
+    inert_json(&value.to_string())
+}
+
+/// JSON text with `<`, `>`, `&` and the two line separators written as `\u` escapes: the same
+/// data, which no HTML parser or careless embedding can ever take for markup.
+pub fn inert_json(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
         match c {

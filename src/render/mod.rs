@@ -22,7 +22,7 @@ use std::sync::Arc;
 use tera::Context;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::model::routes::{FeedFormat, List, ListKind, has_feeds};
+use crate::model::routes::{List, ListKind, has_feeds};
 use crate::model::{IdVec, ListId, Output, PageId, Route, SectionId, Site, TaxonomyId};
 use context::Summary;
 pub use driver::{Inputs, Kept, RenderReport, render_site};
@@ -406,10 +406,7 @@ impl<'a> Renderer<'a> {
         site.outputs
             .iter()
             .filter_map(|o| match o.route {
-                Route::Feed {
-                    list,
-                    format: FeedFormat::Rss | FeedFormat::Atom,
-                } => Some(list),
+                Route::Feed { list, .. } => Some(list),
                 _ => None,
             })
             .flat_map(|list| feeds::feed_pages(site, &site.lists[list]))

@@ -356,7 +356,8 @@ fn editing_a_post_uploads_that_page_and_what_lists_it_only() {
     assert!(expected.contains("blog/a/index.html"), "{expected:?}");
     assert!(!expected.contains("blog/b/index.html"), "{expected:?}");
     for path in &expected {
-        let is_list_or_feed = path.ends_with(".html") || path.ends_with(".xml");
+        let is_list_or_feed =
+            path.ends_with(".html") || path.ends_with(".xml") || path.ends_with("feed.json");
         assert!(is_list_or_feed, "an edit changed {path}");
     }
 

@@ -482,15 +482,16 @@ fn tag_feeds_exist_when_configured_and_hold_only_that_tag() {
     let site = feed_site("");
     site.build_ok();
     assert!(!site.exists("tags/rust/rss.xml") && !site.exists("tags/rust/atom.xml"));
+    assert!(!site.exists("tags/rust/feed.json"));
     let tag_page = site.html("tags/web/index.html");
     assert_eq!(
         attrs(&tag_page, "head link[rel=alternate]", "href"),
-        ["/rss.xml", "/atom.xml"]
+        ["/rss.xml", "/atom.xml", "/feed.json"]
     );
 
     site.write("site.toml", &config("[feeds]\ntags = true\nlimit = 2\n"));
     site.build_ok();
-    for feed_file in ["rss.xml", "atom.xml"] {
+    for feed_file in ["rss.xml", "atom.xml", "feed.json"] {
         let web = parse_feed(&site, &format!("tags/web/{feed_file}"));
         assert!(web.title.as_ref().unwrap().content.contains("web"));
         assert_eq!(entry_titles(&web), ["P5"]);
@@ -507,8 +508,10 @@ fn tag_feeds_exist_when_configured_and_hold_only_that_tag() {
         [
             "/rss.xml",
             "/atom.xml",
+            "/feed.json",
             "/tags/web/rss.xml",
-            "/tags/web/atom.xml"
+            "/tags/web/atom.xml",
+            "/tags/web/feed.json"
         ]
     );
     assert!(!site.exists("categories/rss.xml"));
@@ -890,7 +893,11 @@ fn hostile_front(title: &str, template: Option<&str>) -> String {
 
 fn hostile_site(title: &str) -> Site {
     let site = Site::new();
-    site.write("site.toml", &config("[feeds]\ntags = true\n"));
+    // Smart punctuation off: the title must come out exactly as written, only escaped.
+    site.write(
+        "site.toml",
+        &config("[feeds]\ntags = true\n[markdown]\nsmart_punctuation = false\n"),
+    );
     site.write(
         "templates/extra.html",
         "{% extends \"base.html\" %}{% block content %}<h1>{{ page.title }}</h1>\
@@ -1160,7 +1167,11 @@ fn new_writes_a_draft_post_with_the_seed_date_format_and_never_overwrites() {
     options.drafts = true;
     pamphlet::build::build(&options).unwrap();
     let page = site.html("blog/my-first-post-more/index.html");
-    assert_eq!(texts(&page, "main h1"), [title]);
+    assert_eq!(
+        texts(&page, "main h1"),
+        [pamphlet::model::typography::smart(title)],
+        "shown with the body's smart punctuation"
+    );
     // The same instant (`.260` may be shown as `.26`).
     let shown = attrs(&page, "article time", "datetime");
     assert_eq!(
@@ -1357,4 +1368,98 @@ fn titles_get_the_bodys_smart_punctuation_everywhere_they_appear() {
     site.build_ok();
     let page = site.html("blog/panic/index.html");
     assert_eq!(texts(&page, "h1"), ["Don't panic -- it's \"fine\"..."]);
+}
+
+/// Asserts `feed` is a JSON Feed 1.1 with the spec's required fields, and returns its items'
+/// URLs in order.
+fn json_feed_items(feed: &serde_json::Value) -> Vec<String> {
+    assert_eq!(feed["version"], "https://jsonfeed.org/version/1.1");
+    assert!(
+        feed["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "{feed}"
+    );
+    let items = feed["items"].as_array().expect("items is an array");
+    let mut ids = std::collections::BTreeSet::new();
+    let mut urls = Vec::new();
+    for item in items {
+        let id = item["id"].as_str().expect("every item has a string id");
+        assert!(ids.insert(id.to_string()), "item ids are unique: {id}");
+        assert!(
+            item["content_html"].is_string() || item["content_text"].is_string(),
+            "every item has content_html or content_text: {item}"
+        );
+        let url = item["url"].as_str().unwrap().to_string();
+        assert!(url.starts_with("https://example.com/"), "{url}");
+        if let Some(date) = item["date_published"].as_str() {
+            assert!(date.parse::<jiff::Timestamp>().is_ok(), "RFC 3339: {date}");
+        }
+        urls.push(url);
+    }
+    urls
+}
+
+#[test]
+fn a_json_feed_beside_rss_and_atom_holds_the_same_entries() {
+    let site = Site::new();
+    site.write(
+        "site.toml",
+        "title = \"Test site\"\nbase_url = \"https://example.com\"\n[feeds]\ntags = true\n",
+    );
+    for (i, tag) in ["rust", "web", "rust"].iter().enumerate() {
+        site.post(
+            &format!("p{i}"),
+            &format!(
+                "title: Post {i}\ndate: 2024-01-0{}\ntags: [{tag}]\nauthors: [Ada]",
+                i + 1
+            ),
+            &format!("Body {i} with [a link](/blog/p0/) and ![a dot](dot.png)."),
+        );
+    }
+    site.post("undated", "title: Undated", "No date, so in no feed.");
+    site.build_ok();
+    let feed: serde_json::Value = serde_json::from_str(&site.read("feed.json")).unwrap();
+    let urls = json_feed_items(&feed);
+    let rss = feed_rs::parser::parse(site.read("rss.xml").as_bytes()).unwrap();
+    let rss_urls: Vec<String> = rss
+        .entries
+        .iter()
+        .map(|e| e.links[0].href.clone())
+        .collect();
+    assert_eq!(urls, rss_urls, "the same entries, in the same order");
+    assert_eq!(feed["feed_url"], "https://example.com/feed.json");
+    assert_eq!(feed["home_page_url"], "https://example.com/");
+    let first = &feed["items"][0];
+    assert_eq!(first["authors"][0]["name"], "Ada");
+    assert_eq!(first["tags"][0], "rust");
+    assert!(
+        first["content_html"]
+            .as_str()
+            .unwrap()
+            .contains("href=\"https://example.com/blog/p0/\""),
+        "links are absolute: {first}"
+    );
+    // feed-rs reads JSON Feed too.
+    let parsed = feed_rs::parser::parse(site.read("feed.json").as_bytes()).unwrap();
+    assert_eq!(parsed.entries.len(), 3);
+
+    let tag: serde_json::Value = serde_json::from_str(&site.read("tags/rust/feed.json")).unwrap();
+    assert_eq!(json_feed_items(&tag).len(), 2);
+    let home = site.html("index.html");
+    assert_eq!(
+        attrs(
+            &home,
+            "link[rel=alternate][type='application/feed+json']",
+            "href"
+        ),
+        ["/feed.json"]
+    );
+    let tag_page = site.html("tags/rust/index.html");
+    assert!(
+        attrs(
+            &tag_page,
+            "link[rel=alternate][type='application/feed+json']",
+            "href"
+        )
+        .contains(&"/tags/rust/feed.json".to_string())
+    );
 }

@@ -204,7 +204,8 @@ fn posts_of(content: &Path) -> Vec<Post> {
                 .parse()
                 .unwrap_or_else(|e| panic!("{}: date {date}: {e}", path.display()));
             Some(Post {
-                title: yaml["title"].as_str().unwrap().to_string(),
+                // Shown with the smart punctuation the body gets (on by default).
+                title: pamphlet::model::typography::smart(yaml["title"].as_str().unwrap()),
                 date: date.as_second(),
                 tags: yaml["tags"]
                     .as_sequence()
