@@ -101,7 +101,8 @@ pub fn model_site(
 /// Loads and models the site, with every problem found on the way.
 pub fn load_site(options: &BuildOptions) -> (Site, Diagnostics) {
     let (config, mut problems) = settings(Config::load(&options.root), options);
-    if !config.base_url_given {
+    // A site.toml with errors is reported as such; its defaults are not worth a warning.
+    if !config.base_url_given && !problems.has_errors() {
         problems.push(
             Diagnostic::warning(format!(
                 "base_url is not set, so canonical links, feeds, the sitemap and robots.txt point at the placeholder {PLACEHOLDER_BASE_URL}"
@@ -119,12 +120,14 @@ pub fn load_site(options: &BuildOptions) -> (Site, Diagnostics) {
     (site, problems)
 }
 
-/// Renders `site`, with the theme loaded from `root`, into `sink`, reusing nothing.
+/// Renders `site`, with the theme loaded from `root`, into `sink`, reusing nothing;
+/// `csp_blocks_fail` makes raw HTML the Content-Security-Policy blocks an error.
 pub fn render_into(
     site: &Site,
     root: &Path,
     highlighter: &Highlighter,
     sink: &dyn Sink,
+    csp_blocks_fail: bool,
 ) -> RenderReport {
     let mut theme = match Theme::load(root, &site.config) {
         Ok(theme) => theme,
@@ -140,6 +143,7 @@ pub fn render_into(
         theme: &mut theme,
         highlighter,
         root,
+        csp_blocks_fail,
     };
     render_site(inputs, sink, &NoReuse)
 }
@@ -168,7 +172,7 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
         }
     };
     let highlighter = Highlighter::new();
-    let report = render_into(&site, &options.root, &highlighter, &staging);
+    let report = render_into(&site, &options.root, &highlighter, &staging, false);
     problems.extend(report.diagnostics);
     if problems.has_errors() {
         // Dropping the staging folder keeps it as the spare; the output folder was never touched.

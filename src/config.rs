@@ -44,6 +44,8 @@ pub struct Config {
     pub feeds: FeedConfig,
     /// Deploy target and cache rules, read by `pamphlet deploy`.
     pub deploy: DeployConfig,
+    /// Where the Content-Security-Policy is widened for embeds the site really wants.
+    pub security: SecurityConfig,
     /// Free values handed to templates as `config.extra`.
     pub extra: toml::Table,
 }
@@ -63,6 +65,7 @@ impl Default for Config {
             markdown: MarkdownConfig::default(),
             feeds: FeedConfig::default(),
             deploy: DeployConfig::default(),
+            security: SecurityConfig::default(),
             extra: toml::Table::new(),
         }
     }
@@ -136,6 +139,19 @@ impl Default for FeedConfig {
             tags: false,
         }
     }
+}
+
+/// `[security]`: hosts the Content-Security-Policy allows besides the site itself, per kind of
+/// embed. Empty (the default) keeps the policy at `'self'` for everything.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// Origins pages may embed in frames (`frame-src`), such as `https://www.youtube-nocookie.com`.
+    pub frame_src: Vec<String>,
+    /// Origins images may come from (`img-src`).
+    pub img_src: Vec<String>,
+    /// Origins audio and video may come from (`media-src`).
+    pub media_src: Vec<String>,
 }
 
 /// `[deploy]`: where `pamphlet deploy` uploads and with which headers.
@@ -222,6 +238,24 @@ impl Config {
         }
         clean_table(&mut config.extra);
         let mut problems = Diagnostics::new();
+        let security = &config.security;
+        for (key, sources) in [
+            ("frame_src", &security.frame_src),
+            ("img_src", &security.img_src),
+            ("media_src", &security.media_src),
+        ] {
+            for source in sources {
+                if let Err(why) = crate::render::csp::check_source(source) {
+                    let mut d = Diagnostic::error(format!("[security] {key}: {why}"))
+                        .help("see the README's [security] section");
+                    if let Some(at) = text.find(source.as_str()) {
+                        let (line, column) = line_column(text, at);
+                        d = d.at(line, column);
+                    }
+                    problems.push(d);
+                }
+            }
+        }
         if !config.base_url.starts_with("http://") && !config.base_url.starts_with("https://") {
             problems.push(
                 Diagnostic::error(format!(

@@ -351,12 +351,14 @@ pub fn markdown(data: &[u8]) {
         links: &tiny.links,
         highlighter: &tiny.highlighter,
         palette: None,
+        csp: None,
         options: Options {
             smart_punctuation: selector & 0x10 != 0,
             // Highlighting runs syntect's regex grammars: slow, and fuzzed through syntect itself.
             highlight_code: selector & 0x20 != 0 && body.len() < 4096,
             broken_links_fail: selector & 0x40 != 0,
             palette: 0,
+            csp: 0,
         },
     };
     let body_line = 1 + usize::from(selector >> 7) * 3;

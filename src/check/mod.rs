@@ -13,6 +13,7 @@ use percent_encoding::percent_decode_str;
 use crate::build::{BuildOptions, load_site, render_into};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{Route, Site};
+use crate::render::csp::{Policy, references};
 use crate::render::highlight::Highlighter;
 use crate::render::links::resolve_url;
 use crate::write::Sink;
@@ -62,7 +63,7 @@ impl Sink for LinkSink {
 pub fn check(options: &BuildOptions) -> Result<Checked, Diagnostics> {
     let (site, mut problems) = load_site(options);
     let sink = LinkSink::default();
-    let report = render_into(&site, &options.root, &Highlighter::new(), &sink);
+    let report = render_into(&site, &options.root, &Highlighter::new(), &sink, true);
     problems.extend(report.diagnostics);
     let files = crate::sync::into_inner(sink.files);
     let scans = crate::sync::into_inner(sink.scans);
@@ -114,6 +115,13 @@ pub fn check(options: &BuildOptions) -> Result<Checked, Diagnostics> {
             problems.push(d);
         }
     }
+    check_policy(
+        &site,
+        &scans,
+        &report.markdown_links,
+        &origins,
+        &mut problems,
+    );
     if problems.has_errors() {
         return Err(problems);
     }
@@ -123,6 +131,55 @@ pub fn check(options: &BuildOptions) -> Result<Checked, Diagnostics> {
         links: followed,
         warnings: problems,
     })
+}
+
+/// An error for every reference of the output the Content-Security-Policy blocks, but those of
+/// markdown, which the render reported at their lines already.
+fn check_policy(
+    site: &Site,
+    scans: &HashMap<String, Scan>,
+    markdown: &[crate::render::driver::PageLinks],
+    origins: &HashMap<&str, Origin<'_>>,
+    problems: &mut Diagnostics,
+) {
+    let policy = Policy::new(&site.config.security);
+    let site_origin = crate::render::csp::origin_of(&site.config.base_url).unwrap_or_default();
+    let mut from_markdown: HashMap<&str, Vec<(&str, Option<&str>)>> = HashMap::new();
+    for page in markdown {
+        from_markdown.insert(
+            page.rel.as_str(),
+            page.blocked
+                .iter()
+                .map(|b| (b.tag.as_str(), b.url.as_deref()))
+                .collect(),
+        );
+    }
+    let mut names: Vec<&String> = scans.keys().collect();
+    names.sort();
+    for file in names {
+        let origin = origins.get(file.as_str());
+        let mut reported = origin
+            .and_then(|o| o.markdown)
+            .and_then(|rel| from_markdown.get(rel).cloned())
+            .unwrap_or_default();
+        for reference in references(&scans[file]) {
+            let Some(blocked) = policy.blocks(&reference, &site_origin) else {
+                continue;
+            };
+            let key = (reference.tag.as_str(), reference.url.as_deref());
+            if let Some(at) = reported.iter().position(|r| *r == key) {
+                reported.swap_remove(at);
+                continue;
+            }
+            let template = origin.map_or("the theme", |o| o.template.as_str());
+            problems.push(
+                Diagnostic::error(blocked.message)
+                    .in_file(format!("{file} (output)"))
+                    .at_line(reference.line)
+                    .help(format!("{}; it comes from {template}", blocked.help)),
+            );
+        }
+    }
 }
 
 /// Which markdown file and template made an output file.
@@ -255,6 +312,7 @@ mod tests {
             Scan {
                 ids: vec!["here".into()],
                 links: vec![],
+                elements: vec![],
             },
         );
         let check = |url| check_link(url, "/", "index.html", &files, &scans);

@@ -12,6 +12,39 @@ pub struct Found {
     pub line: usize,
 }
 
+/// An element that makes the browser fetch or apply something (an `<img>`, a `<script>`, a
+/// `<style>`…), or that carries a `style` attribute: what a Content-Security-Policy governs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    /// The tag name, lower-case.
+    pub name: String,
+    /// Its attributes, names lower-case, values with entities decoded; `None` for a bare one.
+    pub attributes: Vec<(String, Option<String>)>,
+    /// 1-based line of the tag's start.
+    pub line: usize,
+}
+
+impl Element {
+    /// The value of attribute `name`, if the element has it with a value.
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.as_deref())
+    }
+
+    /// True when the element has attribute `name`, with a value or without.
+    pub fn has(&self, name: &str) -> bool {
+        self.attributes.iter().any(|(n, _)| n == name)
+    }
+}
+
+/// Tags whose elements fetch or apply something a Content-Security-Policy may block.
+const RESOURCE_TAGS: &[&str] = &[
+    "iframe", "frame", "script", "img", "video", "audio", "source", "track", "link", "object",
+    "embed", "style", "picture",
+];
+
 /// What one HTML document defines and links to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scan {
@@ -19,6 +52,10 @@ pub struct Scan {
     pub ids: Vec<String>,
     /// Every `href` and `src`.
     pub links: Vec<Found>,
+    /// Every element a Content-Security-Policy governs, in document order, with `</picture>`,
+    /// `</video>` and `</audio>` as elements named `/picture` and so on, so a `<source>`
+    /// knows what it belongs to.
+    pub elements: Vec<Element>,
 }
 
 /// Scans an HTML document.
@@ -35,6 +72,21 @@ pub fn scan(html: &str) -> Scan {
             }
             b'<' if html[i..].starts_with("<!--") => {
                 let end = html[i..].find("-->").map_or(bytes.len(), |e| i + e + 3);
+                line += count_lines(&html[i..end]);
+                i = end;
+            }
+            b'<' if bytes.get(i + 1) == Some(&b'/') => {
+                let end = html[i..].find('>').map_or(bytes.len(), |e| i + e + 1);
+                let name = html[i + 2..end.saturating_sub(1).max(i + 2)]
+                    .trim()
+                    .to_ascii_lowercase();
+                if matches!(name.as_str(), "picture" | "video" | "audio") {
+                    out.elements.push(Element {
+                        name: format!("/{name}"),
+                        attributes: Vec::new(),
+                        line,
+                    });
+                }
                 line += count_lines(&html[i..end]);
                 i = end;
             }
@@ -76,7 +128,8 @@ fn tag(html: &str, start: usize, first_line: usize, out: &mut Scan) -> (usize, S
     }
     let name = html[name_start..i].to_ascii_lowercase();
     let mut line = first_line + count_lines(&html[start..i]);
-    loop {
+    let mut attributes = Vec::new();
+    let end = loop {
         while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
             if bytes[i] == b'\n' {
                 line += 1;
@@ -84,10 +137,10 @@ fn tag(html: &str, start: usize, first_line: usize, out: &mut Scan) -> (usize, S
             i += 1;
         }
         if i >= bytes.len() {
-            return (i, name);
+            break i;
         }
         if bytes[i] == b'>' {
-            return (i + 1, name);
+            break i + 1;
         }
         let attr_start = i;
         while i < bytes.len()
@@ -107,15 +160,29 @@ fn tag(html: &str, start: usize, first_line: usize, out: &mut Scan) -> (usize, S
             // Not an attribute character at all: step over it.
             i += 1;
         }
-        if let Some(value) = value {
+        if let Some(value) = &value {
             match attr.as_str() {
-                "id" => out.ids.push(value),
-                "name" if name == "a" => out.ids.push(value),
-                "href" | "src" => out.links.push(Found { url: value, line }),
+                "id" => out.ids.push(value.clone()),
+                "name" if name == "a" => out.ids.push(value.clone()),
+                "href" | "src" => out.links.push(Found {
+                    url: value.clone(),
+                    line,
+                }),
                 _ => {}
             }
         }
+        if !attr.is_empty() {
+            attributes.push((attr, value));
+        }
+    };
+    if RESOURCE_TAGS.contains(&name.as_str()) || attributes.iter().any(|(a, _)| a == "style") {
+        out.elements.push(Element {
+            name: name.clone(),
+            attributes,
+            line: first_line,
+        });
     }
+    (end, name)
 }
 
 /// The value of an attribute starting at `start` (just after its `=`), quoted or not, and the

@@ -85,6 +85,8 @@ pub struct SiteContext<'a> {
     pub nav: Vec<Link>,
     /// `[extra]` from `site.toml`.
     pub extra: &'a toml::Table,
+    /// The Content-Security-Policy every page carries in its `<meta>` tag.
+    pub csp: String,
 }
 
 /// Fills Tera's global context (`config` and `assets`); returns a fingerprint of what it set,
@@ -124,6 +126,7 @@ pub fn set_globals(theme: &mut Theme, site: &Site) -> u64 {
         feeds,
         nav,
         extra: &config.extra,
+        csp: super::csp::Policy::new(&config.security).to_header_value(),
     };
     let assets: std::collections::BTreeMap<&str, &super::theme::Asset> =
         theme.assets.iter().map(|a| (a.name.as_str(), a)).collect();

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use super::context::{self, Summary, set_globals};
 use super::highlight::Highlighter;
-use super::markdown::SourceLink;
+use super::markdown::{CspFinding, SourceLink};
 use super::reuse::{Fingerprint, PageMarkdown, Reuse, fingerprint_of, hash_of};
 use super::theme::Theme;
 use super::{Renderer, Templated};
@@ -32,6 +32,8 @@ pub struct Inputs<'a> {
     pub highlighter: &'a Highlighter,
     /// The site's folder, for copied files and image sizes.
     pub root: &'a Path,
+    /// True when raw HTML the Content-Security-Policy blocks is an error, as `check` wants.
+    pub csp_blocks_fail: bool,
 }
 
 /// What a render produced besides files.
@@ -54,12 +56,14 @@ pub struct RenderReport {
     pub kept: Option<Kept>,
 }
 
-/// The internal links of one page's markdown.
+/// The internal links of one page's markdown, and what of its raw HTML the policy blocks.
 pub struct PageLinks {
     /// The page's source, relative to `content/`.
     pub rel: String,
     /// Its links, with where they were written.
     pub links: Vec<SourceLink>,
+    /// The blocked references of its raw HTML (already reported at their lines).
+    pub blocked: Vec<CspFinding>,
 }
 
 /// The work of one render that a later render may reuse.
@@ -78,9 +82,11 @@ pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Render
         theme,
         highlighter,
         root,
+        csp_blocks_fail,
     } = inputs;
     let globals = set_globals(theme, site);
-    let renderer = Renderer::new(site, theme, highlighter, root, globals);
+    let renderer =
+        Renderer::new(site, theme, highlighter, root, globals).with_csp_errors(csp_blocks_fail);
     let pass = Pass {
         renderer: &renderer,
         sink,
@@ -121,6 +127,7 @@ struct PageResult {
     markdown: Option<Arc<PageMarkdown>>,
     fingerprint: Option<Fingerprint>,
     links: Vec<SourceLink>,
+    blocked: Vec<CspFinding>,
     problems: Diagnostics,
 }
 
@@ -162,6 +169,7 @@ impl Pass<'_> {
             report.markdown_links.push(PageLinks {
                 rel: page.rel().to_string(),
                 links: result.links,
+                blocked: result.blocked,
             });
         }
         if self.keeps {
@@ -198,6 +206,7 @@ impl Pass<'_> {
                 .contains(&id)
                 .then(|| markdown.rendered.html.clone()),
             links: markdown.rendered.links.clone(),
+            blocked: markdown.rendered.blocked.clone(),
             summary,
             markdown: self.keeps.then_some(markdown),
             fingerprint,

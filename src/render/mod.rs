@@ -5,6 +5,7 @@
 //! let it reuse ([`reuse::Reuse`]). See [`driver`] for its two passes.
 
 pub mod context;
+pub mod csp;
 pub mod driver;
 pub mod escape;
 pub mod feeds;
@@ -71,6 +72,12 @@ pub struct Renderer<'a> {
     pub site_root: &'a Path,
     /// A fingerprint of the templates and of what every template sees (`config`, `assets`).
     pub globals: Fingerprint,
+    /// The pages' Content-Security-Policy.
+    pub policy: csp::Policy,
+    /// What the policy's `'self'` is: the origin of `base_url`.
+    origin: String,
+    /// True when raw HTML the policy blocks is an error (`check`), not a warning.
+    csp_blocks_fail: bool,
     links: LinkIndex,
     markdown_options: markdown::Options,
 }
@@ -85,18 +92,34 @@ impl<'a> Renderer<'a> {
         site_root: &'a Path,
         globals: Fingerprint,
     ) -> Self {
+        let policy = csp::Policy::new(&site.config.security);
+        let origin = csp::origin_of(&site.config.base_url).unwrap_or_default();
+        let mut markdown_options =
+            markdown::Options::new(&site.config.markdown, theme.palette.as_deref());
+        markdown_options.csp = markdown::CspCheck {
+            policy: &policy,
+            origin: &origin,
+        }
+        .fingerprint();
         Renderer {
             site,
             theme,
             highlighter,
             site_root,
             globals: hash_of(&(globals, theme.fingerprint)),
+            policy,
+            origin,
+            csp_blocks_fail: false,
             links: LinkIndex::new(site, site_root),
-            markdown_options: markdown::Options::new(
-                &site.config.markdown,
-                theme.palette.as_deref(),
-            ),
+            markdown_options,
         }
+    }
+
+    /// Makes raw HTML the policy blocks an error, as `check` wants, rather than a warning.
+    pub fn with_csp_errors(mut self, fail: bool) -> Self {
+        self.csp_blocks_fail = fail;
+        self.markdown_options.csp = hash_of(&(self.markdown_options.csp, fail));
+        self
     }
 
     fn markdown(&self) -> markdown::MarkdownRenderer<'_> {
@@ -104,6 +127,10 @@ impl<'a> Renderer<'a> {
             links: &self.links,
             highlighter: self.highlighter,
             palette: self.theme.palette.as_deref(),
+            csp: Some(markdown::CspCheck {
+                policy: &self.policy,
+                origin: &self.origin,
+            }),
             options: self.markdown_options,
         }
     }
@@ -146,6 +173,17 @@ impl<'a> Renderer<'a> {
             body: &page.source.body,
             place: self.markdown_place(id),
         });
+        for blocked in &rendered.blocked {
+            let d = if self.csp_blocks_fail {
+                Diagnostic::error(blocked.message.clone())
+            } else {
+                Diagnostic::warning(blocked.message.clone())
+            };
+            problems.push(
+                d.at(blocked.line, blocked.column)
+                    .help(blocked.help.clone()),
+            );
+        }
         problems.name_file(&Path::new("content").join(page.rel()));
         PageMarkdown {
             rel: page.rel().to_string(),

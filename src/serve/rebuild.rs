@@ -163,6 +163,7 @@ impl Session {
             theme,
             highlighter: &self.highlighter,
             root: &root,
+            csp_blocks_fail: false,
         };
         let report = render_site(inputs, &sink, &self.cache);
         problems.extend(report.diagnostics);

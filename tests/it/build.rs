@@ -556,7 +556,7 @@ fn a_site_without_code_blocks_never_loads_the_syntax_set() {
     let (model, problems) = load_site(&site.options());
     assert!(!problems.has_errors());
     let highlighter = Highlighter::new();
-    let report = render_into(&model, site.root(), &highlighter, &MemorySink::new());
+    let report = render_into(&model, site.root(), &highlighter, &MemorySink::new(), false);
     assert!(!report.diagnostics.has_errors());
     assert!(
         !highlighter.is_loaded(),
@@ -565,7 +565,7 @@ fn a_site_without_code_blocks_never_loads_the_syntax_set() {
 
     site.post("code", "title: Code", "```rust\nfn main() {}\n```");
     let (model, _) = load_site(&site.options());
-    render_into(&model, site.root(), &highlighter, &MemorySink::new());
+    render_into(&model, site.root(), &highlighter, &MemorySink::new(), false);
     assert!(
         highlighter.is_loaded(),
         "a block naming a language loads them"

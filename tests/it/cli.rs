@@ -285,3 +285,95 @@ fn a_build_without_base_url_warns_and_deploy_refuses_to_publish_it() {
     );
     assert!(marker.contains("https://example.org"), "{marker}");
 }
+
+#[test]
+fn embeds_the_policy_would_block_are_warnings_in_build_and_errors_in_check() {
+    let site = Site::new();
+    site.post(
+        "video",
+        "title: Video\ndate: 2024-01-01",
+        "Watch:\n\n<iframe src=\"https://www.youtube.com/embed/abc\"></iframe>",
+    );
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "content/blog/video/index.md:8:1: warning: the `<iframe>` embedded frame from www.youtube.com is blocked by the Content-Security-Policy (frame-src)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("[security] frame_src = [\"https://www.youtube.com\"]"),
+        "{}",
+        stderr(&out)
+    );
+    let check = site.run(&["check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    assert!(
+        stderr(&check).contains("content/blog/video/index.md:8:1: error: the `<iframe>`"),
+        "{}",
+        stderr(&check)
+    );
+    assert_eq!(
+        stderr(&check).matches("www.youtube.com is blocked").count(),
+        1,
+        "reported once, at its markdown line: {}",
+        stderr(&check)
+    );
+
+    // Widened for exactly that host, the embed is allowed, and the meta tag says so.
+    site.write(
+        "site.toml",
+        "title = \"T\"\nbase_url = \"https://example.com\"\n[security]\nframe_src = [\"https://www.youtube.com\"]\n",
+    );
+    let out = site.run(&["build"]);
+    assert!(!stderr(&out).contains("blocked"), "{}", stderr(&out));
+    let page = site.html("blog/video/index.html");
+    let csp = crate::common::attrs(
+        &page,
+        "meta[http-equiv='Content-Security-Policy']",
+        "content",
+    );
+    assert_eq!(
+        csp,
+        [
+            "default-src 'self'; img-src 'self'; frame-src 'self' https://www.youtube.com; style-src 'self'; base-uri 'self'; form-action 'self'; object-src 'none'"
+        ]
+    );
+    assert!(site.run(&["check"]).status.success());
+
+    // A template's own reference to another host is found by check in the output.
+    site.write(
+        "templates/page.html",
+        "{% extends \"base.html\" %}{% block content %}<script src=\"https://cdn.example/x.js\"></script>{{ page.content | safe }}{% endblock content %}",
+    );
+    let check = site.run(&["check"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        stderr(&check).contains("blog/video/index.html (output)")
+            && stderr(&check).contains("the `<script>` script from cdn.example is blocked"),
+        "{}",
+        stderr(&check)
+    );
+}
+
+#[test]
+fn a_security_source_that_would_gut_the_policy_is_an_error_at_its_line() {
+    let site = Site::new();
+    site.post("a", "title: A", "Text.");
+    site.write(
+        "site.toml",
+        "title = \"T\"\nbase_url = \"https://example.com\"\n[security]\nframe_src = [\"'unsafe-inline'\", \"youtube.com\"]\n",
+    );
+    let out = site.run(&["build"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "site.toml:4:15: error: [security] frame_src: `'unsafe-inline'` is not a host"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("`youtube.com` is not an origin; write it with its scheme, such as \"https://youtube.com\""), "{err}");
+}

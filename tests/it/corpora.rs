@@ -20,7 +20,7 @@ fn this_repository_builds_its_own_blog() {
     let essay = site.html("blog/serverless-is-more-secure/index.html");
     assert_eq!(
         texts(&essay, "h1"),
-        ["Serverless is more secure, not less (and why firewalls won't save you)"]
+        ["Serverless is more secure, not less (and why firewalls won’t save you)"]
     );
     assert_eq!(texts(&essay, "article time"), ["July 2, 2019"]);
     assert_eq!(

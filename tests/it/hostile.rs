@@ -907,6 +907,7 @@ fn hostile_values_site() -> Site {
         &format!(
             "title = {evil}\ndescription = {evil}\nauthor = {evil}\nbio = {evil}\n\
              base_url = \"https://example.com\"\n[feeds]\ntags = true\n\
+             [markdown]\nsmart_punctuation = false\n\
              [extra]\nnote = {evil}\nlist = [{evil}]\n"
         ),
     );

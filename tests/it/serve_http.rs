@@ -1051,7 +1051,7 @@ fn a_real_build_is_served_with_live_reload_and_its_404_page() {
     let (model, problems) = load_site(&options);
     assert!(!problems.has_errors(), "{problems:?}");
     let sink = MemorySink::new();
-    let report = render_into(&model, &options.root, &Highlighter::new(), &sink);
+    let report = render_into(&model, &options.root, &Highlighter::new(), &sink, false);
     assert!(!report.diagnostics.has_errors(), "{:?}", report.diagnostics);
     let files = sink.into_files();
     let stylesheet = files

@@ -16,7 +16,7 @@ use pamphlet::write::memory::MemorySink;
 fn full_build(options: &BuildOptions) -> BTreeMap<String, Vec<u8>> {
     let (site, mut problems) = load_site(options);
     let sink = MemorySink::new();
-    let report = render_into(&site, &options.root, &Highlighter::new(), &sink);
+    let report = render_into(&site, &options.root, &Highlighter::new(), &sink, false);
     problems.extend(report.diagnostics);
     assert!(!problems.has_errors(), "{}", common::render(&problems));
     sink.into_files()

@@ -10,6 +10,7 @@ mod writer;
 
 pub use headings::TocEntry;
 
+use super::csp::Policy;
 use super::highlight::{Highlighter, Palette};
 use super::links::{LinkIndex, Resolved};
 use crate::diagnostic::Diagnostics;
@@ -46,6 +47,8 @@ pub struct Options {
     pub broken_links_fail: bool,
     /// The fingerprint of the highlighting palette code is rendered in (0 for none).
     pub palette: u64,
+    /// The fingerprint of the Content-Security-Policy raw HTML is checked against (0: none).
+    pub csp: u64,
 }
 
 impl Options {
@@ -56,8 +59,42 @@ impl Options {
             highlight_code: config.highlight_code,
             broken_links_fail: config.broken_links == crate::config::Level::Error,
             palette: palette.map_or(0, Palette::fingerprint),
+            csp: 0,
         }
     }
+}
+
+/// The policy raw HTML in markdown is checked against, and the site's own origin.
+#[derive(Debug, Clone, Copy)]
+pub struct CspCheck<'a> {
+    /// The page's Content-Security-Policy.
+    pub policy: &'a Policy,
+    /// `https://example.com`: what `'self'` means.
+    pub origin: &'a str,
+}
+
+impl CspCheck<'_> {
+    /// A hash of what the check depends on, for [`Options::csp`].
+    pub fn fingerprint(&self) -> u64 {
+        crate::render::reuse::hash_of(&(self.policy.to_header_value(), self.origin))
+    }
+}
+
+/// A reference in the markdown's raw HTML that the policy blocks, where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CspFinding {
+    /// The tag it is in, such as `iframe`.
+    pub tag: String,
+    /// What it loads; `None` for an inline script or style.
+    pub url: Option<String>,
+    /// Why it is blocked, naming the host.
+    pub message: String,
+    /// What to do about it.
+    pub help: String,
+    /// 1-based file line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
 }
 
 /// Shared by every page: link targets, the highlighter and the options.
@@ -68,6 +105,8 @@ pub struct MarkdownRenderer<'a> {
     pub highlighter: &'a Highlighter,
     /// How highlighted code looks, if resolved at build time.
     pub palette: Option<&'a Palette>,
+    /// The policy raw HTML is checked against, if any.
+    pub csp: Option<CspCheck<'a>>,
     /// How to render.
     pub options: Options,
 }
@@ -111,6 +150,8 @@ pub struct Rendered {
     pub links: Vec<SourceLink>,
     /// Every link destination: the rendering stays valid while each still resolves the same way.
     pub resolutions: Vec<Resolution>,
+    /// What the Content-Security-Policy would block in the raw HTML.
+    pub blocked: Vec<CspFinding>,
 }
 
 impl MarkdownRenderer<'_> {

@@ -71,10 +71,15 @@ impl Fixture {
     /// The HTML of `markdown` written in `blog/a/index.md`, then its problems, then what the
     /// render collected besides the HTML.
     fn render(&self, markdown: &str, options: Options) -> String {
+        let policy = crate::render::csp::Policy::new(&Default::default());
         let renderer = MarkdownRenderer {
             links: &self.links,
             highlighter: &self.highlighter,
             palette: self.palette.as_deref(),
+            csp: Some(super::CspCheck {
+                policy: &policy,
+                origin: "https://example.com",
+            }),
             options,
         };
         let page = &self.site.pages[crate::model::PageId::new(1)];
@@ -101,6 +106,12 @@ impl Fixture {
         if !rendered.toc.is_empty() {
             out.push_str(&format!("\n--- toc {:?}", rendered.toc));
         }
+        for blocked in &rendered.blocked {
+            out.push_str(&format!(
+                "\n--- blocked at {}:{}: {}",
+                blocked.line, blocked.column, blocked.message
+            ));
+        }
         for link in &rendered.links {
             out.push_str(&format!(
                 "\n--- link {} at {}:{}",
@@ -116,6 +127,7 @@ const DEFAULT: Options = Options {
     highlight_code: true,
     broken_links_fail: true,
     palette: 0,
+    csp: 0,
 };
 
 macro_rules! snapshot {
@@ -233,4 +245,10 @@ snapshot!(
     callouts_in_the_github_alert_syntax,
     "> [!NOTE]\n> Useful *information*.\n\n> [!TIP]\n> A tip.\n\n> [!IMPORTANT]\n> Key.\n\n\
      > [!WARNING]\n> Careful.\n\n> [!CAUTION]\n> Risky.\n\n> [!NOPE]\n> A plain quote."
+);
+snapshot!(
+    raw_html_the_policy_blocks_is_found_at_its_line,
+    "Text.\n\n<iframe width=\"560\"\n  src=\"https://www.youtube.com/embed/x\"></iframe>\n\n\
+     A <span style=\"color:red\">red</span> word and <img src=\"https://cdn.example/x.png\" alt=\"x\">.\n\n\
+     <img src=\"/ok.png\" alt=\"fine\"> <script src=\"https://example.com/self.js\"></script>"
 );

@@ -14,9 +14,11 @@ use super::footnotes::Footnotes;
 use super::headings::Headings;
 use super::position::Lines;
 use super::text::Text;
-use super::{MarkdownRenderer, Rendered, Resolution, Source, SourceLink};
+use super::{CspFinding, MarkdownRenderer, Rendered, Resolution, Source, SourceLink};
+use crate::check::scan;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::url::slugify;
+use crate::render::csp;
 use crate::render::escape;
 use crate::render::highlight::Lines as CodeLines;
 use crate::render::links::Resolved;
@@ -86,6 +88,10 @@ struct Writer<'r, 's> {
     problems: Diagnostics,
     /// The table being written, whose cells are aligned by class, not by inline style.
     table: Option<Table>,
+    /// Raw HTML seen since the last other event, with the offset it started at: a tag written
+    /// over several lines arrives in pieces, and is checked against the policy whole.
+    raw: Option<(usize, String)>,
+    blocked: Vec<CspFinding>,
 }
 
 /// A table being written: its columns' alignment, and where in it the writer is.
@@ -144,6 +150,31 @@ impl<'r, 's> Writer<'r, 's> {
             resolutions: Vec::new(),
             problems: Diagnostics::new(),
             table: None,
+            raw: None,
+            blocked: Vec::new(),
+        }
+    }
+
+    /// Checks the raw HTML gathered so far against the page's policy.
+    fn check_raw_html(&mut self) {
+        let (Some((start, html)), Some(csp)) = (self.raw.take(), self.renderer.csp) else {
+            return;
+        };
+        let scan = scan::scan(&html);
+        let at = self.lines.position(start);
+        for reference in csp::references(&scan) {
+            if let Some(blocked) = csp.policy.blocks(&reference, csp.origin) {
+                let line = at.line + reference.line - 1;
+                let column = if reference.line == 1 { at.column } else { 1 };
+                self.blocked.push(CspFinding {
+                    tag: reference.tag,
+                    url: reference.url,
+                    message: blocked.message,
+                    help: blocked.help,
+                    line,
+                    column,
+                });
+            }
         }
     }
 
@@ -254,6 +285,12 @@ impl<'r, 's> Writer<'r, 's> {
     }
 
     fn event(&mut self, event: Event<'s>, offset: usize) {
+        if let Event::Html(html) | Event::InlineHtml(html) = &event {
+            let raw = self.raw.get_or_insert_with(|| (offset, String::new()));
+            raw.1.push_str(html);
+        } else {
+            self.check_raw_html();
+        }
         match event {
             Event::Start(tag) => self.start(tag, offset),
             Event::End(end) => self.end(end),
@@ -574,7 +611,8 @@ impl<'r, 's> Writer<'r, 's> {
         self.emit(Event::Html(highlighted.html.into()));
     }
 
-    fn finish(self, mut html: String) -> (Rendered, Diagnostics) {
+    fn finish(mut self, mut html: String) -> (Rendered, Diagnostics) {
+        self.check_raw_html();
         html.push_str(&self.footnotes.html());
         let gathered = self.text.finish();
         let rendered = Rendered {
@@ -586,6 +624,7 @@ impl<'r, 's> Writer<'r, 's> {
             first_paragraph: gathered.first_paragraph,
             links: self.links,
             resolutions: self.resolutions,
+            blocked: self.blocked,
         };
         (rendered, self.problems)
     }
