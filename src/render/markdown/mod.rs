@@ -7,10 +7,13 @@ mod headings;
 mod position;
 mod text;
 mod writer;
+pub(crate) mod xml;
 
 // Converters the writer is to call next; until it does, nothing calls them.
 #[allow(dead_code)]
 pub(crate) mod code_info;
+#[allow(dead_code)]
+pub(crate) mod diagram;
 
 pub use headings::TocEntry;
 
