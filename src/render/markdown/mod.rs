@@ -14,6 +14,8 @@ pub(crate) mod xml;
 pub(crate) mod code_info;
 #[allow(dead_code)]
 pub(crate) mod diagram;
+#[allow(dead_code)]
+pub(crate) mod math;
 
 pub use headings::TocEntry;
 
