@@ -114,12 +114,22 @@ const MAX_DEPTH: usize = 64;
 /// far less in a release one). Only the pages of it that are touched are ever committed.
 const STACK: usize = 64 << 20;
 
+/// Formulas at most this long and this deep (nearly every formula) convert on the caller's
+/// stack, as starting a thread costs tens of times the conversion: the worst of them needs
+/// well under the 2 MiB Rust gives a thread by default (under 1 MiB in a debug build).
+const SMALL_BYTES: usize = 128;
+const SMALL_DEPTH: usize = 16;
+
 /// The MathML of one formula: `<math display="block|inline">`, its content and the TeX it came
 /// from in `<semantics>` (an `<annotation encoding="application/x-tex">`), with no `style`
 /// attribute anywhere. TeX that math-core cannot read is an error naming the problem.
 pub(crate) fn to_mathml(tex: &str, display: bool) -> Result<String, MathError> {
-    check_size(tex)?;
-    let mathml = convert_on_own_stack(tex, display)?;
+    let depth = check_size(tex)?;
+    let mathml = if tex.len() <= SMALL_BYTES && depth <= SMALL_DEPTH {
+        std::panic::catch_unwind(|| convert(tex, display)).map_err(|_| failed())??
+    } else {
+        convert_on_own_stack(tex, display)?
+    };
     let document = roxmltree::Document::parse(&mathml).map_err(|e| MathError {
         message: format!("math-core wrote MathML that is not well-formed ({e}), a bug to report"),
         offset: None,
@@ -137,8 +147,9 @@ pub(crate) fn to_mathml(tex: &str, display: bool) -> Result<String, MathError> {
     Ok(semantics(root, tex, display))
 }
 
-/// Refuses TeX too long or too deeply nested to convert safely (see [`STACK`]).
-fn check_size(tex: &str) -> Result<(), MathError> {
+/// Refuses TeX too long or too deeply nested to convert safely (see [`STACK`]); for the rest,
+/// how deep its groups nest.
+fn check_size(tex: &str) -> Result<usize, MathError> {
     if tex.len() > MAX_BYTES {
         return Err(MathError {
             message: format!(
@@ -148,7 +159,7 @@ fn check_size(tex: &str) -> Result<(), MathError> {
             offset: None,
         });
     }
-    let mut depth = 0usize;
+    let (mut depth, mut deepest) = (0usize, 0usize);
     let mut rest = tex.char_indices();
     while let Some((offset, c)) = rest.next() {
         let opens = match c {
@@ -181,26 +192,32 @@ fn check_size(tex: &str) -> Result<(), MathError> {
                 offset: Some(offset),
             });
         }
+        deepest = deepest.max(depth);
     }
-    Ok(())
+    Ok(deepest)
 }
 
 /// [`convert`] on a thread with a [`STACK`] of its own; a panic in math-core is an error too.
 fn convert_on_own_stack(tex: &str, display: bool) -> Result<String, MathError> {
-    let failed = |message: String| MathError {
-        message,
-        offset: None,
-    };
     std::thread::scope(|scope| {
         let thread = std::thread::Builder::new()
             .name("math-core".into())
             .stack_size(STACK)
             .spawn_scoped(scope, || convert(tex, display))
-            .map_err(|e| failed(format!("no thread could be started for the formula: {e}")))?;
-        thread
-            .join()
-            .map_err(|_| failed("math-core failed on the formula, a bug to report".into()))?
+            .map_err(|e| MathError {
+                message: format!("no thread could be started for the formula: {e}"),
+                offset: None,
+            })?;
+        thread.join().map_err(|_| failed())?
     })
+}
+
+/// What a panic in math-core is reported as.
+fn failed() -> MathError {
+    MathError {
+        message: "math-core failed on the formula, a bug to report".into(),
+        offset: None,
+    }
 }
 
 /// math-core's MathML for `tex`: `<math>` and the content, without the TeX (math-core would
@@ -509,6 +526,35 @@ mod tests {
                 let _ = to_mathml(&tex, true);
             }
         }
+    }
+
+    /// The worst TeX that converts on the caller's stack does so on a thread's usual 2 MiB.
+    #[test]
+    fn the_worst_small_formula_fits_a_usual_stack() {
+        let opening = [r"\frac{1}{", "{", r"\left(", r"\sqrt{"];
+        let closing = ["}", "}", r"\right)", "}"];
+        let mut worst = Vec::new();
+        for (open, close) in opening.iter().zip(closing) {
+            for depth in [0, 4, SMALL_DEPTH] {
+                let mut tex = open.repeat(depth);
+                let room = SMALL_BYTES.saturating_sub(tex.len() + close.len() * depth + 1);
+                tex.push_str(&r"\hat".repeat(room / 4));
+                tex.push('x');
+                tex.push_str(&close.repeat(depth));
+                if tex.len() <= SMALL_BYTES {
+                    worst.push(tex);
+                }
+            }
+        }
+        assert!(worst.len() >= 8, "{worst:?}");
+        let thread = std::thread::Builder::new().stack_size(2 << 20);
+        let converted = thread.spawn(move || {
+            for tex in &worst {
+                assert!(check_size(tex).unwrap() <= SMALL_DEPTH, "{tex}");
+                let _ = to_mathml(tex, true);
+            }
+        });
+        converted.unwrap().join().unwrap();
     }
 
     /// What math-core writes in `style` attributes across the TeX that makes it write them:
