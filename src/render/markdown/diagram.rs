@@ -393,6 +393,16 @@ mod tests {
     }
 
     #[test]
+    fn box_drawing_characters_and_wide_text_are_drawn_too() {
+        let texts = checked("┌────┐\n│ ab │──►x\n└────┘\n 中文 😀\n");
+        // A wide character takes two columns, the space after it among them.
+        for word in ["ab", "x", "中", "文😀"] {
+            assert!(texts.iter().any(|t| t == word), "{word} in {texts:?}");
+        }
+        assert!(svgbob_to_svg("┌────┐\n│ ab │\n└────┘").contains("<rect"));
+    }
+
+    #[test]
     fn a_legend_styles_nothing_and_empty_input_is_an_empty_drawing() {
         let legend = "+-----+\n|{a}  |\n+-----+\n\n# Legend:\na = {\n    fill: red;\n}\n";
         checked(legend);
