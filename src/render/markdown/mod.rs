@@ -7,6 +7,15 @@ mod headings;
 mod position;
 mod text;
 mod writer;
+pub(crate) mod xml;
+
+// Converters the writer is to call next; until it does, nothing calls them.
+#[allow(dead_code)]
+pub(crate) mod code_info;
+#[allow(dead_code)]
+pub(crate) mod diagram;
+#[allow(dead_code)]
+pub(crate) mod math;
 
 pub use headings::TocEntry;
 
