@@ -145,18 +145,50 @@ macro_rules! ensure {
     };
 }
 
-/// Runs every case, collecting failures so one report shows them all.
+/// Runs every case, each on a thread of its own (each waits on two runs of the binary, so
+/// running them one after another mostly waited), and collects every failure, a panic
+/// included, into one report, in the order of the cases.
 fn run_cases(cases: &[Case]) {
-    let mut failures = Vec::new();
-    for case in cases {
-        let site = good_site();
-        let before = site.snapshot();
-        (case.setup)(&site);
-        if let Err(message) = check_case(case, &site, &before) {
-            failures.push(format!("case `{}`: {message}", case.name));
-        }
-    }
+    let started = Instant::now();
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let running: Vec<_> = cases
+            .iter()
+            .map(|case| {
+                let thread = std::thread::Builder::new().name(case.name.to_string());
+                thread
+                    .spawn_scoped(scope, move || {
+                        let site = good_site();
+                        let before = site.snapshot();
+                        (case.setup)(&site);
+                        check_case(case, &site, &before)
+                    })
+                    .expect("a thread for the case")
+            })
+            .collect();
+        cases
+            .iter()
+            .zip(running)
+            .filter_map(|(case, thread)| {
+                let message = match thread.join() {
+                    Ok(Ok(())) => return None,
+                    Ok(Err(message)) => message,
+                    Err(panic) => format!("panicked: {}", panic_text(&*panic)),
+                };
+                Some(format!("case `{}`: {message}", case.name))
+            })
+            .collect()
+    });
+    eprintln!("{} cases in {:?}", cases.len(), started.elapsed());
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+/// The message of a panic caught by `join`.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "(a panic without a message)".to_string())
 }
 
 fn check_case(case: &Case, site: &Site, before: &BTreeMap<String, Vec<u8>>) -> Result<(), String> {
