@@ -9,8 +9,8 @@
 //! Unreadable files: the tests run as root, where permission bits do not stop a read, so the
 //! unreadable cases are ones root cannot read either: a dangling symbolic link, a symbolic link
 //! loop, a named pipe (FIFO: opening it would wait for a writer forever), a link to a FIFO, and
-//! a folder named like a markdown file. `chmod 000` is tried too, and checked for what it does
-//! for the user running the tests.
+//! a folder named like a markdown file. `chmod 000` is tried too: root reads the file anyway,
+//! so as root the build also runs as `nobody`, whom the bits stop.
 
 use crate::common;
 use std::collections::BTreeMap;
@@ -35,16 +35,31 @@ struct Run {
 
 /// Runs `pamphlet --root <root> <args>`, killing it and failing the test past `limit`.
 fn pamphlet(root: &Path, args: &[&str], limit: Duration) -> Run {
+    pamphlet_as(root, args, limit, None)
+}
+
+/// [`pamphlet`], as the user and group `uid` when one is given (the tests run as root, which
+/// may switch to any user).
+fn pamphlet_as(root: &Path, args: &[&str], limit: Duration, uid: Option<u32>) -> Run {
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pamphlet"));
+    command
         .arg("--root")
         .arg(root)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run pamphlet");
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    if let Some(uid) = uid {
+        use std::os::unix::process::CommandExt;
+        // std drops root's supplementary groups too. The repository (the working folder of
+        // the tests) may be closed to that user: the site is.
+        command.uid(uid).gid(uid).current_dir(root);
+    }
+    #[cfg(not(unix))]
+    assert!(uid.is_none(), "switching users is Unix only");
+    let mut child = command.spawn().expect("run pamphlet");
     // Read both pipes as the child writes, so a full pipe never stalls it.
     let mut out = child.stdout.take().expect("stdout");
     let mut err = child.stderr.take().expect("stderr");
@@ -782,31 +797,72 @@ fn links_pipes_and_unreadable_files_are_reported_never_followed_out_or_waited_on
 }
 
 /// Permission bits stop every user but root; the build says so, or (as root) reads the file.
+/// The refusal is always tested: as root, the build runs again as `nobody`, which the bits do
+/// stop.
 #[cfg(unix)]
 #[test]
 fn a_file_without_read_permission_is_an_error_unless_the_user_can_read_it_anyway() {
+    /// `nobody` on Debian and most Linux systems.
+    const NOBODY: u32 = 65534;
+    let root = rustix::process::geteuid().is_root();
+    if root {
+        // Root: permission bits do not apply, so the page is simply built.
+        let site = locked_site(None);
+        let run = pamphlet(site.root(), &["build"], PATIENCE);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        assert!(site.exists("blog/locked/index.html"));
+    }
+    // Everyone else: the build refuses, naming the file, and leaves public/ as it was.
+    let user = root.then_some(NOBODY);
+    let site = locked_site(user);
+    let path = site.root().join("content/blog/locked.md");
+    if !root {
+        assert!(
+            std::fs::read(&path).is_err(),
+            "mode 000 does not stop this user"
+        );
+    }
+    let before = site.snapshot();
+    let run = pamphlet_as(site.root(), &["build"], PATIENCE, user);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("content/blog/locked.md: error: cannot read: Permission denied"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr,
+        "content/blog/locked.md: error: cannot read: Permission denied (os error 13)\n\
+         build failed; the output folder was left as it was: 1 error(s), 0 warning(s)\n",
+    );
+    assert!(site.snapshot() == before);
+    assert!(site.exists("blog/good/index.html"), "the old site is gone");
+    assert!(!site.exists("blog/locked/index.html"));
+    assert_eq!(
+        leftovers(&site),
+        Vec::<String>::new(),
+        "staging left behind"
+    );
+}
+
+/// The good site with `content/blog/locked.md` at mode 000; with `owner`, the whole site is
+/// handed to that user (it must read the site and write staging folders and `public/`), the
+/// locked file included, whose owner bits then stop it.
+#[cfg(unix)]
+fn locked_site(owner: Option<u32>) -> Site {
     use std::os::unix::fs::PermissionsExt;
     let site = good_site();
-    let before = site.snapshot();
     let path = site.root().join("content/blog/locked.md");
     std::fs::write(&path, "---\ntitle: Locked\n---\n").unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let readable = std::fs::read(&path).is_ok();
-    let run = pamphlet(site.root(), &["build"], PATIENCE);
-    if readable {
-        // Root: permission bits do not apply, so the page is simply built.
-        assert_eq!(run.code, Some(0), "{}", run.stderr);
-        assert!(site.exists("blog/locked/index.html"));
-    } else {
-        assert_eq!(run.code, Some(1), "{}", run.stderr);
-        assert!(
-            run.stderr
-                .contains("content/blog/locked.md: error: cannot read: Permission denied"),
-            "{}",
-            run.stderr
-        );
-        assert!(site.snapshot() == before);
+    if let Some(owner) = owner {
+        for entry in walkdir::WalkDir::new(site.root()) {
+            let entry = entry.unwrap();
+            std::os::unix::fs::lchown(entry.path(), Some(owner), Some(owner)).unwrap();
+        }
     }
+    site
 }
 
 /// A file deleted between the walk that lists it and the read is an error naming it (the build
