@@ -969,6 +969,12 @@ fn ten_thousand_deep_nesting_builds() {
         ordered.matches("<ol>").count(),
         ordered.matches("</ol>").count()
     );
+    // Balanced, and all there: no list at all would balance too.
+    assert_eq!(ordered.matches("<ol>").count(), 10_000);
+    assert!(
+        ordered.contains("<li>deep</li>"),
+        "the innermost item is lost"
+    );
     assert!(
         site.read("blog/inline/index.html")
             .contains("<h1>Inline</h1>")
@@ -1137,6 +1143,33 @@ fn a_section_folder_without_a_slug_is_an_error_not_a_raw_url() {
     let run = pamphlet(site.root(), &["build"], PATIENCE);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(run.stderr.contains("content/<&>\""), "{}", run.stderr);
+    let error = "content/<&>\": error: cannot make a URL from the folder name `<&>\"`\n  \
+                 help: rename the folder with at least one letter or digit\n";
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{error}build failed; the output folder was left as it was: 1 error(s), 0 warning(s)\n"
+        )
+    );
+    let check = pamphlet(site.root(), &["check"], PATIENCE);
+    assert_eq!(check.code, Some(1), "{}", check.stderr);
+    assert!(check.stderr.starts_with(error), "{}", check.stderr);
+    assert!(!site.public().exists(), "a failed first build made public/");
+    // Nor did the raw name reach any output path, not even in the staging folder the failed
+    // build keeps for the next one.
+    let raw: Vec<String> = walkdir::WalkDir::new(site.root())
+        .into_iter()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .strip_prefix(site.root())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|p| !p.starts_with("content") && p.contains(['<', '&', '>', '"']))
+        .collect();
+    assert!(raw.is_empty(), "{raw:?}");
 }
 
 /// Control characters in site.toml's strings, which reach every page, are stripped as they are
@@ -1146,7 +1179,12 @@ fn control_characters_in_site_toml_never_reach_the_output() {
     let site = Site::new();
     site.write(
         "site.toml",
-        "title = \"bell\\u0007 title\"\ndescription = \"esc\\u001b\"\nbase_url = \"https://example.com\"\n[extra]\nx = \"\\u0001\"\n",
+        "title = \"bell\\u0007 title\"\ndescription = \"esc\\u001b\"\nbase_url = \"https://example.com\"\n[extra]\nx = \"\\u0001\"\ny = \"o\\u0001k\"\n",
+    );
+    site.write(
+        "templates/page.html",
+        "{% extends \"base.html\" %}{% block content %}\
+         <p id=\"x\">[{{ config.extra.x }}]</p><p id=\"y\">{{ config.extra.y }}</p>{% endblock content %}",
     );
     site.post("a", "title: A\ndate: 2020-01-01", "Body.");
     site.build_ok();
@@ -1154,6 +1192,28 @@ fn control_characters_in_site_toml_never_reach_the_output() {
         let text = String::from_utf8_lossy(&bytes);
         let bad = common::control_characters(&text);
         assert!(bad.is_empty(), "{file} holds {bad:?}");
+    }
+    // Removed, not the whole value: what is left reaches the pages and the feeds.
+    let home = site.html("index.html");
+    assert_eq!(texts(&home, "title"), ["bell title"]);
+    assert_eq!(attrs(&home, "meta[name=description]", "content"), ["esc"]);
+    let post = site.html("blog/a/index.html");
+    assert_eq!(texts(&post, "title"), ["A · bell title"]);
+    assert_eq!(texts(&post, "#x"), ["[]"]);
+    assert_eq!(texts(&post, "#y"), ["ok"]);
+    for feed_file in ["rss.xml", "atom.xml"] {
+        let feed = feed_rs::parser::parse(site.read(feed_file).as_bytes())
+            .unwrap_or_else(|e| panic!("{feed_file}: {e}"));
+        assert_eq!(
+            feed.title.map(|t| t.content).as_deref(),
+            Some("bell title"),
+            "{feed_file}"
+        );
+        assert_eq!(
+            feed.description.map(|t| t.content).as_deref(),
+            Some("esc"),
+            "{feed_file}"
+        );
     }
 }
 
@@ -1174,6 +1234,14 @@ fn a_named_pipe_as_site_toml_is_an_error_not_a_hang() {
     let run = pamphlet(site.root(), &["build"], Duration::from_secs(20));
     assert_eq!(run.code, Some(1));
     assert!(run.stderr.contains("site.toml"), "{}", run.stderr);
+    // Refused for what it is, not failing for some other reason that names the file.
+    assert!(
+        run.stderr.starts_with(
+            "site.toml: error: cannot read site.toml: a named pipe (FIFO) is not a regular file\n"
+        ),
+        "{}",
+        run.stderr
+    );
 }
 
 /// Parses `xml` strictly (roxmltree refuses anything not well-formed, and undeclared
