@@ -15,6 +15,7 @@ use pamphlet::build::{load_site, render_into};
 use pamphlet::content_type;
 use pamphlet::render::highlight::Highlighter;
 use pamphlet::serve::http::{Options, ServeError, Server, start};
+use pamphlet::serve::session_loop::{Preview, ServeOptions};
 use pamphlet::serve::state::{Change, PreviewState, Snapshot};
 use pamphlet::write::memory::MemorySink;
 
@@ -957,24 +958,38 @@ fn a_browser_like_burst_of_keep_alive_connections_is_answered_at_once() {
 
 #[test]
 fn a_busy_port_moves_to_a_following_one_and_says_so() {
-    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = taken.local_addr().unwrap().port();
+    let attempts = Options::default().port_attempts;
+    // A port held here, with the next one free a moment ago, so that a server that stays on a
+    // busy port (or gives up) fails here instead of passing through `PortsBusy`. Retried while
+    // the next one is taken by someone else, or the range would run past the last port.
+    let (taken, port) = (0..50)
+        .find_map(|_| {
+            let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = taken.local_addr().unwrap().port();
+            port.checked_add(attempts)?;
+            drop(TcpListener::bind(("127.0.0.1", port + 1)).ok()?);
+            Some((taken, port))
+        })
+        .expect("never found a free port after a taken one");
     let state = Arc::new(PreviewState::new(snapshot(site(), None)));
-    let server = match start(
+    let server = start(
         state.clone(),
         "127.0.0.1".parse().unwrap(),
         port,
         Options::default(),
-    ) {
-        Ok(server) => server,
-        // Near the top of the range, every following port may be taken too.
-        Err(ServeError::PortsBusy { first, .. }) => {
-            assert_eq!(first, port);
-            return;
-        }
-        Err(e) => panic!("{e}"),
-    };
-    assert!(server.addr().port() > port && server.addr().port() <= port.saturating_add(10));
+    )
+    .unwrap_or_else(|e| {
+        panic!(
+            "port {port} was busy and {} free, yet the server did not move on: {e}",
+            port + 1
+        )
+    });
+    let got = server.addr().port();
+    assert_ne!(got, port, "the server shares the busy port {port}");
+    assert!(
+        got > port && got <= port + attempts,
+        "asked for busy {port}, got {got}: not one of the {attempts} following ports"
+    );
     let notice = server.port_notice().unwrap();
     assert_eq!(
         notice,
@@ -984,6 +999,40 @@ fn a_busy_port_moves_to_a_following_one_and_says_so() {
         )
     );
     assert_alive(server.addr());
+
+    // `pamphlet serve` says so on its terminal.
+    drop(server);
+    let site = common::Site::new();
+    site.post("a", "title: A\ndate: 2024-01-01", "Body.");
+    let mut log = Vec::new();
+    let preview = Preview::start(
+        &ServeOptions {
+            root: site.root().to_path_buf(),
+            interface: "127.0.0.1".parse().unwrap(),
+            port,
+            drafts: false,
+        },
+        &mut log,
+    )
+    .unwrap_or_else(|e| panic!("port {port} was busy: the preview did not move on: {e}"));
+    let log = String::from_utf8_lossy(&log).into_owned();
+    let url = preview.url();
+    let served: u16 = url
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {url}"));
+    assert!(served > port && served <= port + attempts, "{url}");
+    assert!(
+        log.lines()
+            .next()
+            .is_some_and(|l| l == format!("port {port} is busy; serving on {served} instead")),
+        "the first line should say which port it took instead:\n{log}"
+    );
+    assert!(log.contains(&format!("Serving {url} ")), "{log}");
+    drop(preview);
+    drop(taken);
 
     let any = start(state, "127.0.0.1".parse().unwrap(), 0, Options::default()).unwrap();
     assert_ne!(any.addr().port(), 0);
