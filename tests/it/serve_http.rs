@@ -188,6 +188,25 @@ fn assert_alive(addr: SocketAddr) {
     assert!(reply.text().contains("<h1>Home</h1>"));
 }
 
+/// Time allowed on top of a timeout's multiples for threads waiting on a busy two-core machine.
+const SLACK: Duration = Duration::from_secs(1);
+
+/// Asserts that a client served behind a stalled one was held for an I/O timeout of `timeout`:
+/// `since_stall` (counted from before the stalled client sent anything) is at least the
+/// timeout, so the stall did hold the worker and the server waited it out; `since_busy`
+/// (counted from when the stalled client saw the worker answer it) is at most a few times it,
+/// so the timeout, not something longer, is what freed the worker.
+fn assert_held_for_the_timeout(since_stall: Duration, since_busy: Duration, timeout: Duration) {
+    assert!(
+        since_stall >= timeout,
+        "answered after {since_stall:?}, before the {timeout:?} I/O timeout: the stall never held the worker"
+    );
+    assert!(
+        since_busy <= timeout * 4 + SLACK,
+        "answered only after {since_busy:?}: the stalled client held the only worker far beyond the {timeout:?} I/O timeout"
+    );
+}
+
 #[test]
 fn folders_answer_with_and_without_a_trailing_slash_and_no_redirect() {
     let (_state, server) = serve();
@@ -413,6 +432,7 @@ fn a_body_that_never_comes_holds_a_worker_only_until_the_io_timeout() {
         io_timeout: Duration::from_millis(300),
         ..Options::default()
     };
+    let timeout = options.io_timeout;
     let (_state, server) = serve_with(snapshot(site(), None), options);
     let addr = server.addr();
     let mut stalled = connect(addr);
@@ -420,10 +440,14 @@ fn a_body_that_never_comes_holds_a_worker_only_until_the_io_timeout() {
         "POST / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 5000\r\n\r\nonly this",
         addr.port()
     );
+    let started = Instant::now();
     stalled.write_all(raw.as_bytes()).unwrap();
     let mut reader = BufReader::new(stalled);
+    // The answer shows the only worker has the request; it then waits for the rest.
     assert_eq!(read_head(&mut reader).unwrap().0, 405);
+    let busy = Instant::now();
     assert_alive(addr);
+    assert_held_for_the_timeout(started.elapsed(), busy.elapsed(), timeout);
 }
 
 #[test]
@@ -866,15 +890,30 @@ fn a_client_that_stops_reading_is_dropped_after_the_io_timeout() {
         io_timeout: Duration::from_millis(500),
         ..Options::default()
     };
+    let timeout = options.io_timeout;
     let (_state, server) = serve_with(snapshot(files, None), options);
     let addr = server.addr();
+    // Hashing 32 MB for its ETag takes a debug build about a second: a HEAD has that done (and
+    // remembered) before the clock starts, and before the stalled client connects (an idle
+    // second would time it out).
+    let head = exchange(addr, &request("HEAD", addr, "/huge.bin", ""));
+    assert_eq!(head.status, 200);
     let mut stalled = connect(addr);
+    let started = Instant::now();
     stalled
         .write_all(request("GET", addr, "/huge.bin", "").as_bytes())
         .unwrap();
-    // The only worker writes into full buffers, then times out and serves the rest.
+    // The start of the response shows the only worker is writing it; nothing more is read,
+    // and 32 MB is more than the socket buffers of both ends hold.
+    let mut reader = BufReader::new(stalled);
+    assert_eq!(read_head(&mut reader).unwrap().0, 200);
+    let busy = Instant::now();
+    // The only worker writes into full buffers, then times out and serves the rest. The write
+    // that times out is not tiny_http's last try at that connection: the worker is held for
+    // three timeouts in all (measured), within the bound.
     assert_alive(addr);
-    drop(stalled);
+    assert_held_for_the_timeout(started.elapsed(), busy.elapsed(), timeout);
+    drop(reader);
 }
 
 #[test]
