@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -925,27 +925,40 @@ fn slow_headers_do_not_block_other_clients() {
     let (_state, server) = serve_with(snapshot(site(), None), options);
     let addr = server.addr();
     let stop = Arc::new(AtomicBool::new(false));
+    // Bytes each slow client has sent so far.
+    let sent = Arc::new(AtomicUsize::new(0));
+    let prefix = format!(
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nX-Slow: ",
+        addr.port()
+    );
     let dripping = {
-        let stop = stop.clone();
+        let (stop, sent, prefix) = (stop.clone(), sent.clone(), prefix.clone());
         thread::spawn(move || {
             let mut slow: Vec<TcpStream> = (0..200).map(|_| connect(addr)).collect();
-            let prefix = format!(
-                "GET / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nX-Slow: ",
-                addr.port()
-            );
-            let mut sent = 0;
+            let mut n = 0;
             while !stop.load(Ordering::SeqCst) {
-                let byte = prefix.as_bytes().get(sent).copied().unwrap_or(b'a');
+                let byte = prefix.as_bytes().get(n).copied().unwrap_or(b'a');
                 for stream in &mut slow {
                     let _ = stream.write_all(&[byte]);
                 }
-                sent += 1;
+                n += 1;
+                sent.store(n, Ordering::SeqCst);
                 thread::sleep(Duration::from_millis(20));
             }
             slow.len()
         })
     };
-    thread::sleep(Duration::from_millis(300));
+    // Until every slow client is past its request line and into its headers, so that the
+    // answers below are given while 200 clients are in the middle of them.
+    let request_line = prefix.find("\r\n").unwrap() + 2;
+    let deadline = Instant::now() + PATIENCE;
+    while sent.load(Ordering::SeqCst) <= request_line {
+        assert!(
+            Instant::now() < deadline,
+            "the slow clients never got going"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
     for _ in 0..30 {
         assert_alive(addr);
     }
