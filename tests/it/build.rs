@@ -257,10 +257,18 @@ fn headings_get_unique_ids_anchors_and_a_toc() {
     );
     site.build_ok();
     let page = site.html("blog/h/index.html");
+    // Every heading is an element with an id: `attrs` lists only elements that have the
+    // attribute, so it is compared with the elements themselves.
+    let headings = page
+        .select(&scraper::Selector::parse("h2, h3").unwrap())
+        .count();
     assert_eq!(
         attrs(&page, ".content h2, .content h3, h2, h3", "id").len(),
-        attrs(&page, "h2[id], h3[id]", "id").len()
+        headings,
+        "a heading without an id"
     );
+    assert_eq!(attrs(&page, "h2[id], h3[id]", "id").len(), headings);
+    assert_eq!(headings, 5, "the markdown's five headings, and no other");
     assert_eq!(
         attrs(&page, "h2[id], h3[id]", "id"),
         ["intro", "detail", "intro-1", "mine", "unicode-quotes"]

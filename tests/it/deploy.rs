@@ -354,6 +354,14 @@ fn editing_a_post_uploads_that_page_and_what_lists_it_only() {
     let after = common::published(&site.public());
     let expected = changed(&before, &after);
     assert!(expected.contains("blog/a/index.html"), "{expected:?}");
+    // The feeds carry posts in full, so the edit changes them too: the upload order of pages
+    // and feeds checked below has both to order.
+    for feed in ["rss.xml", "atom.xml"] {
+        assert!(
+            expected.contains(feed),
+            "the edit left {feed} as it was: {expected:?}"
+        );
+    }
     assert!(!expected.contains("blog/b/index.html"), "{expected:?}");
     for path in &expected {
         let is_list_or_feed =
@@ -367,7 +375,7 @@ fn editing_a_post_uploads_that_page_and_what_lists_it_only() {
     assert!(report.uploaded.iter().all(|u| u.reason == Reason::Changed));
     assert_eq!(report.unchanged, after.len() - expected.len());
     assert!(report.deleted.is_empty());
-    // Pages before feeds and the sitemap.
+    // Pages before feeds and the sitemap, so a feed never announces a page not yet there.
     let last_page = report
         .uploaded
         .iter()
@@ -376,9 +384,13 @@ fn editing_a_post_uploads_that_page_and_what_lists_it_only() {
         .uploaded
         .iter()
         .position(|u| u.path.ends_with(".xml"));
-    if let (Some(page), Some(feed)) = (last_page, first_feed) {
-        assert!(page < feed, "{:?}", report.uploaded);
-    }
+    let (Some(page), Some(feed)) = (last_page, first_feed) else {
+        panic!(
+            "the deploy should upload a page and a feed: {:?}",
+            report.uploaded
+        );
+    };
+    assert!(page < feed, "{:?}", report.uploaded);
     site.assert_mirrors_public();
 }
 

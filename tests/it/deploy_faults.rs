@@ -154,11 +154,18 @@ fn a_deploy_killed_at_any_moment_converges_when_run_again() {
 
     let mut kills = 0;
     let mut finished_anyway = 0;
-    for round in 0..4 {
+    // Killed runs that had already changed the container: the ones a rerun must finish.
+    let mut killed_midway = 0;
+    let rounds = 4;
+    for round in 0..rounds {
         rebuild(&variants[(round + 1) % 2]);
         // Two interrupted runs in a row, then one to the end.
-        for _ in 0..2 {
-            let delay = took.mul_f64(1.2 * unit());
+        for run in 0..2 {
+            // Anywhere from the start to past the end of a deploy: one random moment in each
+            // eighth of that span, so that every part of a deploy is hit.
+            let span = ((round * 2 + run) as f64 + unit()) / (rounds * 2) as f64;
+            let delay = took.mul_f64(1.2 * span);
+            let before = contents(&container);
             let mut child = deploy_command(root).spawn().unwrap();
             std::thread::sleep(delay);
             let _ = child.kill();
@@ -167,6 +174,7 @@ fn a_deploy_killed_at_any_moment_converges_when_run_again() {
                 finished_anyway += 1;
             } else {
                 kills += 1;
+                killed_midway += usize::from(contents(&container) != before);
             }
         }
         let (stdout, _) = full_deploy(root);
@@ -180,5 +188,22 @@ fn a_deploy_killed_at_any_moment_converges_when_run_again() {
         );
         eprintln!("round {round}: after the kills, {summary}");
     }
-    eprintln!("{kills} deploys killed midway, {finished_anyway} finished before the kill");
+    eprintln!(
+        "{kills} deploys killed, {killed_midway} of them after changing the container; \
+         {finished_anyway} finished before the kill"
+    );
+    // Kills that all came before a deploy touched anything, or after it had finished, would
+    // leave nothing to converge from.
+    assert!(
+        killed_midway > 0,
+        "no kill landed while a deploy was changing the container ({kills} killed)"
+    );
+}
+
+/// Every blob's bytes (the manifest included): what a killed run may have changed.
+fn contents(container: &str) -> std::collections::BTreeMap<String, Vec<u8>> {
+    download_all(container)
+        .into_iter()
+        .map(|(path, blob)| (path, blob.bytes))
+        .collect()
 }

@@ -148,14 +148,15 @@ fn a_build_killed_at_any_moment_leaves_the_old_site_or_the_new_one() {
     let root = site.root();
     let public = site.public();
 
-    // The two sites, built in full (twice for A: builds are deterministic).
-    let took = build(root);
+    // The two sites, built in full (twice for A: builds are deterministic); the slowest of
+    // the three is the first guess at how long a build takes.
+    let mut took = build(root);
     let a = tree(&public);
     site.write("site.toml", VARIANT_B);
-    build(root);
+    took = took.max(build(root));
     let b = tree(&public);
     site.write("site.toml", VARIANT_A);
-    build(root);
+    took = took.max(build(root));
     assert!(tree(&public) == a, "two builds of the same site differ");
     assert_ne!(a.len(), b.len(), "the variants should differ in files");
 
@@ -163,19 +164,32 @@ fn a_build_killed_at_any_moment_leaves_the_old_site_or_the_new_one() {
     let configs = [VARIANT_A, VARIANT_B];
     let mut current = 0; // public/ holds snapshots[current]
     let (mut kept_old, mut got_new, mut leftovers_seen) = (0, 0, 0);
+    // Kills that found the build still running, and of those the ones that left the old site.
+    let (mut landed, mut landed_kept_old) = (0, 0);
     let kills = 24;
     for round in 0..kills {
         let next = 1 - current;
         site.write("site.toml", configs[next]);
-        // Anywhere from the start to past the end of a build, the end weighted a little more.
-        let delay = took.mul_f64(1.3 * rng.unit().sqrt());
+        // Anywhere from the start to past the end of a build, the end weighted a little more;
+        // one random moment in each 24th of that span, so that every part of the build is hit.
+        let span = (round as f64 + rng.unit()) / kills as f64;
+        let delay = took.mul_f64(1.3 * span.sqrt());
         let mut child = pamphlet(root).arg("build").spawn().unwrap();
         thread::sleep(delay);
         let _ = child.kill(); // SIGKILL
         let (code, _) = finish(child, Duration::from_secs(300));
+        // No exit status: the signal ended it, so the kill landed mid-build.
+        let killed = code.is_none();
+        landed += usize::from(killed);
+        // The machine is busier than when `took` was measured: builds take longer than that
+        // now, and later kills reach further, or none would come after the end.
+        if killed && delay > took {
+            took = delay;
+        }
         let now = tree(&public);
         if now == snapshots[current] {
             kept_old += 1;
+            landed_kept_old += usize::from(killed);
         } else if now == snapshots[next] {
             got_new += 1;
             current = next;
@@ -197,7 +211,19 @@ fn a_build_killed_at_any_moment_leaves_the_old_site_or_the_new_one() {
     }
     eprintln!(
         "{kills} kills: {kept_old} left the old site, {got_new} the new one; \
-         {leftovers_seen} left a staging folder behind"
+         {leftovers_seen} left a staging folder behind; {landed} landed mid-build"
+    );
+    // Each outcome the test is about happened: kills that landed mid-build and left the old
+    // site, builds that got through to the new one, and staging folders for the next build
+    // to tidy up. Kills that all came too early or too late would prove nothing.
+    assert!(
+        landed_kept_old > 0,
+        "no kill landed mid-build (leaving the old site): {landed} of {kills} landed"
+    );
+    assert!(got_new > 0, "no round ended with the new site");
+    assert!(
+        leftovers_seen > 0,
+        "no kill left a staging folder behind, so the tidying up was never tested"
     );
 
     // A clean build after all that: the right site, and only the spare beside it.
@@ -266,7 +292,12 @@ fn files_deleted_while_the_build_reads_them_are_reported_never_half_published() 
         })
     };
     let (mut succeeded, mut failed) = (0, 0);
-    for _ in 0..8 {
+    // At least 8 builds, and more (up to 40) until some have failed on a vanished file and
+    // some have succeeded, so both checks below have run.
+    for round in 0.. {
+        if round >= 40 || (round >= 8 && succeeded > 0 && failed > 0) {
+            break;
+        }
         let before = tree(&site.public());
         let (code, stderr) = finish(
             pamphlet(&root).arg("build").spawn().unwrap(),
@@ -312,6 +343,14 @@ fn files_deleted_while_the_build_reads_them_are_reported_never_half_published() 
     let moves = churn.join().unwrap();
     eprintln!("{moves} files moved away and back; {succeeded} builds succeeded, {failed} failed");
     assert!(moves > 0);
+    assert!(
+        failed > 0,
+        "no build met a vanished file, so the error path was never tested"
+    );
+    assert!(
+        succeeded > 0,
+        "no build succeeded while files moved, so no output was checked for truncation"
+    );
     // With every file back, the site builds.
     build(&root);
 }
@@ -547,9 +586,11 @@ fn clients_vanishing_mid_request_body_never_stop_the_server() {
 #[test]
 fn a_request_body_that_stalls_holds_a_worker_only_until_the_io_timeout() {
     record_panics();
-    let server = serve(1, Duration::from_millis(500));
+    let timeout = Duration::from_millis(500);
+    let server = serve(1, timeout);
     let addr = server.addr();
     // The only worker is handed a request whose body stops coming, without a close.
+    let started = Instant::now();
     let mut stalled = connect(addr);
     write!(
         stalled,
@@ -565,7 +606,24 @@ fn a_request_body_that_stalls_holds_a_worker_only_until_the_io_timeout() {
         addr.port()
     )
     .unwrap();
+    // Its answer shows the worker has the first stalled request before the GET is sent.
+    let mut line = String::new();
+    BufReader::new(stalled.try_clone().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("HTTP/1.1 405"), "{line:?}");
     answers_within(addr, Duration::from_secs(10));
+    // Behind one or both stalled bodies: at least one timeout, and no more than a few (with
+    // slack for a busy two-core machine), so the timeout is what let the worker go.
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= timeout,
+        "answered after {elapsed:?}, before the {timeout:?} I/O timeout: the stall never held the worker"
+    );
+    assert!(
+        elapsed <= timeout * 4 + Duration::from_secs(1),
+        "answered only after {elapsed:?}: the stalled bodies held the only worker far beyond the {timeout:?} I/O timeout"
+    );
     drop(stalled);
     drop(chunked);
     answers_within(addr, Duration::from_secs(5));

@@ -9,8 +9,8 @@
 //! Unreadable files: the tests run as root, where permission bits do not stop a read, so the
 //! unreadable cases are ones root cannot read either: a dangling symbolic link, a symbolic link
 //! loop, a named pipe (FIFO: opening it would wait for a writer forever), a link to a FIFO, and
-//! a folder named like a markdown file. `chmod 000` is tried too, and checked for what it does
-//! for the user running the tests.
+//! a folder named like a markdown file. `chmod 000` is tried too: root reads the file anyway,
+//! so as root the build also runs as `nobody`, whom the bits stop.
 
 use crate::common;
 use std::collections::BTreeMap;
@@ -35,16 +35,31 @@ struct Run {
 
 /// Runs `pamphlet --root <root> <args>`, killing it and failing the test past `limit`.
 fn pamphlet(root: &Path, args: &[&str], limit: Duration) -> Run {
+    pamphlet_as(root, args, limit, None)
+}
+
+/// [`pamphlet`], as the user and group `uid` when one is given (the tests run as root, which
+/// may switch to any user).
+fn pamphlet_as(root: &Path, args: &[&str], limit: Duration, uid: Option<u32>) -> Run {
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pamphlet"));
+    command
         .arg("--root")
         .arg(root)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run pamphlet");
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    if let Some(uid) = uid {
+        use std::os::unix::process::CommandExt;
+        // std drops root's supplementary groups too. The repository (the working folder of
+        // the tests) may be closed to that user: the site is.
+        command.uid(uid).gid(uid).current_dir(root);
+    }
+    #[cfg(not(unix))]
+    assert!(uid.is_none(), "switching users is Unix only");
+    let mut child = command.spawn().expect("run pamphlet");
     // Read both pipes as the child writes, so a full pipe never stalls it.
     let mut out = child.stdout.take().expect("stdout");
     let mut err = child.stderr.take().expect("stderr");
@@ -145,18 +160,50 @@ macro_rules! ensure {
     };
 }
 
-/// Runs every case, collecting failures so one report shows them all.
+/// Runs every case, each on a thread of its own (each waits on two runs of the binary, so
+/// running them one after another mostly waited), and collects every failure, a panic
+/// included, into one report, in the order of the cases.
 fn run_cases(cases: &[Case]) {
-    let mut failures = Vec::new();
-    for case in cases {
-        let site = good_site();
-        let before = site.snapshot();
-        (case.setup)(&site);
-        if let Err(message) = check_case(case, &site, &before) {
-            failures.push(format!("case `{}`: {message}", case.name));
-        }
-    }
+    let started = Instant::now();
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let running: Vec<_> = cases
+            .iter()
+            .map(|case| {
+                let thread = std::thread::Builder::new().name(case.name.to_string());
+                thread
+                    .spawn_scoped(scope, move || {
+                        let site = good_site();
+                        let before = site.snapshot();
+                        (case.setup)(&site);
+                        check_case(case, &site, &before)
+                    })
+                    .expect("a thread for the case")
+            })
+            .collect();
+        cases
+            .iter()
+            .zip(running)
+            .filter_map(|(case, thread)| {
+                let message = match thread.join() {
+                    Ok(Ok(())) => return None,
+                    Ok(Err(message)) => message,
+                    Err(panic) => format!("panicked: {}", panic_text(&*panic)),
+                };
+                Some(format!("case `{}`: {message}", case.name))
+            })
+            .collect()
+    });
+    eprintln!("{} cases in {:?}", cases.len(), started.elapsed());
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+/// The message of a panic caught by `join`.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "(a panic without a message)".to_string())
 }
 
 fn check_case(case: &Case, site: &Site, before: &BTreeMap<String, Vec<u8>>) -> Result<(), String> {
@@ -750,31 +797,72 @@ fn links_pipes_and_unreadable_files_are_reported_never_followed_out_or_waited_on
 }
 
 /// Permission bits stop every user but root; the build says so, or (as root) reads the file.
+/// The refusal is always tested: as root, the build runs again as `nobody`, which the bits do
+/// stop.
 #[cfg(unix)]
 #[test]
 fn a_file_without_read_permission_is_an_error_unless_the_user_can_read_it_anyway() {
+    /// `nobody` on Debian and most Linux systems.
+    const NOBODY: u32 = 65534;
+    let root = rustix::process::geteuid().is_root();
+    if root {
+        // Root: permission bits do not apply, so the page is simply built.
+        let site = locked_site(None);
+        let run = pamphlet(site.root(), &["build"], PATIENCE);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        assert!(site.exists("blog/locked/index.html"));
+    }
+    // Everyone else: the build refuses, naming the file, and leaves public/ as it was.
+    let user = root.then_some(NOBODY);
+    let site = locked_site(user);
+    let path = site.root().join("content/blog/locked.md");
+    if !root {
+        assert!(
+            std::fs::read(&path).is_err(),
+            "mode 000 does not stop this user"
+        );
+    }
+    let before = site.snapshot();
+    let run = pamphlet_as(site.root(), &["build"], PATIENCE, user);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("content/blog/locked.md: error: cannot read: Permission denied"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr,
+        "content/blog/locked.md: error: cannot read: Permission denied (os error 13)\n\
+         build failed; the output folder was left as it was: 1 error(s), 0 warning(s)\n",
+    );
+    assert!(site.snapshot() == before);
+    assert!(site.exists("blog/good/index.html"), "the old site is gone");
+    assert!(!site.exists("blog/locked/index.html"));
+    assert_eq!(
+        leftovers(&site),
+        Vec::<String>::new(),
+        "staging left behind"
+    );
+}
+
+/// The good site with `content/blog/locked.md` at mode 000; with `owner`, the whole site is
+/// handed to that user (it must read the site and write staging folders and `public/`), the
+/// locked file included, whose owner bits then stop it.
+#[cfg(unix)]
+fn locked_site(owner: Option<u32>) -> Site {
     use std::os::unix::fs::PermissionsExt;
     let site = good_site();
-    let before = site.snapshot();
     let path = site.root().join("content/blog/locked.md");
     std::fs::write(&path, "---\ntitle: Locked\n---\n").unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let readable = std::fs::read(&path).is_ok();
-    let run = pamphlet(site.root(), &["build"], PATIENCE);
-    if readable {
-        // Root: permission bits do not apply, so the page is simply built.
-        assert_eq!(run.code, Some(0), "{}", run.stderr);
-        assert!(site.exists("blog/locked/index.html"));
-    } else {
-        assert_eq!(run.code, Some(1), "{}", run.stderr);
-        assert!(
-            run.stderr
-                .contains("content/blog/locked.md: error: cannot read: Permission denied"),
-            "{}",
-            run.stderr
-        );
-        assert!(site.snapshot() == before);
+    if let Some(owner) = owner {
+        for entry in walkdir::WalkDir::new(site.root()) {
+            let entry = entry.unwrap();
+            std::os::unix::fs::lchown(entry.path(), Some(owner), Some(owner)).unwrap();
+        }
     }
+    site
 }
 
 /// A file deleted between the walk that lists it and the read is an error naming it (the build
@@ -880,6 +968,12 @@ fn ten_thousand_deep_nesting_builds() {
     assert_eq!(
         ordered.matches("<ol>").count(),
         ordered.matches("</ol>").count()
+    );
+    // Balanced, and all there: no list at all would balance too.
+    assert_eq!(ordered.matches("<ol>").count(), 10_000);
+    assert!(
+        ordered.contains("<li>deep</li>"),
+        "the innermost item is lost"
     );
     assert!(
         site.read("blog/inline/index.html")
@@ -1050,6 +1144,33 @@ fn a_section_folder_without_a_slug_is_an_error_not_a_raw_url() {
     let run = pamphlet(site.root(), &["build"], PATIENCE);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(run.stderr.contains("content/<&>\""), "{}", run.stderr);
+    let error = "content/<&>\": error: cannot make a URL from the folder name `<&>\"`\n  \
+                 help: rename the folder with at least one letter or digit\n";
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{error}build failed; the output folder was left as it was: 1 error(s), 0 warning(s)\n"
+        )
+    );
+    let check = pamphlet(site.root(), &["check"], PATIENCE);
+    assert_eq!(check.code, Some(1), "{}", check.stderr);
+    assert!(check.stderr.starts_with(error), "{}", check.stderr);
+    assert!(!site.public().exists(), "a failed first build made public/");
+    // Nor did the raw name reach any output path, not even in the staging folder the failed
+    // build keeps for the next one.
+    let raw: Vec<String> = walkdir::WalkDir::new(site.root())
+        .into_iter()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .strip_prefix(site.root())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|p| !p.starts_with("content") && p.contains(['<', '&', '>', '"']))
+        .collect();
+    assert!(raw.is_empty(), "{raw:?}");
 }
 
 /// Control characters in site.toml's strings, which reach every page, are stripped as they are
@@ -1059,7 +1180,12 @@ fn control_characters_in_site_toml_never_reach_the_output() {
     let site = Site::new();
     site.write(
         "site.toml",
-        "title = \"bell\\u0007 title\"\ndescription = \"esc\\u001b\"\nbase_url = \"https://example.com\"\n[extra]\nx = \"\\u0001\"\n",
+        "title = \"bell\\u0007 title\"\ndescription = \"esc\\u001b\"\nbase_url = \"https://example.com\"\n[extra]\nx = \"\\u0001\"\ny = \"o\\u0001k\"\n",
+    );
+    site.write(
+        "templates/page.html",
+        "{% extends \"base.html\" %}{% block content %}\
+         <p id=\"x\">[{{ config.extra.x }}]</p><p id=\"y\">{{ config.extra.y }}</p>{% endblock content %}",
     );
     site.post("a", "title: A\ndate: 2020-01-01", "Body.");
     site.build_ok();
@@ -1067,6 +1193,28 @@ fn control_characters_in_site_toml_never_reach_the_output() {
         let text = String::from_utf8_lossy(&bytes);
         let bad = common::control_characters(&text);
         assert!(bad.is_empty(), "{file} holds {bad:?}");
+    }
+    // Removed, not the whole value: what is left reaches the pages and the feeds.
+    let home = site.html("index.html");
+    assert_eq!(texts(&home, "title"), ["bell title"]);
+    assert_eq!(attrs(&home, "meta[name=description]", "content"), ["esc"]);
+    let post = site.html("blog/a/index.html");
+    assert_eq!(texts(&post, "title"), ["A · bell title"]);
+    assert_eq!(texts(&post, "#x"), ["[]"]);
+    assert_eq!(texts(&post, "#y"), ["ok"]);
+    for feed_file in ["rss.xml", "atom.xml"] {
+        let feed = feed_rs::parser::parse(site.read(feed_file).as_bytes())
+            .unwrap_or_else(|e| panic!("{feed_file}: {e}"));
+        assert_eq!(
+            feed.title.map(|t| t.content).as_deref(),
+            Some("bell title"),
+            "{feed_file}"
+        );
+        assert_eq!(
+            feed.description.map(|t| t.content).as_deref(),
+            Some("esc"),
+            "{feed_file}"
+        );
     }
 }
 
@@ -1087,6 +1235,14 @@ fn a_named_pipe_as_site_toml_is_an_error_not_a_hang() {
     let run = pamphlet(site.root(), &["build"], Duration::from_secs(20));
     assert_eq!(run.code, Some(1));
     assert!(run.stderr.contains("site.toml"), "{}", run.stderr);
+    // Refused for what it is, not failing for some other reason that names the file.
+    assert!(
+        run.stderr.starts_with(
+            "site.toml: error: cannot read site.toml: a named pipe (FIFO) is not a regular file\n"
+        ),
+        "{}",
+        run.stderr
+    );
 }
 
 /// Parses `xml` strictly (roxmltree refuses anything not well-formed, and undeclared

