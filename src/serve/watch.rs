@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use notify::RecursiveMode;
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
@@ -11,8 +11,8 @@ use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, ne
 use crate::config::CONFIG_FILE;
 use crate::load::walk::{Tree, is_ignored_path};
 
-/// How long the files must be quiet before a batch is handed over. Editors finish a save
-/// (write a temporary file, rename it over the old one, set its mode) within a few
+/// How long the files must be quiet before a burst of edits is rebuilt as one. Editors finish a
+/// save (write a temporary file, rename it over the old one, set its mode) within a few
 /// milliseconds; waiting much longer only delays the preview.
 pub const QUIET: Duration = Duration::from_millis(15);
 
@@ -59,8 +59,24 @@ impl Watcher {
         };
         let mut paths = Vec::new();
         self.collect(first, &mut paths);
-        while let Ok(batch) = self.batches.try_recv() {
-            self.collect(batch, &mut paths);
+        // The debouncer hands each event over QUIET after it happened, however many follow it;
+        // a burst is only over once QUIET passes with no new edit (twice QUIET, since each
+        // batch arrives QUIET late). Batches of mere reads do not extend it: the debouncer's own
+        // scans of a folder open it, which would otherwise keep the window open for ever.
+        let mut quiet_until = Instant::now() + QUIET * 2;
+        loop {
+            let left = quiet_until.saturating_duration_since(Instant::now());
+            match self.batches.recv_timeout(left) {
+                Ok(batch) => {
+                    let before = paths.len();
+                    self.collect(batch, &mut paths);
+                    if paths.len() > before {
+                        quiet_until = Instant::now() + QUIET * 2;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return Err(Disconnected),
+            }
         }
         paths.sort();
         paths.dedup();

@@ -204,13 +204,10 @@ fn save_by_rename_new_and_deleted_files_and_folders_are_seen() {
     running.until("a config edit", |url| get(url, "/").1.contains("Retitled"));
 }
 
-/// Fails today, and is ignored until the watcher is fixed: notify-debouncer-full hands each
-/// event over `QUIET` after it happened, however many follow it, so saves a few milliseconds
-/// apart arrive in several batches and make several rebuilds (2 to 5 for these 5 saves,
-/// measured), most of them "No output changed". Waiting in `Watcher::next` until `QUIET`
-/// passes with no new batch makes it pass. Run it with `scripts/test serve_live:: -- --ignored`.
+/// notify-debouncer-full hands each event over `QUIET` after it happened, however many follow
+/// it, so saves a few milliseconds apart arrive in several batches; the watcher waits until
+/// `QUIET` passes with no new batch, so they make one rebuild.
 #[test]
-#[ignore = "the watcher does not wait for QUIET of quiet: a burst gives several rebuilds"]
 fn a_burst_of_saves_gives_one_rebuild() {
     let site = site();
     let mut running = Running::start(&site);
