@@ -79,6 +79,8 @@ pub struct MarkdownConfig {
     pub smart_punctuation: bool,
     /// Syntax highlighting of fenced code blocks.
     pub highlight_code: bool,
+    /// `$…$` and `$$…$$` are TeX formulas, rendered to MathML at build time.
+    pub math: bool,
     /// A syntect theme for highlighted code in light mode, such as `"InspiredGitHub"`. Empty (the
     /// default) means the theme's own palette in `style.css`, made for both schemes with AA
     /// contrast; a name replaces that palette with syntect's stylesheet for the theme.
@@ -106,6 +108,7 @@ impl Default for MarkdownConfig {
         MarkdownConfig {
             smart_punctuation: true,
             highlight_code: true,
+            math: true,
             highlight_theme: String::new(),
             highlight_theme_dark: "base16-ocean.dark".into(),
             broken_links: Level::Error,

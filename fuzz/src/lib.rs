@@ -356,6 +356,7 @@ pub fn markdown(data: &[u8]) {
             smart_punctuation: selector & 0x10 != 0,
             // Highlighting runs syntect's regex grammars: slow, and fuzzed through syntect itself.
             highlight_code: selector & 0x20 != 0 && body.len() < 4096,
+            math: selector & 0x08 != 0,
             broken_links_fail: selector & 0x40 != 0,
             palette: 0,
             csp: 0,

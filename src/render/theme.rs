@@ -16,6 +16,7 @@ use tera::{Kwargs, State, Tera};
 use walkdir::WalkDir;
 
 use super::highlight::{self, Palette};
+use super::markdown;
 use crate::config::{CONFIG_FILE, Config};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::date::PostDate;
@@ -108,6 +109,14 @@ impl Theme {
         read_site_theme(site_root, &mut templates, &mut assets, &mut problems);
 
         let palette = highlight_palette(config, &mut assets, &mut problems).map(Arc::new);
+        // Formulas and diagrams need these rules to lay out at all, whatever stylesheet the site
+        // writes: they stand for the inline styles the Content-Security-Policy forbids.
+        if let Some(style) = assets.get_mut("style.css") {
+            for css in [markdown::math::MATH_CSS, markdown::diagram::DIAGRAM_CSS] {
+                style.extend_from_slice(b"\n");
+                style.extend_from_slice(css.as_bytes());
+            }
+        }
         let sources: BTreeMap<String, Option<PathBuf>> = templates
             .iter()
             .map(|(name, (_, path))| (name.clone(), path.clone()))

@@ -172,6 +172,27 @@ function inspect(measured) {
       problems.push(`an image wider than the page: ${img.src}`);
     }
   }
+  // Formulas and diagrams are drawn by the browser itself: each must take up room, and a
+  // fraction must be stacked, which only a MathML layout does.
+  const drawn = { formulas: 0, fractions: 0, diagrams: 0 };
+  const named = (e) => e.textContent.replace(/\s+/g, ' ').trim().slice(0, 40);
+  for (const [selector, what, key] of [
+    ['math', 'a formula', 'formulas'],
+    ['.diagram svg', 'a diagram', 'diagrams'],
+  ]) {
+    for (const e of document.querySelectorAll(selector)) {
+      const box = e.getBoundingClientRect();
+      if (box.width < 1 || box.height < 1) problems.push(`${what} drawn with no size: ${named(e)}`);
+      else drawn[key] += 1;
+    }
+  }
+  for (const fraction of document.querySelectorAll('math mfrac')) {
+    const [numerator, denominator] = fraction.children;
+    if (!numerator || !denominator) continue;
+    if (numerator.getBoundingClientRect().bottom > denominator.getBoundingClientRect().top + 1) {
+      problems.push(`a fraction not stacked: ${named(fraction)}`);
+    } else drawn.fractions += 1;
+  }
   const csp = document.querySelector('meta[http-equiv="Content-Security-Policy"]');
   if (!csp || !/default-src 'self'/.test(csp.content)) problems.push("no CSP meta with default-src 'self'");
   // Nothing may widen the page: wide code and tables scroll inside themselves.
@@ -196,6 +217,7 @@ function inspect(measured) {
   const style = getComputedStyle(document.body);
   return {
     problems,
+    drawn,
     measure: lines ? Math.round(chars / lines) : null,
     fontSize: style.fontSize,
     lineHeight: style.lineHeight,
@@ -284,11 +306,21 @@ function codeContrast() {
   const worst = {};
   let tokens = 0;
   for (const pre of document.querySelectorAll('pre')) {
-    const bg = rgb(getComputedStyle(pre).backgroundColor);
+    const preBg = getComputedStyle(pre).backgroundColor;
     const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       if (!node.textContent.trim()) continue;
       const element = node.parentElement;
+      // Against what is behind the token: a highlighted line's background, or the block's.
+      let behind = preBg;
+      for (let e = element; e && e !== pre; e = e.parentElement) {
+        const b = getComputedStyle(e).backgroundColor;
+        if (b !== 'rgba(0, 0, 0, 0)') {
+          behind = b;
+          break;
+        }
+      }
+      const bg = rgb(behind);
       const color = rgb(getComputedStyle(element).color);
       const value = Math.round(ratio(color, bg) * 100) / 100;
       const kind = element.className || 'plain';
@@ -526,6 +558,8 @@ function codeGlyphs() {
       let background = 'rgba(0, 0, 0, 0)';
       const lines = new Set();
       for (let e = node.parentElement; e && e !== code.parentElement.parentElement; e = e.parentElement) {
+        // A highlighted line's background is the block's annotation, not the token's look.
+        if (e.classList.contains('ln')) continue;
         const s = getComputedStyle(e);
         if (background === 'rgba(0, 0, 0, 0)') background = s.backgroundColor;
         for (const line of s.textDecorationLine.split(' ')) if (line !== 'none') lines.add(line);

@@ -73,6 +73,7 @@ const CANARY: &str = r#"<!doctype html>
 <img src="/missing.png" alt="">
 <pre><code>let x = <span class="faint">1</span>;</code></pre>
 <div class="wide">Wider than any screen.</div>
+<p><math class="hidden"><mi>x</mi></math> and <math><mfrac class="flat"><mi>a</mi><mi>b</mi></mfrac></math></p>
 <script>document.title = 'ran';</script>
 </main>
 </body>
@@ -82,7 +83,9 @@ const CANARY: &str = r#"<!doctype html>
 /// A code token nearly the colour of its block, and an element wider than any screen.
 const CANARY_CSS: &str = "pre { background: #fff; color: #000; }\n\
 .faint { color: #f4f4f4; }\n\
-.wide { width: 150vw; }\n";
+.wide { width: 150vw; }\n\
+.hidden { display: none; }\n\
+.flat { display: flex; }\n";
 
 /// A console error, then an exception nothing catches.
 const CANARY_JS: &str = "console.error('canary: a console error');\n\
@@ -408,6 +411,13 @@ fn every_page_is_clean_in_a_real_browser_in_light_and_dark() {
             sink["code"]["tokens"].as_u64().unwrap() > 100,
             "the kitchen sink's code was not measured: {sink:#}"
         );
+        let drawn = &sink["drawn"];
+        assert!(
+            drawn["formulas"].as_u64().unwrap() >= 3
+                && drawn["fractions"].as_u64().unwrap() >= 3
+                && drawn["diagrams"].as_u64().unwrap() >= 1,
+            "the kitchen sink's formulas and diagram were not drawn: {drawn:#}"
+        );
         let essay = find(ESSAY, scheme, 1280);
         let measure = essay["measure"].as_u64().unwrap();
         assert!(
@@ -602,6 +612,8 @@ fn the_browser_checks_catch_a_page_that_breaks_the_rules() {
             "no main#main",
             "no a contentinfo footer",
             "no a skip link to #main",
+            "a formula drawn with no size: x",
+            "a fraction not stacked: ab",
         ] {
             let found = problems.iter().filter(|p| p.starts_with(expected)).count();
             assert_eq!(found, 1, "`{expected}` not reported once: {text}");

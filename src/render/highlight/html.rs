@@ -20,7 +20,8 @@ pub struct Lines<'a> {
 }
 
 impl Lines<'_> {
-    fn wrapped(&self) -> bool {
+    /// True when each line gets a wrapper of its own.
+    pub fn wrapped(&self) -> bool {
         self.numbered || self.highlighted.iter().any(|h| *h)
     }
 
@@ -145,4 +146,28 @@ impl Writer<'_> {
             self.out.push_str("</span>");
         }
     }
+}
+
+/// The inner HTML of a `<code>` element for unhighlighted `code`, lines wrapped as asked.
+pub fn plain(code: &str, lines: Lines) -> String {
+    if !lines.wrapped() {
+        return escape::html(code);
+    }
+    let mut out = String::with_capacity(code.len() * 2);
+    for (index, line) in LinesWithEndings::from(code).enumerate() {
+        let (text, newline) = match line.strip_suffix('\n') {
+            Some(text) => (text, "\n"),
+            None => (line, ""),
+        };
+        let class = if lines.is_highlighted(index) {
+            "ln hi"
+        } else {
+            "ln"
+        };
+        out.push_str(&format!("<span class=\"{class}\">"));
+        escape::push_html(&mut out, text);
+        out.push_str("</span>");
+        out.push_str(newline);
+    }
+    out
 }

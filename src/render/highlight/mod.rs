@@ -108,12 +108,13 @@ impl Highlighter {
         lines: Lines,
     ) -> Highlighted {
         let Some(lang) = lang.filter(|l| !is_plain(l)) else {
-            return plain(None, code, None);
+            return plain(None, code, lines, None);
         };
         if code.lines().any(|line| line.len() > MAX_LINE) {
             return plain(
                 Some(lang),
                 code,
+                lines,
                 Some(format!(
                     "a line of this `{lang}` block is over {MAX_LINE} characters long; left unhighlighted"
                 )),
@@ -124,23 +125,29 @@ impl Highlighter {
             return plain(
                 Some(lang),
                 code,
+                lines,
                 Some(format!(
                     "unknown code block language `{lang}`; shown as plain text"
                 )),
             );
         };
-        let inner = match palette {
-            Some(palette) => html::compact(code, syntax, &syntaxes.set, palette, lines),
-            None => scope_classes(code, syntax, &syntaxes.set),
+        let (inner, lines) = match palette {
+            Some(palette) => (
+                html::compact(code, syntax, &syntaxes.set, palette, lines),
+                lines,
+            ),
+            // syntect's spans run across lines, so there is no line to wrap or number.
+            None => (scope_classes(code, syntax, &syntaxes.set), Lines::default()),
         };
         match inner {
             Ok(inner) => Highlighted {
-                html: wrap(Some(lang), &inner),
+                html: wrap(Some(lang), &inner, lines),
                 warning: None,
             },
             Err(e) => plain(
                 Some(lang),
                 code,
+                lines,
                 Some(format!("could not highlight `{lang}` code: {e}")),
             ),
         }
@@ -190,23 +197,29 @@ fn is_plain(lang: &str) -> bool {
     )
 }
 
-fn plain(lang: Option<&str>, code: &str, warning: Option<String>) -> Highlighted {
+fn plain(lang: Option<&str>, code: &str, lines: Lines, warning: Option<String>) -> Highlighted {
     Highlighted {
-        html: wrap(lang, &escape::html(code)),
+        html: wrap(lang, &html::plain(code, lines), lines),
         warning,
     }
 }
 
-/// A scrollable code block; `tabindex` lets keyboard users scroll it.
-fn wrap(lang: Option<&str>, inner: &str) -> String {
+/// A scrollable code block; `tabindex` lets keyboard users scroll it. Numbered lines get the
+/// `linenos` class, for the theme to number them with a counter that copying leaves out.
+fn wrap(lang: Option<&str>, inner: &str, lines: Lines) -> String {
+    let class = if lines.numbered {
+        "hl-code linenos"
+    } else {
+        "hl-code"
+    };
     match lang {
         Some(lang) => {
             let lang = escape::html(lang);
             format!(
-                "<pre class=\"hl-code\" data-lang=\"{lang}\" tabindex=\"0\"><code class=\"language-{lang}\">{inner}</code></pre>\n"
+                "<pre class=\"{class}\" data-lang=\"{lang}\" tabindex=\"0\"><code class=\"language-{lang}\">{inner}</code></pre>\n"
             )
         }
-        None => format!("<pre class=\"hl-code\" tabindex=\"0\"><code>{inner}</code></pre>\n"),
+        None => format!("<pre class=\"{class}\" tabindex=\"0\"><code>{inner}</code></pre>\n"),
     }
 }
 

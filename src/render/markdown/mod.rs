@@ -2,6 +2,7 @@
 //! footnotes rewritten on the way through ([`writer`]), and what a page needs besides its
 //! HTML gathered as they pass: footnotes, headings and the table of contents, plain text.
 
+mod code;
 mod footnotes;
 mod headings;
 mod position;
@@ -10,11 +11,8 @@ mod writer;
 pub(crate) mod xml;
 
 // Converters the writer is to call next; until it does, nothing calls them.
-#[allow(dead_code)]
 pub(crate) mod code_info;
-#[allow(dead_code)]
 pub(crate) mod diagram;
-#[allow(dead_code)]
 pub(crate) mod math;
 
 pub use headings::TocEntry;
@@ -52,6 +50,8 @@ pub struct Options {
     pub smart_punctuation: bool,
     /// Highlight code blocks at all.
     pub highlight_code: bool,
+    /// `$…$` and `$$…$$` are TeX formulas, rendered as MathML.
+    pub math: bool,
     /// Report links to missing content as errors (else as warnings).
     pub broken_links_fail: bool,
     /// The fingerprint of the highlighting palette code is rendered in (0 for none).
@@ -66,6 +66,7 @@ impl Options {
         Options {
             smart_punctuation: config.smart_punctuation,
             highlight_code: config.highlight_code,
+            math: config.math,
             broken_links_fail: config.broken_links == crate::config::Level::Error,
             palette: palette.map_or(0, Palette::fingerprint),
             csp: 0,

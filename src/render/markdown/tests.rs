@@ -94,7 +94,12 @@ impl Fixture {
         });
         let mut out = rendered.html.clone();
         for d in problems.iter() {
-            out.push_str(&format!("\n--- problem: {d}"));
+            let at = match (d.line, d.column) {
+                (Some(line), Some(column)) => format!(" at {line}:{column}"),
+                (Some(line), None) => format!(" at {line}"),
+                _ => String::new(),
+            };
+            out.push_str(&format!("\n--- problem{at}: {d}"));
         }
         out.push_str(&format!(
             "\n--- words {}, minutes {}, summary {:?}, first paragraph {:?}",
@@ -125,6 +130,7 @@ impl Fixture {
 const DEFAULT: Options = Options {
     smart_punctuation: true,
     highlight_code: true,
+    math: true,
     broken_links_fail: true,
     palette: 0,
     csp: 0,
@@ -251,4 +257,25 @@ snapshot!(
     "Text.\n\n<iframe width=\"560\"\n  src=\"https://www.youtube.com/embed/x\"></iframe>\n\n\
      A <span style=\"color:red\">red</span> word and <img src=\"https://cdn.example/x.png\" alt=\"x\">.\n\n\
      <img src=\"/ok.png\" alt=\"fine\"> <script src=\"https://example.com/self.js\"></script>"
+);
+snapshot!(
+    annotated_code_blocks_number_highlight_and_title,
+    "```rust,linenos,hl_lines=2,name=src/main.rs\nfn main() {\n    let x = 1;\n}\n```\n\n\
+     ```js {1,9}\nconst a = 1;\nconst b = 2;\n```\n\n```text {2} bogus\none\ntwo\n```"
+);
+snapshot!(
+    math_renders_as_mathml_and_bad_tex_is_code_with_a_warning,
+    "Inline $e^{i\\pi} + 1 = 0$ and display:\n\n$$\\int_0^1 x^2\\,dx = \\frac{1}{3}$$\n\nBad: $\\frac{1}$ here."
+);
+snapshot!(
+    math_off_leaves_dollars_as_text,
+    "Costs $5 and $10, or $e^x$.",
+    Options {
+        math: false,
+        ..DEFAULT
+    }
+);
+snapshot!(
+    svgbob_blocks_become_inline_svg,
+    "```svgbob\n+---+\n| a |-->\n+---+\n```"
 );

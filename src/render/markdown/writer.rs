@@ -10,8 +10,11 @@ use pulldown_cmark::{
     Options as ParserOptions, Parser, Tag, TagEnd,
 };
 
+use super::code;
+use super::code_info::{self, CodeInfo};
 use super::footnotes::Footnotes;
 use super::headings::Headings;
+use super::math;
 use super::position::Lines;
 use super::text::Text;
 use super::{CspFinding, MarkdownRenderer, Rendered, Resolution, Source, SourceLink};
@@ -20,7 +23,6 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::url::slugify;
 use crate::render::csp;
 use crate::render::escape;
-use crate::render::highlight::Lines as CodeLines;
 use crate::render::links::Resolved;
 
 /// Renders one text.
@@ -33,6 +35,9 @@ pub(super) fn render(renderer: &MarkdownRenderer, source: &Source) -> (Rendered,
         | ParserOptions::ENABLE_GFM;
     if renderer.options.smart_punctuation {
         options |= ParserOptions::ENABLE_SMART_PUNCTUATION;
+    }
+    if renderer.options.math {
+        options |= ParserOptions::ENABLE_MATH;
     }
     let mut writer = Writer::new(renderer, source);
     let mut html = String::with_capacity(source.body.len() * 3 / 2);
@@ -60,7 +65,7 @@ enum Frame<'s> {
         alt: String,
     },
     Code {
-        lang: Option<String>,
+        info: CodeInfo,
         code: String,
         offset: usize,
     },
@@ -335,10 +340,8 @@ impl<'r, 's> Writer<'r, 's> {
                 ));
             }
             Event::Rule => self.emit(Event::Rule),
-            Event::InlineMath(m) | Event::DisplayMath(m) => {
-                self.text(&m);
-                self.emit(Event::Text(m));
-            }
+            Event::InlineMath(tex) => self.math(&tex, false, offset),
+            Event::DisplayMath(tex) => self.math(&tex, true, offset),
         }
     }
 
@@ -368,16 +371,12 @@ impl<'r, 's> Writer<'r, 's> {
                 alt: String::new(),
             }),
             Tag::CodeBlock(kind) => {
-                let lang = match kind {
-                    CodeBlockKind::Fenced(info) => info
-                        .split([',', ' ', '{', '\t'])
-                        .next()
-                        .filter(|l| !l.is_empty())
-                        .map(str::to_string),
-                    CodeBlockKind::Indented => None,
+                let info = match kind {
+                    CodeBlockKind::Fenced(info) => self.code_info(&info, offset),
+                    CodeBlockKind::Indented => CodeInfo::default(),
                 };
                 self.frames.push(Frame::Code {
-                    lang,
+                    info,
                     code: String::new(),
                     offset,
                 });
@@ -593,22 +592,63 @@ impl<'r, 's> Writer<'r, 's> {
         self.html(html);
     }
 
+    /// A formula as MathML; TeX that cannot be read is shown as code, with a warning at the
+    /// place in it the converter names.
+    fn math(&mut self, tex: &str, display: bool, offset: usize) {
+        self.text(tex);
+        let html = match math::to_mathml(tex, display) {
+            Ok(mathml) if display => {
+                // A span, as the formula sits in a paragraph; the theme shows it as a block.
+                format!("<span class=\"math-display\" tabindex=\"0\">{mathml}</span>")
+            }
+            Ok(mathml) => mathml,
+            Err(e) => {
+                let delimiter = if display { 2 } else { 1 };
+                let at = offset + delimiter + e.offset.unwrap_or(0);
+                let (line, column) = {
+                    let p = self.lines.position(at);
+                    (p.line, p.column)
+                };
+                self.problems.push(
+                    Diagnostic::warning(format!("{e}; shown as TeX"))
+                        .at(line, column)
+                        .help(e.help()),
+                );
+                let code = format!("<code class=\"math-error\">{}</code>", escape::html(tex));
+                if display {
+                    format!("<span class=\"math-display\">{code}</span>")
+                } else {
+                    code
+                }
+            }
+        };
+        self.html(html);
+    }
+
+    /// Reads a fence's info string, warning about what cannot be read at its place.
+    fn code_info(&mut self, info: &str, offset: usize) -> CodeInfo {
+        let parsed = code_info::parse(info);
+        // Where the info string starts in the body: after the fence's backticks or tildes.
+        let fence = &self.source.body[offset.min(self.source.body.len())..];
+        let info_at = offset + fence.find(info).unwrap_or(0);
+        for problem in &parsed.problems {
+            self.warn(info_at + problem.offset, problem.message.clone());
+        }
+        parsed
+    }
+
     fn end_code(&mut self) {
-        let Some(Frame::Code { lang, code, offset }) = self.frames.pop() else {
+        let Some(Frame::Code { info, code, offset }) = self.frames.pop() else {
             return;
         };
-        self.text.count(&code);
-        let lang = lang.filter(|_| self.renderer.options.highlight_code);
-        let highlighted = self.renderer.highlighter.highlight(
-            lang.as_deref(),
-            &code,
-            self.renderer.palette,
-            CodeLines::default(),
-        );
-        if let Some(warning) = highlighted.warning {
+        let block = code::render(self.renderer, &info, &code);
+        if block.counts_words {
+            self.text.count(&code);
+        }
+        for warning in block.warnings {
             self.warn(offset, warning);
         }
-        self.emit(Event::Html(highlighted.html.into()));
+        self.emit(Event::Html(block.html.into()));
     }
 
     fn finish(mut self, mut html: String) -> (Rendered, Diagnostics) {
