@@ -1,7 +1,11 @@
 //! Tests of the whole module on real bytes: images made by [`fixtures`], run through
 //! [`Images`](super::Images), and every file it makes decoded back.
 
+mod animated;
 pub(crate) mod fixtures;
+mod graphics;
+mod photos;
+mod problems;
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
