@@ -2,10 +2,13 @@
 //! [`Images`](super::Images), and every file it makes decoded back.
 
 mod animated;
+mod caching;
+mod figures;
 pub(crate) mod fixtures;
 mod graphics;
 mod photos;
 mod problems;
+mod sharing;
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
