@@ -1,0 +1,176 @@
+//! The persistent cache of made images, in `.pamphlet-cache/images/`: one file per entry,
+//! named by its key, so an unchanged image costs a read instead of seconds of encoding.
+//!
+//! - **Keys** are SHA-256 over the source's bytes, every setting that changes the output, and
+//!   the versions of every crate that makes it ([`versions`](super::encode::versions)).
+//! - **Writes** go to a temporary file in the same folder, renamed over the entry: another
+//!   build reading at the same moment sees the old entry or the new one, never half of one,
+//!   and two builds writing the same entry both succeed (the last rename wins, with the same
+//!   bytes).
+//! - **Reads** trust nothing: every entry carries its payload's length and checksum
+//!   ([`entry`]), and a damaged one is counted, made again and rewritten.
+//! - **Last use** is the entry's modification time, set on every hit, so
+//!   [`prune`](Cache::prune) can drop what no build has used in [`RETENTION`].
+//! - **A folder that cannot be written** (read-only, full disk) is no error: the build goes
+//!   on without caching, and [`warning`](Cache::warning) says so once.
+
+mod entry;
+
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
+
+use super::picture::PruneReport;
+use crate::sync::lock;
+
+/// Entries no build used for this long are pruned: a month keeps every image of a site that
+/// is built now and then, and drops those of removed or changed images.
+pub(crate) const RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// A temporary file this old was left by a build that was killed mid-write.
+const ABANDONED: Duration = Duration::from_secs(60 * 60);
+
+const ENTRY: &str = "entry";
+const TEMPORARY: &str = "tmp";
+
+/// The cache folder, or none.
+pub(crate) struct Cache {
+    dir: Option<PathBuf>,
+    /// False after a write failed: the folder is not written again this build.
+    writable: AtomicBool,
+    warning: Mutex<Option<String>>,
+    damaged: AtomicUsize,
+    temporaries: AtomicUsize,
+}
+
+impl Cache {
+    /// The cache in `cache_dir`/images, created if missing; `None` caches nothing.
+    pub(crate) fn open(cache_dir: Option<&Path>) -> Cache {
+        let cache = Cache {
+            dir: cache_dir.map(|dir| dir.join("images")),
+            writable: AtomicBool::new(true),
+            warning: Mutex::new(None),
+            damaged: AtomicUsize::new(0),
+            temporaries: AtomicUsize::new(0),
+        };
+        if let Some(dir) = &cache.dir {
+            if let Err(e) = fs::create_dir_all(dir) {
+                cache.cannot_write(dir, &e);
+            }
+        }
+        cache
+    }
+
+    /// The blobs stored under `key`, when a whole entry is there. A hit marks the entry used.
+    pub(crate) fn get(&self, key: &str) -> Option<Vec<Vec<u8>>> {
+        let path = self.path(key)?;
+        let file = fs::read(&path).ok()?;
+        match entry::decode(&file) {
+            Some(blobs) => {
+                // Failing to mark it (a read-only folder) only lets it be pruned sooner.
+                let _ = touch(&path);
+                Some(blobs)
+            }
+            None => {
+                self.damaged.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    /// Counts an entry whose blobs were whole but did not say what they should.
+    pub(crate) fn damaged_entry(&self) {
+        self.damaged.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Stores `blobs` under `key`, or gives up on the folder for this build if it cannot.
+    pub(crate) fn put(&self, key: &str, blobs: &[&[u8]]) {
+        let Some(path) = self.path(key) else {
+            return;
+        };
+        if !self.writable.load(Ordering::Relaxed) {
+            return;
+        }
+        let count = self.temporaries.fetch_add(1, Ordering::Relaxed);
+        let temporary = path.with_extension(format!("{}-{count}.{TEMPORARY}", std::process::id()));
+        let written = fs::write(&temporary, entry::encode(blobs))
+            .and_then(|()| fs::rename(&temporary, &path));
+        if let Err(e) = written {
+            let _ = fs::remove_file(&temporary);
+            if let Some(dir) = &self.dir {
+                self.cannot_write(dir, &e);
+            }
+        }
+    }
+
+    /// One sentence for the build to print when the cache could not be used.
+    pub(crate) fn warning(&self) -> Option<String> {
+        lock(&self.warning).clone()
+    }
+
+    /// Entries found damaged so far.
+    pub(crate) fn damaged(&self) -> usize {
+        self.damaged.load(Ordering::Relaxed)
+    }
+
+    /// Removes entries last used before `now - retention` and temporary files abandoned by
+    /// killed builds; other files are left alone.
+    pub(crate) fn prune(&self, retention: Duration) -> io::Result<PruneReport> {
+        let mut report = PruneReport::default();
+        let Some(dir) = self.dir.as_deref().filter(|dir| dir.is_dir()) else {
+            return Ok(report);
+        };
+        let now = SystemTime::now();
+        for file in fs::read_dir(dir)? {
+            let file = file?;
+            let path = file.path();
+            let is_entry = match path.extension().and_then(|e| e.to_str()) {
+                Some(ENTRY) => true,
+                Some(TEMPORARY) => false,
+                _ => continue,
+            };
+            let metadata = file.metadata()?;
+            let age = now.duration_since(metadata.modified()?).unwrap_or_default();
+            if age <= if is_entry { retention } else { ABANDONED } {
+                report.kept += usize::from(is_entry);
+                continue;
+            }
+            match fs::remove_file(&path) {
+                Ok(()) => {
+                    report.removed += 1;
+                    report.removed_bytes += metadata.len();
+                }
+                // Another build's prune got there first.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(report)
+    }
+
+    fn path(&self, key: &str) -> Option<PathBuf> {
+        Some(self.dir.as_ref()?.join(format!("{key}.{ENTRY}")))
+    }
+
+    fn cannot_write(&self, dir: &Path, error: &io::Error) {
+        self.writable.store(false, Ordering::Relaxed);
+        lock(&self.warning).get_or_insert_with(|| {
+            format!(
+                "the image cache {} cannot be written ({error}); images were made without it, \
+                 so the next build makes them again",
+                dir.display()
+            )
+        });
+    }
+}
+
+/// Marks `path` as used now.
+fn touch(path: &Path) -> io::Result<()> {
+    File::options()
+        .write(true)
+        .open(path)?
+        .set_modified(SystemTime::now())
+}

@@ -1,0 +1,265 @@
+//! Images: every `![alt](photo.jpg)` becomes a responsive `<picture>`, and no photo's EXIF is
+//! ever published.
+//!
+//! For each raster image the render uses, [`Images::picture`] makes variants at the
+//! configured widths (never above the source's, the source's own included) in the modern
+//! formats (AVIF, WebP) and in the source's own (JPEG, PNG), named by their fingerprints
+//! beside the original; [`Images::original`] gives the bytes to publish at the original's own
+//! URL, stripped of metadata. The caller writes the HTML and the files.
+//!
+//! A source goes through, in order:
+//! 1. [`sniff`]: what it is, from its bytes (a text file named `.png` is said to be text);
+//! 2. [`strip`]: its structure walked, metadata set aside (a truncated file stops here);
+//! 3. the declared size checked against `max_pixels`, before anything is decoded;
+//! 4. the [`cache`], keyed by the source's bytes, the settings and the code's versions;
+//! 5. the [`gate`], which bounds the pixels in flight, then [`decode`] under [`image::Limits`],
+//!    turned upright by [`exif`] orientation; [`resize`]; [`encode`], side by side on plain
+//!    threads ([`parallel`]); animated GIFs through [`animation`];
+//! 6. [`assemble`]: URLs for the caller, files for the output.
+//!
+//! **Bounds.** Pixels in flight are bounded by [`gate::BUDGET_PIXELS`] (32 million: about
+//! 1.3 GB of working memory at the ~40 bytes a source pixel costs through decoding, resizing
+//! and encoding), whatever the number of threads asking; an image above it is processed
+//! alone. Each image uses at most four threads. No image above `max_pixels` is
+//! decoded, no animation above [`animation::MAX_FRAMES`] frames. Made variants are kept in
+//! memory until the caller takes them ([`Images::variant_files`]): their encoded bytes, not
+//! pixels.
+
+mod animation;
+mod assemble;
+mod cache;
+mod colour;
+mod config;
+mod decode;
+mod encode;
+mod exif;
+mod frame;
+mod gate;
+mod keys;
+mod memo;
+mod naming;
+mod original;
+mod parallel;
+mod picture;
+mod problem;
+mod process;
+mod resize;
+mod sniff;
+mod stored;
+mod strip;
+mod svg;
+mod variants;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+pub use config::{Format, ImagesConfig};
+pub use picture::{Candidate, ImageStats, Kind, Picture, PruneReport, SourceSet, VariantFile};
+pub use problem::ImageProblem;
+
+use crate::sync::lock;
+use crate::write::memory::Bytes;
+use cache::Cache;
+use gate::Gate;
+use memo::Memo;
+use problem::file_name;
+use process::Processed;
+use sniff::Container;
+
+type PictureResult = Result<Arc<Picture>, ImageProblem>;
+
+/// The image work of one render: made once per image however many pages and threads ask,
+/// kept in a disk cache across builds. `Sync`: share one among rayon's threads.
+pub struct Images {
+    config: ImagesConfig,
+    cache: Cache,
+    gate: Gate,
+    pictures: Memo<(PathBuf, String), PictureResult>,
+    files: Mutex<BTreeMap<String, Bytes>>,
+    processed: AtomicUsize,
+    from_cache: AtomicUsize,
+}
+
+impl Images {
+    /// Image work under `config`, cached in `cache_dir/images/` (the site's
+    /// `.pamphlet-cache/`). Without a cache folder, each image is still made only once per
+    /// `Images`. A cache folder that cannot be created or written is no error: see
+    /// [`ImageStats::cache_warning`].
+    pub fn new(config: &ImagesConfig, cache_dir: Option<&Path>) -> Images {
+        Images {
+            config: config.clone(),
+            cache: Cache::open(cache_dir),
+            gate: Gate::new(gate::BUDGET_PIXELS),
+            pictures: Memo::new(),
+            files: Mutex::new(BTreeMap::new()),
+            processed: AtomicUsize::new(0),
+            from_cache: AtomicUsize::new(0),
+        }
+    }
+
+    /// The responsive set for the image file at `source`, published at root-relative `url`
+    /// (`/blog/x/photo.jpg`). Made at most once per `Images` and (`source`, `url`): concurrent
+    /// callers for the same file wait for one result. Served from the disk cache when a
+    /// whole entry is there. An `Err` names what is wrong with the file; the caller
+    /// publishes it as it is (through [`original`](Images::original)) and warns.
+    pub fn picture(&self, source: &Path, url: &str) -> Result<Arc<Picture>, ImageProblem> {
+        let key = (source.to_path_buf(), url.to_string());
+        self.pictures
+            .get_or_compute(key, || self.make_picture(source, url))
+    }
+
+    /// The bytes to publish at the original's own URL: stripped of EXIF, XMP, IPTC, comments
+    /// and text (keeping the ICC profile), and turned upright when EXIF turned it; byte for
+    /// byte the file when `keep_metadata`. SVGs are published as they are. An `Err` means
+    /// the file cannot be read or walked: the caller copies it as is and warns.
+    pub fn original(&self, source: &Path) -> Result<Bytes, ImageProblem> {
+        let name = file_name(source);
+        let bytes = read(source, &name)?;
+        if self.config.keep_metadata {
+            return Ok(bytes.into());
+        }
+        let container = sniff::sniff(&bytes, &name)?;
+        let context = original::Context {
+            config: &self.config,
+            cache: &self.cache,
+            gate: &self.gate,
+        };
+        let published = guarded(&name, || {
+            original::publish(&name, &bytes, container, &context)
+        })?;
+        Ok(published.into())
+    }
+
+    /// Every variant file made or taken from the cache during this `Images`' life, to be
+    /// written to the output, by URL.
+    pub fn variant_files(&self) -> Vec<VariantFile> {
+        let files = lock(&self.files);
+        let files = files.iter().map(|(url, bytes)| VariantFile {
+            url: url.clone(),
+            bytes: bytes.clone(),
+        });
+        files.collect()
+    }
+
+    /// How many raster images were made into pictures and how many of those came from the
+    /// cache, and any warning about the cache, for the build's summary.
+    pub fn stats(&self) -> ImageStats {
+        ImageStats {
+            processed: self.processed.load(Ordering::Relaxed),
+            from_cache: self.from_cache.load(Ordering::Relaxed),
+            damaged_cache_entries: self.cache.damaged(),
+            cache_warning: self.cache.warning(),
+        }
+    }
+
+    /// Removes cache entries no build used in the last 30 days ([`cache::RETENTION`]), and
+    /// temporary files that killed builds left, keeping the cache bounded. Entries this
+    /// `Images` used are fresh. Without a cache folder there is nothing to do.
+    pub fn prune_cache(&self) -> io::Result<PruneReport> {
+        self.cache.prune(cache::RETENTION)
+    }
+
+    fn make_picture(&self, source: &Path, url: &str) -> PictureResult {
+        let name = file_name(source);
+        let bytes = read(source, &name)?;
+        let container = sniff::sniff(&bytes, &name)?;
+        if container == Container::Svg {
+            return svg_picture(&name, &bytes, url);
+        }
+        let admitted = process::admit(&name, &bytes, container, &self.config)?;
+        if !self.config.enabled {
+            let kind = if admitted.stripped.frames > 1 && container == Container::Gif {
+                Kind::AnimatedGif
+            } else {
+                kind_of(container)
+            };
+            let picture =
+                assemble::original_only(url, admitted.upright(), kind, admitted.facts.gps);
+            return Ok(Arc::new(picture));
+        }
+        let key = keys::picture(&bytes, &self.config);
+        let processed = match self.cached(&key) {
+            Some(processed) => processed,
+            None => {
+                let made = guarded(&name, || {
+                    process::process(&name, &bytes, admitted, &self.config, &self.gate)
+                })?;
+                let blobs = stored::to_blobs(&made);
+                self.cache
+                    .put(&key, &blobs.iter().map(Vec::as_slice).collect::<Vec<_>>());
+                made
+            }
+        };
+        self.processed.fetch_add(1, Ordering::Relaxed);
+        let (picture, files) = assemble::assemble(url, &processed);
+        let mut known = lock(&self.files);
+        for file in files {
+            known.insert(file.url, file.bytes);
+        }
+        Ok(Arc::new(picture))
+    }
+
+    /// The entry under `key`, counted as a hit.
+    fn cached(&self, key: &str) -> Option<Processed> {
+        let blobs = self.cache.get(key)?;
+        let Some(processed) = stored::from_blobs(blobs) else {
+            self.cache.damaged_entry();
+            return None;
+        };
+        self.from_cache.fetch_add(1, Ordering::Relaxed);
+        Some(processed)
+    }
+}
+
+/// The kind of a still image in `container`.
+fn kind_of(container: Container) -> Kind {
+    match container {
+        Container::Jpeg => Kind::Photo,
+        Container::Png => Kind::Png,
+        Container::Gif => Kind::Gif,
+        Container::WebP => Kind::WebP,
+        Container::Svg => Kind::Svg,
+    }
+}
+
+fn svg_picture(name: &str, bytes: &[u8], url: &str) -> PictureResult {
+    let text = String::from_utf8_lossy(bytes);
+    let size = svg::size(&text).ok_or_else(|| {
+        ImageProblem::new(format!(
+            "{name} gives no size (no width and height in pixels, and no viewBox)"
+        ))
+        .with_help("add a viewBox=\"0 0 width height\" to its <svg> element")
+    })?;
+    Ok(Arc::new(assemble::original_only(
+        url,
+        size,
+        Kind::Svg,
+        false,
+    )))
+}
+
+/// The file at `source`, or a sentence saying why it cannot be read.
+fn read(source: &Path, name: &str) -> Result<Vec<u8>, ImageProblem> {
+    std::fs::read(source).map_err(|e| ImageProblem::new(format!("{name} could not be read ({e})")))
+}
+
+/// `work`, with a panic in a decoder or encoder turned into a problem with the file instead
+/// of the end of the build.
+fn guarded<T>(
+    name: &str,
+    work: impl FnOnce() -> Result<T, ImageProblem>,
+) -> Result<T, ImageProblem> {
+    catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| {
+        Err(
+            ImageProblem::new(format!("{name} made an image library fail unexpectedly"))
+                .with_help("it is published as it is; please report the file"),
+        )
+    })
+}

@@ -1,0 +1,217 @@
+//! The disk cache: a second build makes nothing, damage is redone, two builds share one
+//! cache, old entries are pruned, and a cache that cannot be written stops nothing.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use super::fixtures::{self, camera_jpeg, jpeg, photo_pixels};
+use super::{files, images, put};
+use crate::images::{Images, Picture};
+use crate::write::memory::Bytes;
+
+/// A small site's images, one of each kind that is processed.
+fn sources(dir: &Path) -> Vec<(PathBuf, String)> {
+    let photo = camera_jpeg(&jpeg(&photo_pixels(900, 600), 900, 600), 6, true, None);
+    let made = [
+        ("photo.jpg", photo),
+        ("diagram.png", fixtures::small_png()),
+        ("deep.png", fixtures::png16()),
+        ("demo.gif", fixtures::screen_recording(12)),
+    ];
+    (made.into_iter())
+        .map(|(name, bytes)| (put(dir, name, &bytes), format!("/x/{name}")))
+        .collect()
+}
+
+/// A build: every source's picture, and the files made.
+fn build(
+    images: &Images,
+    sources: &[(PathBuf, String)],
+) -> (Vec<Picture>, BTreeMap<String, Bytes>) {
+    let pictures = sources
+        .iter()
+        .map(|(path, url)| (*images.picture(path, url).unwrap()).clone())
+        .collect();
+    (pictures, files(images))
+}
+
+/// The cache's entry files.
+fn entries(cache: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = fs::read_dir(cache.join("images"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "entry"))
+        .collect();
+    entries.sort();
+    entries
+}
+
+#[test]
+fn a_second_build_takes_everything_from_the_cache_byte_for_byte() {
+    let (site, cache) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let sources = sources(site.path());
+    let first = images(Some(cache.path()));
+    let made = build(&first, &sources);
+    let stats = first.stats();
+    assert_eq!(
+        (stats.processed, stats.from_cache, stats.cache_warning),
+        (4, 0, None)
+    );
+    assert_eq!(entries(cache.path()).len(), 4);
+
+    let second = images(Some(cache.path()));
+    assert_eq!(build(&second, &sources), made);
+    let stats = second.stats();
+    assert_eq!(
+        (
+            stats.processed,
+            stats.from_cache,
+            stats.damaged_cache_entries
+        ),
+        (4, 4, 0)
+    );
+    let third = images(None);
+    assert_eq!(
+        build(&third, &sources),
+        made,
+        "the encoders are deterministic"
+    );
+}
+
+#[test]
+fn a_damaged_entry_is_made_again_and_rewritten() {
+    let (site, cache) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let sources = sources(site.path());
+    let made = build(&images(Some(cache.path())), &sources);
+    let entries = entries(cache.path());
+    let whole: Vec<Vec<u8>> = entries.iter().map(|path| fs::read(path).unwrap()).collect();
+    File::options()
+        .write(true)
+        .open(&entries[0])
+        .unwrap()
+        .set_len(whole[0].len() as u64 / 2)
+        .unwrap();
+    let mut flipped = whole[1].clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x40;
+    fs::write(&entries[1], flipped).unwrap();
+    fs::write(&entries[2], b"").unwrap();
+
+    let second = images(Some(cache.path()));
+    assert_eq!(build(&second, &sources), made);
+    let stats = second.stats();
+    assert_eq!((stats.from_cache, stats.damaged_cache_entries), (1, 3));
+    let rewritten: Vec<Vec<u8>> = entries.iter().map(|path| fs::read(path).unwrap()).collect();
+    assert_eq!(rewritten, whole);
+    let third = images(Some(cache.path()));
+    build(&third, &sources);
+    assert_eq!(third.stats().from_cache, 4);
+}
+
+#[test]
+fn two_builds_writing_one_cache_at_once_both_succeed() {
+    let (site, cache) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let sources = sources(site.path());
+    let builds: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| build(&images(Some(cache.path())), &sources)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap())
+            .collect()
+    });
+    assert_eq!(builds[0], builds[1]);
+    let leftovers: Vec<_> = fs::read_dir(cache.path().join("images"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| !path.extension().is_some_and(|e| e == "entry"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let after = images(Some(cache.path()));
+    assert_eq!(build(&after, &sources), builds[0]);
+    assert_eq!(
+        (
+            after.stats().from_cache,
+            after.stats().damaged_cache_entries
+        ),
+        (4, 0)
+    );
+}
+
+#[test]
+fn prune_drops_what_no_build_used_for_a_month() {
+    let (site, cache) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let sources = sources(site.path());
+    build(&images(Some(cache.path())), &sources);
+    let month_ago = SystemTime::now() - Duration::from_secs(31 * 24 * 60 * 60);
+    for path in entries(cache.path()) {
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(month_ago)
+            .unwrap();
+    }
+    let abandoned = put(&cache.path().join("images"), "x.123-0.tmp", b"half");
+    File::options()
+        .write(true)
+        .open(&abandoned)
+        .unwrap()
+        .set_modified(month_ago)
+        .unwrap();
+    let fresh = put(
+        &cache.path().join("images"),
+        "y.456-0.tmp",
+        b"being written",
+    );
+    let unknown = put(&cache.path().join("images"), "README", b"not ours");
+
+    let next = images(Some(cache.path()));
+    next.picture(&sources[0].0, &sources[0].1).unwrap();
+    let used = entries(cache.path());
+    let report = next.prune_cache().unwrap();
+    assert_eq!((report.removed, report.kept), (4, 1));
+    assert!(report.removed_bytes > 0);
+    assert_eq!(entries(cache.path()).len(), 1);
+    assert!(used.contains(&entries(cache.path())[0]));
+    assert!(!abandoned.exists() && fresh.exists() && unknown.exists());
+    assert_eq!(images(None).prune_cache().unwrap(), Default::default());
+}
+
+#[test]
+fn a_cache_that_cannot_be_written_is_no_error() {
+    let (site, cache) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let sources = sources(site.path());
+    // Builds and CI run as root, whom read-only permissions do not stop: a file where the
+    // cache folder should be is what no one can write through.
+    put(cache.path(), "images", b"a file in the way");
+    let blocked = images(Some(cache.path()));
+    let made = build(&blocked, &sources);
+    let warning = blocked.stats().cache_warning.unwrap();
+    assert!(
+        warning.starts_with("the image cache ") && warning.contains("cannot be written"),
+        "{warning}"
+    );
+    assert_eq!(made, build(&images(None), &sources));
+    assert!(blocked.prune_cache().is_ok());
+
+    let readonly = tempfile::tempdir().unwrap();
+    let folder = readonly.path().join("images");
+    fs::create_dir(&folder).unwrap();
+    let mut permissions = fs::metadata(&folder).unwrap().permissions();
+    permissions.set_readonly(true);
+    fs::set_permissions(&folder, permissions.clone()).unwrap();
+    let stopped = File::create(folder.join("probe")).is_err();
+    let images = images(Some(readonly.path()));
+    assert_eq!(build(&images, &sources), made);
+    assert_eq!(
+        images.stats().cache_warning.is_some(),
+        stopped,
+        "warned only when writes fail"
+    );
+    permissions.set_readonly(false);
+    fs::set_permissions(&folder, permissions).unwrap();
+}
