@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::{CONFIG_FILE, Config, PLACEHOLDER_BASE_URL};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::images::{ImageStats, Images};
 use crate::model::{ModelOptions, Site};
 use crate::render::highlight::Highlighter;
 use crate::render::reuse::NoReuse;
@@ -31,6 +32,8 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Replace an output folder that holds files pamphlet did not write.
     pub force: bool,
+    /// Replaces `[build] cache_dir` from `site.toml`: where made images are kept.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl BuildOptions {
@@ -43,6 +46,7 @@ impl BuildOptions {
             drafts: false,
             base_url: None,
             force: false,
+            cache_dir: None,
         }
     }
 }
@@ -60,6 +64,8 @@ pub struct Built {
     pub elapsed: Duration,
     /// Warnings (a build with errors returns them instead).
     pub warnings: Diagnostics,
+    /// How many images were made, and how many came from the cache.
+    pub images: ImageStats,
 }
 
 /// The settings a build uses: `site.toml` as read, with the command line's overrides. A broken
@@ -77,6 +83,9 @@ pub fn settings(
     if let Some(base_url) = &options.base_url {
         config.base_url = base_url.trim_end_matches('/').to_string();
         config.base_url_given = true;
+    }
+    if let Some(dir) = &options.cache_dir {
+        config.build.cache_dir = Some(dir.clone());
     }
     (config, problems)
 }
@@ -138,14 +147,33 @@ pub fn render_into(
             };
         }
     };
+    let images = images_for(&site.config, root);
     let inputs = Inputs {
         site,
         theme: &mut theme,
         highlighter,
         root,
+        images: &images,
         csp_blocks_fail,
     };
-    render_site(inputs, sink, &NoReuse)
+    let report = render_site(inputs, sink, &NoReuse);
+    if !report.diagnostics.has_errors() {
+        // Pruning is housekeeping: a cache that cannot be pruned is still a good cache.
+        let _ = images.prune_cache();
+    }
+    report
+}
+
+/// The cache folder of the site at `root`: `[build] cache_dir` (relative to `root`), or
+/// `.pamphlet-cache`.
+pub fn cache_dir(config: &Config, root: &Path) -> PathBuf {
+    let dir = config.build.cache_dir.as_deref();
+    root.join(dir.unwrap_or(Path::new(output::CACHE_DIR)))
+}
+
+/// The image work of a render of the site at `root` under `config`, cached on disk.
+pub fn images_for(config: &Config, root: &Path) -> Images {
+    Images::new(&config.images, Some(&cache_dir(config, root)))
 }
 
 /// Builds the site and publishes it into the output folder, or leaves that folder exactly as it
@@ -191,5 +219,6 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
         output: claim.output,
         elapsed: started.elapsed(),
         warnings: problems,
+        images: report.images,
     })
 }

@@ -46,6 +46,10 @@ pub struct Config {
     pub deploy: DeployConfig,
     /// Where the Content-Security-Policy is widened for embeds the site really wants.
     pub security: SecurityConfig,
+    /// How images referenced from markdown are published.
+    pub images: crate::images::ImagesConfig,
+    /// Where a build keeps what it may reuse.
+    pub build: BuildConfig,
     /// Free values handed to templates as `config.extra`.
     pub extra: toml::Table,
 }
@@ -66,6 +70,8 @@ impl Default for Config {
             feeds: FeedConfig::default(),
             deploy: DeployConfig::default(),
             security: SecurityConfig::default(),
+            images: crate::images::ImagesConfig::default(),
+            build: BuildConfig::default(),
             extra: toml::Table::new(),
         }
     }
@@ -155,6 +161,14 @@ pub struct SecurityConfig {
     pub img_src: Vec<String>,
     /// Origins audio and video may come from (`media-src`).
     pub media_src: Vec<String>,
+}
+
+/// `[build]`: where a build keeps its work between runs.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct BuildConfig {
+    /// The cache folder, relative to the site's root; `.pamphlet-cache` when unset.
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 /// `[deploy]`: where `pamphlet deploy` uploads and with which headers.

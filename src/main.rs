@@ -46,6 +46,10 @@ enum Command {
         /// Override `base_url` from site.toml.
         #[arg(long)]
         base_url: Option<String>,
+        /// Where made images are kept between builds, relative to --root [default:
+        /// <root>/.pamphlet-cache, or [build] cache_dir].
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
     },
     /// Preview the site as Azure will serve it, rebuilding and reloading the browser on every save.
     Serve {
@@ -107,8 +111,10 @@ fn main() -> ExitCode {
             force,
             drafts,
             base_url,
+            cache_dir,
         } => {
             let mut options = BuildOptions::new(&root);
+            options.cache_dir = cache_dir;
             if let Some(output) = output {
                 options.output = root.join(output);
             }
@@ -158,10 +164,19 @@ fn build_site(options: &BuildOptions) -> ExitCode {
     match build(options) {
         Ok(outcome) => {
             print_diagnostics(&outcome.warnings);
+            let images = &outcome.images;
+            let images = match images.processed {
+                0 => String::new(),
+                n => format!(
+                    "; {} ({} from the cache)",
+                    count(n, "image", "images"),
+                    images.from_cache
+                ),
+            };
             println!(
-                "Built {} pages, {} files in {:.2}s into {}",
-                outcome.pages,
-                outcome.files,
+                "Built {}, {} in {:.2}s into {}{images}",
+                count(outcome.pages, "page", "pages"),
+                count(outcome.files, "file", "files"),
                 outcome.elapsed.as_secs_f64(),
                 options.output.display()
             );
@@ -257,6 +272,11 @@ fn print_diagnostics(diagnostics: &Diagnostics) {
     for d in diagnostics.sorted() {
         eprintln!("{d}");
     }
+}
+
+/// `1 page`, `2 pages`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn fail(problems: &Diagnostics, what: &str) -> ExitCode {

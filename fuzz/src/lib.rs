@@ -350,6 +350,7 @@ pub fn markdown(data: &[u8]) {
     let renderer = MarkdownRenderer {
         links: &tiny.links,
         highlighter: &tiny.highlighter,
+        images: None,
         palette: None,
         csp: None,
         options: Options {
@@ -360,6 +361,7 @@ pub fn markdown(data: &[u8]) {
             broken_links_fail: selector & 0x40 != 0,
             palette: 0,
             csp: 0,
+            images: 0,
         },
     };
     let body_line = 1 + usize::from(selector >> 7) * 3;

@@ -14,7 +14,7 @@ pub enum Format {
 }
 
 /// `[images]` in `site.toml`: how images referenced from markdown are published.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImagesConfig {
     /// False publishes images as they are: no variants (originals are still stripped of
@@ -32,6 +32,9 @@ pub struct ImagesConfig {
     pub max_pixels: u64,
     /// True publishes originals byte for byte, EXIF and all; variants are always stripped.
     pub keep_metadata: bool,
+    /// The `sizes` attribute of every picture: how wide the theme shows an image at each
+    /// viewport width, so the browser picks the file it needs before the layout is known.
+    pub sizes: String,
 }
 
 impl Default for ImagesConfig {
@@ -43,9 +46,14 @@ impl Default for ImagesConfig {
             quality: DEFAULT_QUALITY,
             max_pixels: 100_000_000,
             keep_metadata: false,
+            sizes: DEFAULT_SIZES.to_string(),
         }
     }
 }
+
+/// The default theme's column: the viewport less its padding on a phone, and at most 36rem
+/// (the 54ch measure in the widest common serif) on a wider screen.
+pub const DEFAULT_SIZES: &str = "(min-width: 40rem) 36rem, calc(100vw - 2.5rem)";
 
 /// WebP's own default, which suits photos; the other encoders are mapped to look alike.
 const DEFAULT_QUALITY: u8 = 75;

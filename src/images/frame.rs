@@ -45,6 +45,7 @@ impl Frame {
     }
 
     /// Bytes a pixel takes.
+    #[cfg(test)]
     pub(crate) fn channels(&self) -> usize {
         if self.alpha { 4 } else { 3 }
     }

@@ -60,7 +60,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-pub use config::{Format, ImagesConfig};
+pub use config::{DEFAULT_SIZES, Format, ImagesConfig};
 pub use picture::{Candidate, ImageStats, Kind, Picture, PruneReport, SourceSet, VariantFile};
 pub use problem::ImageProblem;
 
@@ -81,7 +81,8 @@ pub struct Images {
     config: ImagesConfig,
     cache: Cache,
     gate: Gate,
-    pictures: Memo<(PathBuf, String), PictureResult>,
+    pictures: Memo<(Stamp, String), PictureResult>,
+    originals: Memo<Stamp, Result<Bytes, ImageProblem>>,
     files: Mutex<BTreeMap<String, Bytes>>,
     processed: AtomicUsize,
     from_cache: AtomicUsize,
@@ -98,6 +99,7 @@ impl Images {
             cache: Cache::open(cache_dir),
             gate: Gate::new(gate::BUDGET_PIXELS),
             pictures: Memo::new(),
+            originals: Memo::new(),
             files: Mutex::new(BTreeMap::new()),
             processed: AtomicUsize::new(0),
             from_cache: AtomicUsize::new(0),
@@ -110,9 +112,14 @@ impl Images {
     /// whole entry is there. An `Err` names what is wrong with the file; the caller
     /// publishes it as it is (through [`original`](Images::original)) and warns.
     pub fn picture(&self, source: &Path, url: &str) -> Result<Arc<Picture>, ImageProblem> {
-        let key = (source.to_path_buf(), url.to_string());
+        let key = (Stamp::of(source), url.to_string());
         self.pictures
             .get_or_compute(key, || self.make_picture(source, url))
+    }
+
+    /// The settings this image work was made under.
+    pub fn config(&self) -> &ImagesConfig {
+        &self.config
     }
 
     /// The bytes to publish at the original's own URL: stripped of EXIF, XMP, IPTC, comments
@@ -120,6 +127,11 @@ impl Images {
     /// byte the file when `keep_metadata`. SVGs are published as they are. An `Err` means
     /// the file cannot be read or walked: the caller copies it as is and warns.
     pub fn original(&self, source: &Path) -> Result<Bytes, ImageProblem> {
+        self.originals
+            .get_or_compute(Stamp::of(source), || self.make_original(source))
+    }
+
+    fn make_original(&self, source: &Path) -> Result<Bytes, ImageProblem> {
         let name = file_name(source);
         let bytes = read(source, &name)?;
         if self.config.keep_metadata {
@@ -146,6 +158,22 @@ impl Images {
             bytes: bytes.clone(),
         });
         files.collect()
+    }
+
+    /// The variant files `picture` shows, to be written with the page that shows it.
+    pub fn files_of(&self, picture: &Picture) -> Vec<VariantFile> {
+        let files = lock(&self.files);
+        let sets = picture.sources.iter().chain([&picture.fallback]);
+        let candidates = sets.flat_map(|set| &set.candidates);
+        candidates
+            .filter_map(|c| {
+                let bytes = files.get(&c.url)?;
+                Some(VariantFile {
+                    url: c.url.clone(),
+                    bytes: bytes.clone(),
+                })
+            })
+            .collect()
     }
 
     /// How many raster images were made into pictures and how many of those came from the
@@ -215,6 +243,43 @@ impl Images {
         };
         self.from_cache.fetch_add(1, Ordering::Relaxed);
         Some(processed)
+    }
+}
+
+/// True for the raster images pamphlet publishes stripped of metadata (JPEG, PNG, GIF,
+/// WebP), by their name; their bytes decide what they really are.
+pub fn is_image_path(path: &Path) -> bool {
+    has_extension(path, &["jpg", "jpeg", "png", "gif", "webp"])
+}
+
+/// True for the images markdown shows as a [`Picture`]: the raster ones and SVG.
+pub fn is_picture_path(path: &Path) -> bool {
+    is_image_path(path) || has_extension(path, &["svg"])
+}
+
+fn has_extension(path: &Path, extensions: &[&str]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+/// A file as it is now: its path, length and modification time. An `Images` kept across
+/// `serve`'s rebuilds makes an edited file again, and reuses the work on one left alone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Stamp {
+    path: PathBuf,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Stamp {
+        let metadata = std::fs::metadata(path).ok();
+        Stamp {
+            path: path.to_path_buf(),
+            len: metadata.as_ref().map_or(0, std::fs::Metadata::len),
+            modified: metadata.and_then(|m| m.modified().ok()),
+        }
     }
 }
 

@@ -39,9 +39,9 @@ pub(crate) fn run<T: Send>(
             .filter_map(|_| thread::Builder::new().spawn_scoped(scope, worker).ok())
             .collect();
         // A thread that could not be started leaves its share to this one.
-        let here = worker();
+        let here = std::panic::catch_unwind(std::panic::AssertUnwindSafe(worker));
         let mut batches: Vec<_> = handles.into_iter().map(|handle| handle.join()).collect();
-        batches.push(Ok(here));
+        batches.push(here);
         batches
     });
     let mut results: Vec<Option<T>> = (0..count).map(|_| None).collect();

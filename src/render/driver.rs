@@ -5,7 +5,7 @@
 //! full HTML only of posts that a feed shows. The second makes everything else: lists,
 //! taxonomies, the 404 page, feeds, the sitemap, redirects and copied files.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,6 +19,7 @@ use super::reuse::{Fingerprint, PageMarkdown, Reuse, fingerprint_of, hash_of};
 use super::theme::Theme;
 use super::{Renderer, Templated};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::images::{ImageStats, Images, VariantFile};
 use crate::model::{Id, IdVec, Output, PageId, Route, SectionId, Site};
 use crate::write::Sink;
 
@@ -32,6 +33,8 @@ pub struct Inputs<'a> {
     pub highlighter: &'a Highlighter,
     /// The site's folder, for copied files and image sizes.
     pub root: &'a Path,
+    /// Image work, kept by `serve` across rebuilds.
+    pub images: &'a Images,
     /// True when raw HTML the Content-Security-Policy blocks is an error, as `check` wants.
     pub csp_blocks_fail: bool,
 }
@@ -54,6 +57,8 @@ pub struct RenderReport {
     pub templates_rendered: usize,
     /// What the next render may reuse, when the [`Reuse`] asked for it to be kept.
     pub kept: Option<Kept>,
+    /// How many images were made, and how many came from the cache.
+    pub images: ImageStats,
 }
 
 /// The internal links of one page's markdown, and what of its raw HTML the policy blocks.
@@ -82,11 +87,12 @@ pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Render
         theme,
         highlighter,
         root,
+        images,
         csp_blocks_fail,
     } = inputs;
     let globals = set_globals(theme, site);
-    let renderer =
-        Renderer::new(site, theme, highlighter, root, globals).with_csp_errors(csp_blocks_fail);
+    let renderer = Renderer::new(site, theme, highlighter, root, images, globals)
+        .with_csp_errors(csp_blocks_fail);
     let pass = Pass {
         renderer: &renderer,
         sink,
@@ -108,7 +114,14 @@ pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Render
         }
     }
     report.pages = site.pages.len();
-    report.files = site.outputs.len() + renderer.theme.assets.len();
+    report.files += site.outputs.len() + renderer.theme.assets.len();
+    report.images = images.stats();
+    if let Some(warning) = &report.images.cache_warning {
+        report.diagnostics.push(
+            Diagnostic::warning(warning)
+                .help("the build went on without its image cache, so images were made again"),
+        );
+    }
     report.markdown_rendered = pass.markdown_rendered.into_inner();
     report.templates_rendered = pass.templates_rendered.into_inner();
     report
@@ -128,6 +141,7 @@ struct PageResult {
     fingerprint: Option<Fingerprint>,
     links: Vec<SourceLink>,
     blocked: Vec<CspFinding>,
+    images: Vec<VariantFile>,
     problems: Diagnostics,
 }
 
@@ -153,8 +167,13 @@ impl Pass<'_> {
         let mut summaries = IdVec::new();
         let mut feed_html = HashMap::new();
         let mut kept = Kept::default();
+        // Pages showing one image name the same files: each is written once.
+        let mut pictures = BTreeMap::new();
         for (result, page) in results.into_iter().zip(&site.pages) {
             report.diagnostics.extend(result.problems);
+            for file in result.images {
+                pictures.insert(file.url, file.bytes);
+            }
             let id = summaries.push(result.summary);
             if let Some(html) = result.feed_html {
                 feed_html.insert(id, html);
@@ -174,6 +193,15 @@ impl Pass<'_> {
         }
         if self.keeps {
             report.kept = Some(kept);
+        }
+        report.files += pictures.len();
+        for (url, bytes) in &pictures {
+            let file = url.trim_start_matches('/');
+            if let Err(e) = self.sink.put_shared(file, bytes) {
+                report
+                    .diagnostics
+                    .push(Diagnostic::error(format!("cannot write {file}: {e}")));
+            }
         }
         Pages {
             summaries,
@@ -207,6 +235,7 @@ impl Pass<'_> {
                 .then(|| markdown.rendered.html.clone()),
             links: markdown.rendered.links.clone(),
             blocked: markdown.rendered.blocked.clone(),
+            images: markdown.rendered.images.clone(),
             summary,
             markdown: self.keeps.then_some(markdown),
             fingerprint,
@@ -267,10 +296,7 @@ impl Pass<'_> {
             problem: None,
         };
         if let Some(source) = renderer.asset_source(&output.route) {
-            made.problem = self.sink.copy(&output.file, &source).err().map(|e| {
-                Diagnostic::error(format!("cannot copy to {}: {e}", output.file))
-                    .in_file(source.strip_prefix(renderer.site_root).unwrap_or(&source))
-            });
+            made.problem = self.copy(&output.file, &source);
         } else if let Some(templated) = renderer.output_data(output, &pages.summaries, section_html)
         {
             made.fingerprint = self.keeps.then(|| {
@@ -288,6 +314,32 @@ impl Pass<'_> {
                 .map(|e| Diagnostic::error(format!("cannot write {}: {e}", output.file)));
         }
         made
+    }
+}
+
+impl Pass<'_> {
+    /// Copies a file of `content/` or `static/`; an image is published as
+    /// [`Images::original`] makes it, free of the metadata that tells where it was taken, or
+    /// as it is, with a warning, when it cannot be read as an image.
+    fn copy(&self, file: &str, source: &Path) -> Option<Diagnostic> {
+        let shown = source
+            .strip_prefix(self.renderer.site_root)
+            .unwrap_or(source);
+        let mut warning = None;
+        let written = match crate::images::is_image_path(source)
+            .then(|| self.renderer.images.original(source))
+        {
+            Some(Ok(bytes)) => self.sink.put_shared(file, &bytes),
+            Some(Err(problem)) => {
+                warning = Some(problem.to_warning().in_file(shown));
+                self.sink.copy(file, source)
+            }
+            None => self.sink.copy(file, source),
+        };
+        match written {
+            Ok(()) => warning,
+            Err(e) => Some(Diagnostic::error(format!("cannot copy to {file}: {e}")).in_file(shown)),
+        }
     }
 }
 

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use tera::Context;
 
+use crate::images::Images;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::routes::{List, ListKind, has_feeds};
 use crate::model::{IdVec, ListId, Output, PageId, Route, SectionId, Site, TaxonomyId};
@@ -70,6 +71,8 @@ pub struct Renderer<'a> {
     pub highlighter: &'a Highlighter,
     /// The site's folder.
     pub site_root: &'a Path,
+    /// Makes the responsive pictures of images and the stripped originals.
+    pub images: &'a Images,
     /// A fingerprint of the templates and of what every template sees (`config`, `assets`).
     pub globals: Fingerprint,
     /// The pages' Content-Security-Policy.
@@ -90,12 +93,14 @@ impl<'a> Renderer<'a> {
         theme: &'a Theme,
         highlighter: &'a Highlighter,
         site_root: &'a Path,
+        images: &'a Images,
         globals: Fingerprint,
     ) -> Self {
         let policy = csp::Policy::new(&site.config.security);
         let origin = csp::origin_of(&site.config.base_url).unwrap_or_default();
         let mut markdown_options =
             markdown::Options::new(&site.config.markdown, theme.palette.as_deref());
+        markdown_options.images = hash_of(images.config());
         markdown_options.csp = markdown::CspCheck {
             policy: &policy,
             origin: &origin,
@@ -106,6 +111,7 @@ impl<'a> Renderer<'a> {
             theme,
             highlighter,
             site_root,
+            images,
             globals: hash_of(&(globals, theme.fingerprint)),
             policy,
             origin,
@@ -126,6 +132,7 @@ impl<'a> Renderer<'a> {
         markdown::MarkdownRenderer {
             links: &self.links,
             highlighter: self.highlighter,
+            images: Some(self.images),
             palette: self.theme.palette.as_deref(),
             csp: Some(markdown::CspCheck {
                 policy: &self.policy,

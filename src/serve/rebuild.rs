@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::build::{self, BuildOptions};
 use crate::config::CONFIG_FILE;
 use crate::diagnostic::Diagnostics;
+use crate::images::{Images, ImagesConfig};
 use crate::model::Site;
 use crate::render::highlight::Highlighter;
 use crate::render::theme::{ASSET_DIR, TEMPLATE_DIR, Theme};
@@ -53,6 +54,15 @@ pub struct Session {
     cache: Cache,
     files: Files,
     last_good: BTreeMap<String, Bytes>,
+    /// Image work, kept across rebuilds while `[images]` and the cache folder stay the same.
+    images: Option<HeldImages>,
+}
+
+/// Image work and what it was made for.
+struct HeldImages {
+    config: ImagesConfig,
+    cache_dir: PathBuf,
+    images: Images,
 }
 
 impl Session {
@@ -65,6 +75,7 @@ impl Session {
             theme: None,
             cache: Cache::default(),
             files: Files::default(),
+            images: None,
             last_good: BTreeMap::new(),
         }
     }
@@ -157,12 +168,23 @@ impl Session {
             }
         };
         self.cache.prepare(changed_files);
+        let cache_dir = build::cache_dir(&site.config, &root);
+        let held = match self.images.take() {
+            Some(held) if held.config == site.config.images && held.cache_dir == cache_dir => held,
+            _ => HeldImages {
+                images: build::images_for(&site.config, &root),
+                config: site.config.images.clone(),
+                cache_dir,
+            },
+        };
+        let images = &self.images.insert(held).images;
         let sink = PreviewSink::new(&self.files);
         let inputs = RenderInputs {
             site: &site,
             theme,
             highlighter: &self.highlighter,
             root: &root,
+            images,
             csp_blocks_fail: false,
         };
         let report = render_site(inputs, &sink, &self.cache);

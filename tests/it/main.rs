@@ -22,6 +22,7 @@ mod deploy_faults;
 mod faults;
 mod fuzz_corpus;
 mod hostile;
+mod images;
 mod outputs;
 mod properties;
 mod serve_http;

@@ -56,10 +56,10 @@ impl Cache {
             damaged: AtomicUsize::new(0),
             temporaries: AtomicUsize::new(0),
         };
-        if let Some(dir) = &cache.dir {
-            if let Err(e) = fs::create_dir_all(dir) {
-                cache.cannot_write(dir, &e);
-            }
+        if let Some(dir) = &cache.dir
+            && let Err(e) = fs::create_dir_all(dir)
+        {
+            cache.cannot_write(dir, &e);
         }
         cache
     }

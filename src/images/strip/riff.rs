@@ -103,10 +103,10 @@ pub(crate) fn assemble<'a>(
         out.extend_from_slice(&len.to_le_bytes());
         let start = out.len();
         out.extend_from_slice(chunk.data);
-        if let (0, Some(flags)) = (index, flags) {
-            if let Some(first) = out.get_mut(start) {
-                *first = flags;
-            }
+        if let (0, Some(flags)) = (index, flags)
+            && let Some(first) = out.get_mut(start)
+        {
+            *first = flags;
         }
         if chunk.data.len() % 2 == 1 {
             out.push(0);

@@ -127,7 +127,7 @@ fn two_builds_writing_one_cache_at_once_both_succeed() {
     let leftovers: Vec<_> = fs::read_dir(cache.path().join("images"))
         .unwrap()
         .map(|entry| entry.unwrap().path())
-        .filter(|path| !path.extension().is_some_and(|e| e == "entry"))
+        .filter(|path| path.extension().is_none_or(|e| e != "entry"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     let after = images(Some(cache.path()));
@@ -201,9 +201,10 @@ fn a_cache_that_cannot_be_written_is_no_error() {
     let readonly = tempfile::tempdir().unwrap();
     let folder = readonly.path().join("images");
     fs::create_dir(&folder).unwrap();
-    let mut permissions = fs::metadata(&folder).unwrap().permissions();
-    permissions.set_readonly(true);
-    fs::set_permissions(&folder, permissions.clone()).unwrap();
+    let permissions = fs::metadata(&folder).unwrap().permissions();
+    let mut read_only = permissions.clone();
+    read_only.set_readonly(true);
+    fs::set_permissions(&folder, read_only).unwrap();
     let stopped = File::create(folder.join("probe")).is_err();
     let images = images(Some(readonly.path()));
     assert_eq!(build(&images, &sources), made);
@@ -212,6 +213,5 @@ fn a_cache_that_cannot_be_written_is_no_error() {
         stopped,
         "warned only when writes fail"
     );
-    permissions.set_readonly(false);
     fs::set_permissions(&folder, permissions).unwrap();
 }

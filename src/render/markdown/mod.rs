@@ -5,6 +5,7 @@
 mod code;
 mod footnotes;
 mod headings;
+mod picture;
 mod position;
 mod text;
 mod writer;
@@ -21,6 +22,7 @@ use super::csp::Policy;
 use super::highlight::{Highlighter, Palette};
 use super::links::{LinkIndex, Resolved};
 use crate::diagnostic::Diagnostics;
+use crate::images::{Images, VariantFile};
 
 /// What rendering needs to know about the page a markdown text belongs to.
 pub struct Source<'a> {
@@ -58,6 +60,8 @@ pub struct Options {
     pub palette: u64,
     /// The fingerprint of the Content-Security-Policy raw HTML is checked against (0: none).
     pub csp: u64,
+    /// The fingerprint of the `[images]` settings pictures are made under (0: none).
+    pub images: u64,
 }
 
 impl Options {
@@ -70,6 +74,7 @@ impl Options {
             broken_links_fail: config.broken_links == crate::config::Level::Error,
             palette: palette.map_or(0, Palette::fingerprint),
             csp: 0,
+            images: 0,
         }
     }
 }
@@ -113,6 +118,8 @@ pub struct MarkdownRenderer<'a> {
     pub links: &'a LinkIndex,
     /// Highlights code blocks.
     pub highlighter: &'a Highlighter,
+    /// Makes images responsive pictures; without it an image is an `<img>` with its size.
+    pub images: Option<&'a Images>,
     /// How highlighted code looks, if resolved at build time.
     pub palette: Option<&'a Palette>,
     /// The policy raw HTML is checked against, if any.
@@ -162,6 +169,8 @@ pub struct Rendered {
     pub resolutions: Vec<Resolution>,
     /// What the Content-Security-Policy would block in the raw HTML.
     pub blocked: Vec<CspFinding>,
+    /// The files of the pictures the HTML shows, to be written beside the page.
+    pub images: Vec<VariantFile>,
 }
 
 impl MarkdownRenderer<'_> {

@@ -75,6 +75,7 @@ impl Fixture {
         let renderer = MarkdownRenderer {
             links: &self.links,
             highlighter: &self.highlighter,
+            images: None,
             palette: self.palette.as_deref(),
             csp: Some(super::CspCheck {
                 policy: &policy,
@@ -134,6 +135,7 @@ const DEFAULT: Options = Options {
     broken_links_fail: true,
     palette: 0,
     csp: 0,
+    images: 0,
 };
 
 macro_rules! snapshot {

@@ -4,6 +4,8 @@
 //! collected in frames until they close.
 
 use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::Arc;
 
 use pulldown_cmark::{
     Alignment, BlockQuoteKind, CodeBlockKind, Event, HeadingLevel, LinkType,
@@ -15,11 +17,13 @@ use super::code_info::{self, CodeInfo};
 use super::footnotes::Footnotes;
 use super::headings::Headings;
 use super::math;
+use super::picture;
 use super::position::Lines;
 use super::text::Text;
 use super::{CspFinding, MarkdownRenderer, Rendered, Resolution, Source, SourceLink};
 use crate::check::scan;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::images::{DEFAULT_SIZES, Picture, VariantFile};
 use crate::model::url::slugify;
 use crate::render::csp;
 use crate::render::escape;
@@ -42,7 +46,9 @@ pub(super) fn render(renderer: &MarkdownRenderer, source: &Source) -> (Rendered,
     let mut writer = Writer::new(renderer, source);
     let mut html = String::with_capacity(source.body.len() * 3 / 2);
     let events = Events {
-        parser: Parser::new_ext(source.body, options).into_offset_iter(),
+        parser: Parser::new_ext(source.body, options)
+            .into_offset_iter()
+            .peekable(),
         writer: &mut writer,
     };
     pulldown_cmark::html::push_html(&mut html, events);
@@ -97,6 +103,12 @@ struct Writer<'r, 's> {
     /// over several lines arrives in pieces, and is checked against the policy whole.
     raw: Option<(usize, String)>,
     blocked: Vec<CspFinding>,
+    /// True while in a paragraph that is one titled image alone: a `<figure>`, not a `<p>`.
+    figure: bool,
+    /// Images written so far: the first is loaded at once.
+    images_shown: usize,
+    /// The variant files of the pictures written.
+    pictures: Vec<VariantFile>,
 }
 
 /// A table being written: its columns' alignment, and where in it the writer is.
@@ -118,8 +130,8 @@ fn callout(kind: BlockQuoteKind) -> (&'static str, &'static str) {
 }
 
 /// The rewritten events of a text, produced as the HTML writer asks for them.
-struct Events<'r, 'x, 's, I> {
-    parser: I,
+struct Events<'r, 'x, 's, I: Iterator> {
+    parser: std::iter::Peekable<I>,
     writer: &'x mut Writer<'r, 's>,
 }
 
@@ -135,6 +147,18 @@ where
                 return Some(event);
             }
             let (event, range) = self.parser.next()?;
+            if matches!(event, Event::Start(Tag::Paragraph)) {
+                self.writer.figure = match self.parser.peek() {
+                    Some((Event::Start(Tag::Image { title, .. }), image)) => {
+                        let body = self.writer.source.body;
+                        let paragraph = body.get(range.clone()).map(str::trim_end);
+                        !title.is_empty()
+                            && paragraph.is_some()
+                            && paragraph == body.get(image.clone())
+                    }
+                    _ => false,
+                };
+            }
             self.writer.event(event, range.start);
         }
     }
@@ -157,6 +181,9 @@ impl<'r, 's> Writer<'r, 's> {
             table: None,
             raw: None,
             blocked: Vec::new(),
+            figure: false,
+            images_shown: 0,
+            pictures: Vec::new(),
         }
     }
 
@@ -390,7 +417,9 @@ impl<'r, 's> Writer<'r, 's> {
             }
             Tag::Paragraph => {
                 self.text.start_paragraph();
-                self.emit(Event::Start(Tag::Paragraph));
+                if !self.figure {
+                    self.emit(Event::Start(Tag::Paragraph));
+                }
             }
             Tag::BlockQuote(Some(kind)) => {
                 self.text.open_container();
@@ -432,7 +461,9 @@ impl<'r, 's> Writer<'r, 's> {
             }
             TagEnd::Paragraph => {
                 self.text.end_paragraph();
-                self.emit(Event::End(TagEnd::Paragraph));
+                if !std::mem::take(&mut self.figure) {
+                    self.emit(Event::End(TagEnd::Paragraph));
+                }
             }
             TagEnd::BlockQuote(Some(_)) => {
                 self.text.close_container();
@@ -564,32 +595,60 @@ impl<'r, 's> Writer<'r, 's> {
                 format!("image `{src}` has no alt text; describe it inside the brackets: ![what it shows]({src})"),
             );
         }
-        let mut html = String::from("<img src=\"");
+        let mut shown_src = String::from("#");
+        let mut picture = None;
         let mut size = None;
         match self.resolve(&src, offset) {
-            Some(Resolved::External { href, .. }) => escape::push_html(&mut html, &href),
+            Some(Resolved::External { href, .. }) => shown_src = href,
             Some(Resolved::Internal { href, file }) => {
-                escape::push_html(&mut html, &href);
-                size = file.and_then(|f| imagesize::size(f).ok());
+                if let Some(file) = &file {
+                    picture = self.picture(file, &href, offset);
+                    size = imagesize::size(file).ok().and_then(|s| {
+                        Some((u32::try_from(s.width).ok()?, u32::try_from(s.height).ok()?))
+                    });
+                }
+                shown_src = href;
             }
-            None => html.push('#'),
+            None => {}
         }
-        html.push_str("\" alt=\"");
-        escape::push_html(&mut html, alt.trim());
-        html.push('"');
-        if !title.is_empty() {
-            html.push_str(" title=\"");
-            escape::push_html(&mut html, &title);
-            html.push('"');
-        }
-        if let Some(size) = size {
-            html.push_str(&format!(
-                " width=\"{}\" height=\"{}\"",
-                size.width, size.height
-            ));
-        }
-        html.push_str(" loading=\"lazy\" decoding=\"async\">");
+        let shown = picture::Shown {
+            src: &shown_src,
+            alt: alt.trim(),
+            title: &title,
+            eager: self.images_shown == 0,
+            figure: self.figure,
+            sizes: self
+                .renderer
+                .images
+                .map_or(DEFAULT_SIZES, |i| i.config().sizes.as_str()),
+        };
+        self.images_shown += 1;
+        let html = picture::html(&shown, picture.as_deref(), size);
         self.html(html);
+    }
+
+    /// The picture made of the image `file`, published at `href`, with its files kept for the
+    /// page; `None`, with a warning at `offset`, when it cannot be made.
+    fn picture(&mut self, file: &Path, href: &str, offset: usize) -> Option<Arc<Picture>> {
+        let images = self.renderer.images?;
+        if !crate::images::is_picture_path(file) {
+            return None;
+        }
+        match images.picture(file, href) {
+            Ok(picture) => {
+                if picture.gps && !images.config().keep_metadata {
+                    self.warn(offset, format!("{href} holds the GPS position it was taken at; it is published without it (and without its other EXIF metadata)"));
+                }
+                self.pictures.extend(images.files_of(&picture));
+                Some(picture)
+            }
+            Err(problem) => {
+                let at = self.lines.position(offset);
+                self.problems
+                    .push(problem.to_warning().at(at.line, at.column));
+                None
+            }
+        }
     }
 
     /// A formula as MathML; TeX that cannot be read is shown as code, with a warning at the
@@ -665,6 +724,7 @@ impl<'r, 's> Writer<'r, 's> {
             links: self.links,
             resolutions: self.resolutions,
             blocked: self.blocked,
+            images: self.pictures,
         };
         (rendered, self.problems)
     }

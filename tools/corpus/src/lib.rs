@@ -28,6 +28,7 @@
 //! template engines that look for shortcodes in content (Hugo, Zola) find none.
 
 mod body;
+pub mod images;
 mod code;
 mod date;
 mod prose;
