@@ -22,8 +22,8 @@ use std::sync::Arc;
 
 use tera::Context;
 
-use crate::images::Images;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::images::Images;
 use crate::model::routes::{List, ListKind, has_feeds};
 use crate::model::{IdVec, ListId, Output, PageId, Route, SectionId, Site, TaxonomyId};
 use context::Summary;

@@ -28,9 +28,9 @@
 //! template engines that look for shortcodes in content (Hugo, Zola) find none.
 
 mod body;
-pub mod images;
 mod code;
 mod date;
+pub mod images;
 mod prose;
 mod rng;
 mod words;
