@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod images;
 pub mod load;
 pub mod model;
+pub mod plural;
 pub mod render;
 pub mod scaffold;
 pub mod serve;

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use pamphlet::build::{BuildOptions, build};
 use pamphlet::deploy::{DEFAULT_MAX_DELETES, DeployOptions};
 use pamphlet::diagnostic::Diagnostics;
+use pamphlet::plural::count;
 use pamphlet::serve::session_loop::{DEFAULT_PORT, ServeOptions};
 
 // The build allocates and frees many small strings on every thread; mimalloc does that faster
@@ -203,9 +204,15 @@ fn check(options: &BuildOptions) -> ExitCode {
     match pamphlet::check::check(options) {
         Ok(checked) => {
             print_diagnostics(&checked.warnings);
+            let found = match checked.warnings.warning_count() {
+                0 => "no problems".to_string(),
+                n => format!("no errors, {}", count(n, "warning", "warnings")),
+            };
             println!(
-                "Checked {} pages, {} files and {} internal links: no problems",
-                checked.pages, checked.files, checked.links
+                "Checked {}, {} and {}: {found}",
+                count(checked.pages, "page", "pages"),
+                count(checked.files, "file", "files"),
+                count(checked.links, "internal link", "internal links"),
             );
             ExitCode::SUCCESS
         }
@@ -274,17 +281,12 @@ fn print_diagnostics(diagnostics: &Diagnostics) {
     }
 }
 
-/// `1 page`, `2 pages`.
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 fn fail(problems: &Diagnostics, what: &str) -> ExitCode {
     print_diagnostics(problems);
     eprintln!(
-        "{what}: {} error(s), {} warning(s)",
-        problems.error_count(),
-        problems.warning_count()
+        "{what}: {}, {}",
+        count(problems.error_count(), "error", "errors"),
+        count(problems.warning_count(), "warning", "warnings")
     );
     ExitCode::FAILURE
 }

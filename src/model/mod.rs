@@ -158,6 +158,7 @@ pub fn build(
     let (mut sections, mut pages) =
         sections::place(&config, page_docs, section_docs, &mut problems);
     order::sort_sections(&mut sections, &pages);
+    problems.extend(order::unknown_main_sections(&config, &sections));
     order::link_neighbours(&sections, &mut pages);
     let taxonomies = taxonomy::collect(&mut pages);
     let posts = order::main_posts(&config, &sections, &pages);

@@ -118,6 +118,40 @@ pub fn main_sections(config: &Config, sections: &IdVec<SectionId, Section>) -> V
     }
 }
 
+/// An error for each name of `main_sections` that is no section, which would otherwise leave
+/// the home page silently without its posts.
+pub fn unknown_main_sections(
+    config: &Config,
+    sections: &IdVec<SectionId, Section>,
+) -> crate::diagnostic::Diagnostics {
+    let mut problems = crate::diagnostic::Diagnostics::new();
+    let known: Vec<&str> = sections
+        .iter()
+        .map(|s| s.dir.as_str())
+        .filter(|dir| !dir.is_empty())
+        .collect();
+    for name in &config.main_sections {
+        let dir = name.trim_matches('/');
+        if !dir.is_empty() && !known.contains(&dir) {
+            let listed = if known.is_empty() {
+                "there are no sections, only content/ itself".to_string()
+            } else {
+                format!("the sections are {}", known.join(", "))
+            };
+            problems.push(
+                crate::diagnostic::Diagnostic::error(format!(
+                    "main_sections names \"{name}\", which is no folder of content/"
+                ))
+                .in_file(crate::config::CONFIG_FILE)
+                .help(format!(
+                    "{listed}; fix the name, or remove main_sections to list the largest"
+                )),
+            );
+        }
+    }
+    problems
+}
+
 /// The posts of the main sections, newest first: what the home page and site feeds list.
 pub fn main_posts(
     config: &Config,

@@ -6,7 +6,7 @@
 //! taxonomies, the 404 page, feeds, the sitemap, redirects and copied files.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -131,6 +131,8 @@ pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Render
 struct Pages {
     summaries: IdVec<PageId, Summary>,
     feed_html: HashMap<PageId, String>,
+    /// Image files some page shows: their problems were reported at the lines showing them.
+    shown_images: HashSet<PathBuf>,
 }
 
 /// What the first pass keeps of one page.
@@ -142,6 +144,7 @@ struct PageResult {
     links: Vec<SourceLink>,
     blocked: Vec<CspFinding>,
     images: Vec<VariantFile>,
+    shown_images: Vec<PathBuf>,
     problems: Diagnostics,
 }
 
@@ -169,8 +172,10 @@ impl Pass<'_> {
         let mut kept = Kept::default();
         // Pages showing one image name the same files: each is written once.
         let mut pictures = BTreeMap::new();
+        let mut shown_images = HashSet::new();
         for (result, page) in results.into_iter().zip(&site.pages) {
             report.diagnostics.extend(result.problems);
+            shown_images.extend(result.shown_images);
             for file in result.images {
                 pictures.insert(file.url, file.bytes);
             }
@@ -206,6 +211,7 @@ impl Pass<'_> {
         Pages {
             summaries,
             feed_html,
+            shown_images,
         }
     }
 
@@ -236,6 +242,7 @@ impl Pass<'_> {
             links: markdown.rendered.links.clone(),
             blocked: markdown.rendered.blocked.clone(),
             images: markdown.rendered.images.clone(),
+            shown_images: markdown.rendered.shown_images.clone(),
             summary,
             markdown: self.keeps.then_some(markdown),
             fingerprint,
@@ -296,7 +303,7 @@ impl Pass<'_> {
             problem: None,
         };
         if let Some(source) = renderer.asset_source(&output.route) {
-            made.problem = self.copy(&output.file, &source);
+            made.problem = self.copy(&output.file, &source, &pages.shown_images);
         } else if let Some(templated) = renderer.output_data(output, &pages.summaries, section_html)
         {
             made.fingerprint = self.keeps.then(|| {
@@ -321,8 +328,9 @@ impl Pass<'_> {
     /// Copies a file of `content/` or `static/`; an image is published as
     /// [`Images::original`] makes it, free of the metadata that tells where it was taken, or
     /// as it is, with a warning, when it cannot be read as an image.
-    fn copy(&self, file: &str, source: &Path) -> Option<Diagnostic> {
-        let shown = source
+    fn copy(&self, file: &str, source: &Path, shown: &HashSet<PathBuf>) -> Option<Diagnostic> {
+        let warns = !shown.contains(source);
+        let named = source
             .strip_prefix(self.renderer.site_root)
             .unwrap_or(source);
         let mut warning = None;
@@ -331,14 +339,14 @@ impl Pass<'_> {
         {
             Some(Ok(bytes)) => self.sink.put_shared(file, &bytes),
             Some(Err(problem)) => {
-                warning = Some(problem.to_warning().in_file(shown));
+                warning = warns.then(|| problem.to_warning().in_file(named));
                 self.sink.copy(file, source)
             }
             None => self.sink.copy(file, source),
         };
         match written {
             Ok(()) => warning,
-            Err(e) => Some(Diagnostic::error(format!("cannot copy to {file}: {e}")).in_file(shown)),
+            Err(e) => Some(Diagnostic::error(format!("cannot copy to {file}: {e}")).in_file(named)),
         }
     }
 }

@@ -93,7 +93,7 @@ impl LinkIndex {
         }
         if let Some(scheme) = scheme(dest) {
             let lower = scheme.to_ascii_lowercase();
-            if matches!(lower.as_str(), "javascript" | "vbscript" | "data" | "file") {
+            if is_refused_scheme(&lower) {
                 return Err(format!(
                     "`{scheme}:` links are not allowed; they run code or read local files"
                 ));
@@ -185,7 +185,7 @@ fn missing(content_path: &str) -> String {
 }
 
 /// The scheme of an absolute URL (`https` in `https://x`), if `dest` has one.
-fn scheme(dest: &str) -> Option<&str> {
+pub(crate) fn scheme(dest: &str) -> Option<&str> {
     let end = dest.find(':')?;
     let scheme = &dest[..end];
     let mut chars = scheme.chars();
@@ -283,6 +283,11 @@ pub fn resolve_url(page_url: &str, relative: &str) -> String {
         url.push('/');
     }
     url
+}
+
+/// True for the schemes a link may never have (lowercase): they run code or read local files.
+pub fn is_refused_scheme(scheme: &str) -> bool {
+    matches!(scheme, "javascript" | "vbscript" | "data" | "file")
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use super::state::{Change, PreviewState, Snapshot};
 use super::watch::Watcher;
 use crate::build::BuildOptions;
 use crate::diagnostic::Diagnostics;
+use crate::plural::count;
 
 /// The port `pamphlet serve` listens on when none is given.
 pub const DEFAULT_PORT: u16 = 1111;
@@ -134,10 +135,14 @@ impl Preview {
                 }
                 let _ = writeln!(
                     out,
-                    "Rebuilt in {elapsed:.0} ms: {} file(s) changed ({} markdown, {} template render(s))",
-                    rebuilt.changed.len(),
+                    "Rebuilt in {elapsed:.0} ms: {} changed ({} markdown, {})",
+                    count(rebuilt.changed.len(), "file", "files"),
                     rebuilt.markdown_rendered,
-                    rebuilt.templates_rendered
+                    count(
+                        rebuilt.templates_rendered,
+                        "template render",
+                        "template renders"
+                    )
                 );
                 let change = if was_failing {
                     Change::Reload
@@ -157,10 +162,15 @@ impl Preview {
                 let text: Vec<String> = problems.sorted().iter().map(|d| d.to_string()).collect();
                 let text = text.join("\n");
                 let _ = writeln!(out, "{text}");
+                let serving = if self.session.last_good().is_empty() {
+                    "there is no good build to serve yet; fix the errors and save"
+                } else {
+                    "still serving the last good build"
+                };
                 let _ = writeln!(
                     out,
-                    "Build failed in {elapsed:.0} ms with {} error(s); still serving the last good build",
-                    problems.error_count()
+                    "Build failed in {elapsed:.0} ms with {}; {serving}",
+                    count(problems.error_count(), "error", "errors")
                 );
                 self.state.publish(
                     Snapshot {

@@ -389,11 +389,16 @@ fn images_are_lazy_sized_and_copied_with_their_bundle() {
         "alt=\"An egg\"",
         "width=\"3\"",
         "height=\"2\"",
-        "loading=\"lazy\"",
+        "fetchpriority=\"high\"",
         "decoding=\"async\"",
     ] {
         assert!(img.contains(attr), "{attr} in {img}");
     }
+    let second = one(&page, ".content p:nth-child(2) img");
+    assert!(
+        second.contains("loading=\"lazy\""),
+        "later images wait: {second}"
+    );
     let warnings = common::render(&outcome.warnings);
     assert!(
         warnings

@@ -377,3 +377,66 @@ fn a_security_source_that_would_gut_the_policy_is_an_error_at_its_line() {
     );
     assert!(err.contains("`youtube.com` is not an origin; write it with its scheme, such as \"https://youtube.com\""), "{err}");
 }
+
+#[test]
+fn a_main_sections_typo_is_an_error_naming_the_sections_there_are() {
+    let site = Site::new();
+    site.post("a", "title: A\ndate: 2024-01-01", "Text.");
+    site.write(
+        "site.toml",
+        "title = \"T\"\nbase_url = \"https://example.com\"\nmain_sections = [\"blgo\"]\n",
+    );
+    let out = site.run(&["build"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("main_sections names \"blgo\", which is no folder of content/")
+            && err.contains("the sections are blog"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("1 error, 0 warnings\n"),
+        "counts are in words: {err}"
+    );
+    site.write(
+        "site.toml",
+        "title = \"T\"\nbase_url = \"https://example.com\"\nmain_sections = [\"blog\"]\n",
+    );
+    assert_eq!(site.run(&["build"]).status.code(), Some(0));
+}
+
+#[test]
+fn check_counts_its_warnings_in_words() {
+    let site = Site::new();
+    site.post(
+        "a",
+        "title: A\ndate: 2024-01-01",
+        "An image ![](missing-alt.png) without alt.",
+    );
+    site.write_bytes("content/blog/a/missing-alt.png", b"not really a png");
+    let out = site.run(&["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("Checked 1 page, ") && stdout.contains(": no errors, 2 warnings"),
+        "{stdout}\n{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_refused_scheme_gets_help_that_fits_it() {
+    let site = Site::new();
+    site.post(
+        "a",
+        "title: A\ndate: 2024-01-01",
+        "[run](javascript:alert(1))",
+    );
+    let err = stderr(&site.run(&["build"]));
+    assert!(
+        err.contains("`javascript:` links are not allowed")
+            && err.contains("link to an https:// address or to a page of the site instead")
+            && !err.contains("point the link at an existing page"),
+        "{err}"
+    );
+}

@@ -1066,7 +1066,7 @@ fn check_reports_a_broken_anchor_in_markdown_at_its_file_and_line() {
         "{stderr}"
     );
     assert!(!stderr.contains("#part"), "{stderr}");
-    assert!(stderr.contains("check failed: 2 error(s)"), "{stderr}");
+    assert!(stderr.contains("check failed: 2 errors"), "{stderr}");
     assert!(!site.public().exists());
 }
 
@@ -1119,7 +1119,7 @@ fn check_reports_front_matter_errors() {
             && stderr.contains("error: invalid front matter"),
         "{stderr}"
     );
-    assert!(stderr.contains("check failed: 1 error(s)"), "{stderr}");
+    assert!(stderr.contains("check failed: 1 error"), "{stderr}");
     assert!(!site.public().exists());
 }
 

@@ -171,6 +171,8 @@ pub struct Rendered {
     pub blocked: Vec<CspFinding>,
     /// The files of the pictures the HTML shows, to be written beside the page.
     pub images: Vec<VariantFile>,
+    /// The image files the text shows, whose problems it has reported at their lines.
+    pub shown_images: Vec<std::path::PathBuf>,
 }
 
 impl MarkdownRenderer<'_> {

@@ -109,6 +109,7 @@ struct Writer<'r, 's> {
     images_shown: usize,
     /// The variant files of the pictures written.
     pictures: Vec<VariantFile>,
+    shown_images: Vec<std::path::PathBuf>,
 }
 
 /// A table being written: its columns' alignment, and where in it the writer is.
@@ -184,6 +185,7 @@ impl<'r, 's> Writer<'r, 's> {
             figure: false,
             images_shown: 0,
             pictures: Vec::new(),
+            shown_images: Vec::new(),
         }
     }
 
@@ -537,11 +539,15 @@ impl<'r, 's> Writer<'r, 's> {
                 Some(resolved)
             }
             Err(message) => {
-                self.broken_link(
-                    offset,
-                    format!("broken link `{dest}`: {message}"),
-                    "point the link at an existing page, e.g. `../other/index.md` or `@/blog/other.md`",
-                );
+                let refused = super::super::links::scheme(dest).is_some_and(|s| {
+                    super::super::links::is_refused_scheme(&s.to_ascii_lowercase())
+                });
+                let help = if refused {
+                    "link to an https:// address or to a page of the site instead; pamphlet publishes no link that runs code"
+                } else {
+                    "point the link at an existing page, e.g. `../other/index.md` or `@/blog/other.md`"
+                };
+                self.broken_link(offset, format!("broken link `{dest}`: {message}"), help);
                 None
             }
         }
@@ -634,6 +640,7 @@ impl<'r, 's> Writer<'r, 's> {
         if !crate::images::is_picture_path(file) {
             return None;
         }
+        self.shown_images.push(file.to_path_buf());
         match images.picture(file, href) {
             Ok(picture) => {
                 if picture.gps && !images.config().keep_metadata {
@@ -725,6 +732,7 @@ impl<'r, 's> Writer<'r, 's> {
             resolutions: self.resolutions,
             blocked: self.blocked,
             images: self.pictures,
+            shown_images: self.shown_images,
         };
         (rendered, self.problems)
     }
