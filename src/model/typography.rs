@@ -32,9 +32,41 @@ pub fn smart(text: &str) -> String {
     }
 }
 
+/// `text` if it holds at most `max` characters, else its longest start of whole words that
+/// fits with an ellipsis after it (trailing punctuation dropped).
+pub fn shorten(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let budget: String = text.chars().take(max.saturating_sub(1)).collect();
+    let cut = match text[budget.len()..].chars().next() {
+        Some(next) if next.is_whitespace() => budget.as_str(),
+        _ => budget
+            .rsplit_once(char::is_whitespace)
+            .map_or(budget.as_str(), |(start, _)| start),
+    };
+    let cut = cut.trim_end_matches(|c: char| c.is_whitespace() || ",;:.-–—".contains(c));
+    format!("{cut}…")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_descriptions_are_cut_at_a_word_with_an_ellipsis() {
+        assert_eq!(shorten("  Short.  ", 160), "Short.");
+        let long = "word ".repeat(100);
+        let cut = shorten(&long, 160);
+        assert!(
+            cut.chars().count() <= 160 && cut.ends_with("word…"),
+            "{cut}"
+        );
+        assert_eq!(shorten("one two, three", 9), "one two…");
+        assert_eq!(shorten("abcdefghij", 5), "abcd…");
+        assert_eq!(shorten("é é é é é é", 6), "é é é…");
+    }
 
     #[test]
     fn quotes_dashes_and_dots_turn_and_the_rest_stays() {

@@ -177,6 +177,10 @@ pub struct HeadContext {
     pub feeds: Vec<FeedLink>,
 }
 
+/// The longest description the head carries: what search results and social cards show
+/// before they cut it themselves. Feeds keep the whole summary.
+pub const DESCRIPTION_CHARS: usize = 160;
+
 /// The head of a page that is not a post.
 pub fn head(config: &Config, title: Option<&str>, description: &str, url: &str) -> HeadContext {
     let canonical = config.permalink(url);
@@ -191,7 +195,7 @@ pub fn head(config: &Config, title: Option<&str>, description: &str, url: &str) 
     HeadContext {
         title: full_title(config, title),
         og_title: page_title.to_string(),
-        description: description.to_string(),
+        description: crate::model::typography::shorten(description, DESCRIPTION_CHARS),
         canonical,
         og_type: "website",
         locale: locale(&config.language),
@@ -227,8 +231,8 @@ pub fn post_head(site: &Site, page: &Page, description: &str) -> HeadContext {
         "inLanguage": config.language,
         "publisher": {"@type": "Organization", "name": config.title, "url": config.permalink("/")},
     });
-    if !description.is_empty() {
-        json_ld["description"] = description.into();
+    if !head.description.is_empty() {
+        json_ld["description"] = head.description.clone().into();
     }
     if !authors.is_empty() {
         json_ld["author"] = authors

@@ -1463,3 +1463,29 @@ fn a_json_feed_beside_rss_and_atom_holds_the_same_entries() {
         .contains(&"/tags/rust/feed.json".to_string())
     );
 }
+
+#[test]
+fn a_long_first_paragraph_is_cut_to_160_characters_in_the_head_but_not_in_feeds() {
+    let site = Site::new();
+    let paragraph = "Serverless services leave nothing to patch and nothing to attack. ".repeat(12);
+    site.post("long", "title: Long\ndate: 2024-01-01", &paragraph);
+    site.build_ok();
+    let page = site.html("blog/long/index.html");
+    for selector in [
+        "meta[name=\"description\"]",
+        "meta[property=\"og:description\"]",
+        "meta[name=\"twitter:description\"]",
+    ] {
+        let content = attrs(&page, selector, "content");
+        let content = &content[0];
+        assert!(
+            content.chars().count() <= 160 && content.ends_with(" leave…"),
+            "{selector}: {content:?}"
+        );
+    }
+    let feed = std::fs::read_to_string(site.public().join("rss.xml")).unwrap();
+    assert!(
+        feed.contains(paragraph.trim()),
+        "the feed keeps the whole summary"
+    );
+}
