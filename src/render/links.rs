@@ -167,9 +167,14 @@ impl LinkIndex {
         sum
     }
 
+    /// The URL of the document at `content_path`; `blog/other.md` also finds the bundle
+    /// `blog/other/index.md`, as a writer thinks of a post by its name.
     fn document(&self, content_path: &str) -> Option<String> {
         let content_path = content_path.trim_start_matches('/');
-        self.documents.get(content_path).cloned()
+        self.documents.get(content_path).cloned().or_else(|| {
+            let stem = content_path.strip_suffix(".md")?;
+            self.documents.get(&format!("{stem}/index.md")).cloned()
+        })
     }
 }
 

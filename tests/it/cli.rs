@@ -440,3 +440,37 @@ fn a_refused_scheme_gets_help_that_fits_it() {
         "{err}"
     );
 }
+
+#[test]
+fn a_link_to_a_post_by_its_name_finds_its_bundle() {
+    let site = Site::new();
+    site.post("other", "title: Other\ndate: 2024-01-01", "The other post.");
+    site.post(
+        "a",
+        "title: A\ndate: 2024-01-02",
+        "[by name](@/blog/other.md) and [relative](../other.md) and [gone](@/blog/gone.md)",
+    );
+    let out = site.run(&["build"]);
+    let err = stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the link to nothing is still an error: {err}"
+    );
+    assert!(
+        err.contains("content/blog/gone.md, which does not exist"),
+        "{err}"
+    );
+    assert!(
+        err.contains(": 1 error, "),
+        "both links by name found the bundle: {err}"
+    );
+    site.post(
+        "a",
+        "title: A\ndate: 2024-01-02",
+        "[by name](@/blog/other.md) and [relative](../other.md)",
+    );
+    assert_eq!(site.run(&["build"]).status.code(), Some(0));
+    let hrefs = crate::common::attrs(&site.html("blog/a/index.html"), ".content a", "href");
+    assert_eq!(hrefs, ["/blog/other/", "/blog/other/"]);
+}
