@@ -15,6 +15,8 @@ pub struct PostDate {
     pub date_only: bool,
     /// Digits of fractional seconds written (`.284` → 3), so the date is shown as precisely.
     pub fraction_digits: u8,
+    /// The offset from UTC it was written in: the author's day is the day shown.
+    pub offset: Offset,
 }
 
 impl PostDate {
@@ -23,24 +25,33 @@ impl PostDate {
         parse(text)
     }
 
-    /// The value for `<time datetime>`: as precise as what was written, in UTC.
+    /// The value for `<time datetime>`: as precise as what was written, in the offset it was
+    /// written in (UTC as `Z`).
     pub fn machine(&self) -> String {
+        let digits = usize::from(self.fraction_digits);
         if self.date_only {
-            self.utc_date().to_string()
+            self.local().date().to_string()
+        } else if self.offset == Offset::UTC {
+            format!("{:.*}", digits, self.instant)
         } else {
-            format!("{:.*}", usize::from(self.fraction_digits), self.instant)
+            format!(
+                "{:.*}",
+                digits,
+                self.instant.display_with_offset(self.offset)
+            )
         }
     }
 
-    /// The date for readers, in UTC so it never shifts with the reader's zone: "July 2, 2019".
+    /// The date for readers, in the offset it was written in, so it never shifts with the
+    /// reader's zone nor away from the author's day: "July 2, 2019".
     pub fn human(&self) -> String {
         self.strftime("%B %-d, %Y")
     }
 
-    /// The date in UTC, formatted by a strftime pattern; an invalid pattern gives the pattern's
-    /// error message rather than a panic, since templates choose it.
+    /// The date in the offset it was written in, formatted by a strftime pattern; an invalid
+    /// pattern gives the pattern's error message rather than a panic, since templates choose it.
     pub fn strftime(&self, format: &str) -> String {
-        jiff::fmt::strtime::format(format, &self.utc()).unwrap_or_else(|e| e.to_string())
+        jiff::fmt::strtime::format(format, &self.local()).unwrap_or_else(|e| e.to_string())
     }
 
     /// RFC 3339, as Atom and the sitemap want it.
@@ -54,17 +65,18 @@ impl PostDate {
         jiff::fmt::rfc2822::to_string(&self.utc()).unwrap_or_else(|_| self.instant.to_string())
     }
 
-    /// The calendar year, in UTC.
+    /// The calendar year, in the offset it was written in.
     pub fn year(&self) -> i16 {
-        self.utc().year()
+        self.local().year()
+    }
+
+    fn local(&self) -> ZonedDateTime {
+        self.instant
+            .to_zoned_datetime(jiff::tz::TimeZone::fixed(self.offset))
     }
 
     fn utc(&self) -> ZonedDateTime {
         self.instant.to_zoned_datetime(jiff::tz::TimeZone::UTC)
-    }
-
-    fn utc_date(&self) -> Date {
-        self.utc().date()
     }
 }
 
@@ -99,6 +111,7 @@ pub fn parse(text: &str) -> Result<PostDate, String> {
             instant,
             date_only: true,
             fraction_digits: 0,
+            offset: Offset::UTC,
         });
     }
     let rest = rest
@@ -121,6 +134,7 @@ pub fn parse(text: &str) -> Result<PostDate, String> {
         instant,
         date_only: false,
         fraction_digits,
+        offset,
     })
 }
 
@@ -174,29 +188,47 @@ mod tests {
     #[test]
     fn every_accepted_form() {
         assert_eq!(iso("2019-07-02T22:12:03.284Z"), "2019-07-02T22:12:03.284Z");
-        assert_eq!(iso("2019-07-02T22:12:03+02:00"), "2019-07-02T20:12:03Z");
+        assert_eq!(
+            iso("2019-07-02T22:12:03+02:00"),
+            "2019-07-02T22:12:03+02:00"
+        );
         assert_eq!(iso("2023-12-11"), "2023-12-11");
         assert_eq!(iso("2019-07-02 22:12:03"), "2019-07-02T22:12:03Z");
-        assert_eq!(iso("2017-12-27 20:46:24 -0500"), "2017-12-28T01:46:24Z");
-        assert_eq!(iso("2001-12-14 21:59:43.10 -5"), "2001-12-15T02:59:43.10Z");
+        assert_eq!(
+            iso("2017-12-27 20:46:24 -0500"),
+            "2017-12-27T20:46:24-05:00"
+        );
+        assert_eq!(
+            iso("2001-12-14 21:59:43.10 -5"),
+            "2001-12-14T21:59:43.10-05:00"
+        );
         assert_eq!(
             iso("2001-12-14t21:59:43.10-05:00"),
-            "2001-12-15T02:59:43.10Z"
+            "2001-12-14T21:59:43.10-05:00"
+        );
+        // The instant is the same however the offset is written; feeds and sorting use it.
+        let instant = |text: &str| parse(text).unwrap().rfc3339();
+        assert_eq!(instant("2019-07-02T22:12:03+02:00"), "2019-07-02T20:12:03Z");
+        assert_eq!(instant("2017-12-27 20:46:24 -0500"), "2017-12-28T01:46:24Z");
+        assert_eq!(
+            instant("2001-12-14 21:59:43.10 -5"),
+            "2001-12-15T02:59:43.1Z"
         );
         assert_eq!(iso("1979-05-27T07:32:00"), "1979-05-27T07:32:00Z");
         assert_eq!(iso("2020-01-01 09:30"), "2020-01-01T09:30:00Z");
     }
 
     #[test]
-    fn human_date_is_in_utc() {
+    fn human_date_is_the_authors_day() {
         assert_eq!(
             parse("2019-07-02T22:12:03.284Z").unwrap().human(),
             "July 2, 2019"
         );
-        assert_eq!(
-            parse("2019-07-02T23:30:00-05:00").unwrap().human(),
-            "July 3, 2019"
-        );
+        // Late in the evening in New York is the next day in UTC; the author wrote July 2.
+        let evening = parse("2019-07-02T23:30:00-05:00").unwrap();
+        assert_eq!(evening.human(), "July 2, 2019");
+        assert_eq!(evening.year(), 2019);
+        assert_eq!(parse("2019-12-31T23:30:00-05:00").unwrap().year(), 2019);
     }
 
     #[test]

@@ -359,7 +359,7 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
 }
 
 fn register_filters(tera: &mut Tera) {
-    // `{{ page.date.machine | date(format="%Y") }}`: strftime over a date in UTC.
+    // `{{ page.date.machine | date(format="%Y") }}`: strftime over a date in its own offset.
     tera.register_filter(
         "date",
         |value: &str, kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {

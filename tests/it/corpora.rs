@@ -212,11 +212,12 @@ fn zola_section_is_paginated_newest_first(site: &Site) {
         ["How a Release Is Made"]
     );
     assert!(!site.exists("inside/page/4/index.html"));
-    // A TOML datetime with an offset is shown in UTC; `authors` name a post's writers.
+    // A TOML datetime with an offset keeps it, and the author's day; `authors` name a
+    // post's writers.
     let survey = site.html("inside/survey-results/index.html");
     assert_eq!(
         attrs(&survey, "article time", "datetime"),
-        ["2025-01-20T15:45:00Z"]
+        ["2025-01-20T16:45:00+01:00"]
     );
     assert_eq!(texts(&survey, ".author strong"), ["Community Team"]);
     let welcome = site.html("inside/welcome-new-maintainers/index.html");

@@ -31,9 +31,23 @@ fn gatsby_starter_blog_builds_every_post_and_copies_its_image() {
             .trim_start_matches("blog/");
         assert!(site.exists(&format!("blog/{slug}/index.html")), "{post}");
     }
+    // The photo is published at its own URL, the same picture without its metadata.
+    let published = std::fs::read(site.public().join("blog/hello-world/salty_egg.jpg")).unwrap();
+    let source = std::fs::read(content.join("blog/hello-world/salty_egg.jpg")).unwrap();
+    let (published_image, source_image) = (
+        image::load_from_memory(&published).unwrap(),
+        image::load_from_memory(&source).unwrap(),
+    );
     assert_eq!(
-        std::fs::read(site.public().join("blog/hello-world/salty_egg.jpg")).unwrap(),
-        std::fs::read(content.join("blog/hello-world/salty_egg.jpg")).unwrap()
+        (published_image.width(), published_image.height()),
+        (source_image.width(), source_image.height())
+    );
+    assert!(published.len() <= source.len());
+    assert!(
+        exif::Reader::new()
+            .read_from_container(&mut std::io::Cursor::new(&published))
+            .is_err(),
+        "no EXIF is published"
     );
     let hello = site.html("blog/hello-world/index.html");
     let sizes = (
