@@ -6,8 +6,10 @@
 //   node tests/browser/browser.mjs layout URL PATH...         the column, the measure, the fonts drawn
 //   node tests/browser/browser.mjs live-reload URL PATH MARKDOWN CSS   live reload on real edits
 //   node tests/browser/browser.mjs screenshots URL DIR NAME=PATH...    PNGs at 390 and 1280 px
+//   node tests/browser/browser.mjs glyphs URL PATH...         the look of every code character
+//   node tests/browser/browser.mjs image-bytes URL PATH       image bytes fetched, layout shift, sharpness
 //
-// Prints one JSON report on stdout (`pages`, `layout`, `live-reload`) or the files it wrote
+// Prints one JSON report on stdout (`pages`, `layout`, `live-reload`, `glyphs`, `image-bytes`) or the files it wrote
 // (`screenshots`); judging the report is the caller's job. Exits 2 when it cannot run at all
 // (no chromium, no node_modules), with the reason on stderr.
 //
@@ -53,8 +55,10 @@ const FLAGS = [
 const SCHEMES = ['light', 'dark'];
 const WIDTHS = [390, 1280];
 
-/// A browser with a fresh profile; `close()` ends it and removes the profile.
-async function launch() {
+/// A browser with a fresh profile (and so an empty cache); `close()` ends it and removes the
+/// profile. `options` are added to playwright's context options (a viewport, a
+/// deviceScaleFactor).
+async function launch(options = {}) {
   if (!fs.existsSync(CHROMIUM)) cannotRun(`no chromium at ${CHROMIUM} (Debian package chromium)`);
   const { chromium } = load('playwright-core');
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'pamphlet-chromium-'));
@@ -66,6 +70,7 @@ async function launch() {
       args: FLAGS,
       env: process.env,
       viewport: { width: 1280, height: 800 },
+      ...options,
     });
   } catch (e) {
     fs.rmSync(profile, { recursive: true, force: true });
@@ -595,6 +600,132 @@ async function glyphs(base, paths) {
   return { results };
 }
 
+/// Installed before any of the page's own code runs: keeps every layout shift the page has.
+function recordLayoutShifts() {
+  window.__pamphletShifts = [];
+  window.__pamphletShiftsSupported = PerformanceObserver.supportedEntryTypes.includes('layout-shift');
+  if (!window.__pamphletShiftsSupported) return;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      window.__pamphletShifts.push({
+        value: e.value,
+        hadRecentInput: e.hadRecentInput,
+        at: Math.round(e.startTime),
+        sources: (e.sources || []).map((s) => {
+          const n = s.node;
+          const name = n && n.nodeType === 1 ? n.tagName.toLowerCase() + (n.getAttribute('src') ? ` ${n.getAttribute('src')}` : '') : String(n && n.nodeName);
+          return name;
+        }),
+      });
+    }
+  }).observe({ type: 'layout-shift', buffered: true });
+}
+
+/// Every image of the page's main as the browser shows it: where it came from (`currentSrc`),
+/// every candidate it could have chosen, with its width descriptor and type, and its size on
+/// screen in CSS pixels.
+function shownImages() {
+  const absolute = (u) => new URL(u, document.baseURI).href;
+  const parse = (srcset, type) =>
+    (srcset || '')
+      .split(/,\s+/)
+      .filter(Boolean)
+      .map((c) => {
+        const [url, descriptor] = c.trim().split(/\s+/);
+        return { url: absolute(url), w: descriptor && descriptor.endsWith('w') ? Number(descriptor.slice(0, -1)) : null, type };
+      });
+  return [...document.querySelectorAll('main img')].map((img) => {
+    const picture = img.parentElement && img.parentElement.tagName === 'PICTURE' ? img.parentElement : null;
+    const sources = picture ? [...picture.querySelectorAll('source')] : [];
+    const candidates = [
+      ...sources.flatMap((s) => parse(s.getAttribute('srcset'), s.type)),
+      ...parse(img.getAttribute('srcset'), 'img'),
+    ];
+    const box = img.getBoundingClientRect();
+    return {
+      alt: img.alt,
+      src: img.getAttribute('src'),
+      srcUrl: absolute(img.getAttribute('src')),
+      currentSrc: img.currentSrc,
+      complete: img.complete,
+      naturalWidth: img.naturalWidth,
+      naturalHeight: img.naturalHeight,
+      widthAttr: img.getAttribute('width'),
+      heightAttr: img.getAttribute('height'),
+      loading: img.getAttribute('loading'),
+      fetchpriority: img.getAttribute('fetchpriority'),
+      inPicture: Boolean(picture),
+      sourceTypes: sources.map((s) => s.type),
+      sizes: img.getAttribute('sizes'),
+      candidates,
+      shown: { width: box.width, height: box.height },
+    };
+  });
+}
+
+/// `image-bytes`: the page at a phone's width (390 px at 3 device pixels a CSS pixel) and a
+/// desktop's (1280 px at 1), each in a fresh browser with an empty cache, scrolled to the end
+/// so that every lazy image loads: every image response with its body's bytes, every layout
+/// shift, and every image as shown.
+async function imageBytes(base, rel) {
+  const results = [];
+  for (const [width, height, dsf] of [
+    [390, 844, 3],
+    [1280, 800, 1],
+  ]) {
+    const browser = await launch({ viewport: { width, height }, deviceScaleFactor: dsf });
+    try {
+      const page = await browser.context.newPage();
+      await page.addInitScript(recordLayoutShifts);
+      const seen = watch(page, base);
+      const transfers = [];
+      page.on('requestfinished', (request) => {
+        if (request.resourceType() !== 'image') return;
+        transfers.push(
+          (async () => {
+            const response = await request.response();
+            const body = response ? await response.body().catch(() => null) : null;
+            const sizes = await request.sizes().catch(() => null);
+            return {
+              url: request.url(),
+              status: response ? response.status() : 0,
+              mime: response ? response.headers()['content-type'] || '' : '',
+              bodyBytes: body ? body.length : null,
+              encodedBytes: sizes ? sizes.responseBodySize : null,
+            };
+          })(),
+        );
+      });
+      const response = await visit(page, new URL(rel, base).href);
+      await loadLazyImages(page);
+      await page.waitForLoadState('networkidle');
+      // Whatever the scroll set loading has landed: every image complete, or a timeout.
+      await page
+        .waitForFunction(() => [...document.images].every((img) => img.complete), null, { timeout: 20000 })
+        .catch(() => null);
+      await sleep(300);
+      results.push({
+        width,
+        dsf,
+        status: response ? response.status() : 0,
+        dpr: await page.evaluate(() => window.devicePixelRatio),
+        images: await page.evaluate(shownImages),
+        transfers: await Promise.all(transfers),
+        layoutShiftSupported: await page.evaluate(() => window.__pamphletShiftsSupported),
+        layoutShifts: await page.evaluate(() => window.__pamphletShifts),
+        console: seen.console,
+        pageErrors: seen.errors,
+        offsiteRequests: seen.offsite,
+        failedRequests: seen.failed,
+      });
+      await page.close();
+    } finally {
+      await browser.close();
+    }
+  }
+  return { chromium: CHROMIUM, results };
+}
+
 const [command, ...args] = process.argv.slice(2);
 let report;
 switch (command) {
@@ -613,8 +744,11 @@ switch (command) {
   case 'glyphs':
     report = await glyphs(args[0], args.slice(1));
     break;
+  case 'image-bytes':
+    report = await imageBytes(args[0], args[1]);
+    break;
   default:
-    process.stderr.write('usage: browser.mjs pages|layout|live-reload|screenshots|glyphs ...\n');
+    process.stderr.write('usage: browser.mjs pages|layout|live-reload|screenshots|glyphs|image-bytes ...\n');
     process.exit(2);
 }
 process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);

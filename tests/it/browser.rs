@@ -846,3 +846,241 @@ fn compact_highlighting_looks_exactly_as_scope_classes_did() {
         assert_same_looks(&before, &after, "InspiredGitHub with base16-ocean.dark");
     eprintln!("compared {compared} + {compared_theme} characters of highlighted code");
 }
+
+/// Paragraphs between the images, so that all but the first are below the fold and load lazily.
+const FILLER: &str = "A paragraph of text between the pictures, long enough to wrap over a few \
+                      lines at a phone's width, so that the pictures after it start below the \
+                      fold and are only fetched when a reader scrolls to them.";
+
+/// A post of three photos (each at least 1800 px wide), a screen recording and a drawing, as
+/// `(site, slug's URL path, the photos' and the GIF's source bytes)`.
+fn picture_site() -> (Site, &'static str, Vec<(&'static str, usize)>) {
+    use pamphlet_corpus::images::{jpeg, photo_pixels, screen_recording, svg};
+    let site = Site::new();
+    let mut sources = Vec::new();
+    let mut body = String::from("Pictures as a reader's browser fetches them.\n");
+    let photo = |name: &'static str, width: u32, height: u32| {
+        (name, jpeg(&photo_pixels(width, height), width, height))
+    };
+    let files = [
+        photo("first.jpg", 2000, 1333),
+        photo("second.jpg", 1920, 1280),
+        ("screen.gif", screen_recording(60)),
+        ("drawing.svg", svg("viewBox=\"0 0 300 150\"")),
+        photo("third.jpg", 1800, 1200),
+    ];
+    for (name, bytes) in &files {
+        site.write_bytes(&format!("content/blog/pictures/{name}"), bytes);
+        if !name.ends_with(".svg") {
+            sources.push((*name, bytes.len()));
+        }
+        body.push_str(&format!("\n![The picture {name}]({name})\n"));
+        for _ in 0..3 {
+            body.push_str(&format!("\n{FILLER}\n"));
+        }
+    }
+    site.post("pictures", "title: Pictures\ndate: 2024-05-01", &body);
+    (site, "/blog/pictures/", sources)
+}
+
+/// What a reader's browser fetches for a post of pictures, in Chromium at 390 px wide with 3
+/// device pixels to the CSS pixel and at 1280 px with 1, each with an empty cache and scrolled
+/// to the end so every lazy image loads: the photos come as AVIF, a fraction of the originals'
+/// bytes (at most 35 % on the phone, 50 % on the desktop), the GIF as an animated WebP of at
+/// most half its bytes; every image is fetched once, in one size, sharp (its candidate at least
+/// as wide as it is shown in device pixels, or the source's own width); nothing shifts.
+#[test]
+fn pictures_fetch_a_fraction_of_the_originals_sharp_and_without_layout_shift() {
+    require_tools();
+    let (site, path, sources) = picture_site();
+    // The build fills the image cache, so the server's own build takes the images from it.
+    let built = site.build_ok();
+    assert_eq!(built.images.processed, 4, "three photos and the GIF");
+    let server = Server::start(&site);
+    let report = browser(
+        &["image-bytes", &server.url, path],
+        Duration::from_secs(300),
+    );
+    let post = format!("{}{}", server.url.trim_end_matches('/'), path);
+    let source_bytes = |name: &str| {
+        sources
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, bytes)| *bytes)
+            .unwrap()
+    };
+    let photo_names = ["first.jpg", "second.jpg", "third.jpg"];
+    let photo_original: usize = photo_names.iter().map(|n| source_bytes(n)).sum();
+    let gif_original = source_bytes("screen.gif");
+
+    let results = list(&report["results"]);
+    assert_eq!(results.len(), 2, "a phone and a desktop: {report:#}");
+    let mut figures = String::new();
+    for r in results {
+        let (width, dpr) = (r["width"].as_u64().unwrap(), r["dpr"].as_f64().unwrap());
+        let at = format!("at {width} px, {dpr}×");
+        let text = format!("{r:#}");
+        assert_eq!(r["status"], 200, "{at}: {text}");
+        assert_eq!(
+            dpr,
+            r["dsf"].as_f64().unwrap(),
+            "{at}: the device scale factor: {text}"
+        );
+        for key in ["console", "pageErrors", "offsiteRequests", "failedRequests"] {
+            assert!(list(&r[key]).is_empty(), "{at}: {key}: {text}");
+        }
+
+        let images = list(&r["images"]);
+        let image = |name: &str| {
+            images
+                .iter()
+                .find(|i| i["src"].as_str().unwrap().ends_with(&format!("/{name}")))
+                .unwrap_or_else(|| panic!("{at}: no <img> of {name}: {text}"))
+        };
+        assert_eq!(images.len(), 5, "{at}: five images in main: {text}");
+        let str_of = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        for (i, name) in photo_names.iter().enumerate() {
+            let img = image(name);
+            assert_eq!(
+                img["inPicture"], true,
+                "{at}: {name} is no <picture>: {text}"
+            );
+            assert_eq!(
+                img["sourceTypes"],
+                serde_json::json!(["image/avif", "image/webp"]),
+                "{at}: {name} offers AVIF, then WebP: {text}"
+            );
+            assert!(
+                str_of(&img["currentSrc"]).ends_with(".avif"),
+                "{at}: {name} was not shown as AVIF: {}",
+                img["currentSrc"]
+            );
+            let first = i == 0;
+            assert_eq!(
+                (img["fetchpriority"] == "high", img["loading"] == "lazy"),
+                (first, !first),
+                "{at}: the first picture is fetched first, the others lazily: {img:#}"
+            );
+        }
+        let gif = image("screen.gif");
+        assert!(
+            gif["inPicture"] == true && str_of(&gif["currentSrc"]).ends_with(".webp"),
+            "{at}: the GIF was not shown as WebP: {gif:#}"
+        );
+        let drawing = image("drawing.svg");
+        assert!(
+            drawing["inPicture"] == false && drawing["currentSrc"] == drawing["srcUrl"],
+            "{at}: the SVG is shown as it is: {drawing:#}"
+        );
+
+        // Every image complete, sharp, and fetched once in the one size shown.
+        let transfers = list(&r["transfers"]);
+        let mut attributed = vec![false; transfers.len()];
+        let mut fetched = std::collections::BTreeMap::new();
+        let mut chosen = Vec::new();
+        for img in images {
+            let name = str_of(&img["src"]);
+            let current = str_of(&img["currentSrc"]);
+            assert!(
+                img["complete"] == true && img["naturalWidth"].as_u64().unwrap() > 0,
+                "{at}: {name} never loaded: {img:#}"
+            );
+            let candidates = list(&img["candidates"]);
+            let mut urls: Vec<String> = candidates.iter().map(|c| str_of(&c["url"])).collect();
+            urls.push(str_of(&img["srcUrl"]));
+            let mine: Vec<usize> = (0..transfers.len())
+                .filter(|&t| urls.contains(&str_of(&transfers[t]["url"])))
+                .collect();
+            assert!(
+                mine.len() == 1 && str_of(&transfers[mine[0]]["url"]) == current,
+                "{at}: {name} was fetched {} times, not once as its currentSrc {current}: {:#}",
+                mine.len(),
+                Value::from(
+                    mine.iter()
+                        .map(|&t| transfers[t].clone())
+                        .collect::<Vec<_>>()
+                )
+            );
+            let transfer = &transfers[mine[0]];
+            attributed[mine[0]] = true;
+            assert_eq!(transfer["status"], 200, "{at}: {transfer:#}");
+            let bytes = transfer["bodyBytes"].as_u64().unwrap();
+            assert!(bytes > 0, "{at}: an empty body: {transfer:#}");
+            fetched.insert(name.rsplit('/').next().unwrap().to_string(), bytes);
+
+            let shown = img["shown"]["width"].as_f64().unwrap();
+            assert!(shown > 0.0, "{at}: {name} is not shown: {img:#}");
+            if candidates.is_empty() {
+                continue; // the drawing: a vector scales to any size
+            }
+            let widths: Vec<u64> = candidates.iter().filter_map(|c| c["w"].as_u64()).collect();
+            let own = *widths.iter().max().unwrap();
+            let pick = candidates
+                .iter()
+                .find(|c| str_of(&c["url"]) == current)
+                .and_then(|c| c["w"].as_u64())
+                .unwrap_or_else(|| panic!("{at}: {current} is none of {name}'s candidates"));
+            let needed = shown * dpr;
+            assert!(
+                pick as f64 >= needed - 0.5 || pick == own,
+                "{at}: {name} is blurry: a {pick} px wide file shown over {needed} device pixels \
+                 (its source is {own} px wide): {img:#}"
+            );
+            chosen.push(format!("{name} {pick}w for {needed:.0} px"));
+        }
+        for (t, transfer) in transfers.iter().enumerate() {
+            assert!(
+                attributed[t] || !str_of(&transfer["url"]).starts_with(&post),
+                "{at}: an image of the post that no <img> shows was fetched: {transfer:#}"
+            );
+        }
+
+        let photos: u64 = photo_names.iter().map(|n| fetched[*n]).sum();
+        let gif_bytes = fetched["screen.gif"];
+        let total: u64 = transfers
+            .iter()
+            .map(|t| t["bodyBytes"].as_u64().unwrap_or(0))
+            .sum();
+        let photo_ratio = photos as f64 / photo_original as f64;
+        let gif_ratio = gif_bytes as f64 / gif_original as f64;
+        let budget = if dpr > 1.0 { 0.35 } else { 0.50 };
+        assert!(
+            photo_ratio <= budget,
+            "{at}: the photos cost {photos} bytes, {:.1} % of the originals' {photo_original}; \
+             the budget is {:.0} %",
+            photo_ratio * 100.0,
+            budget * 100.0
+        );
+        assert!(
+            gif_ratio <= 0.5,
+            "{at}: the screen recording cost {gif_bytes} bytes, {:.1} % of the GIF's \
+             {gif_original}; the budget is 50 %",
+            gif_ratio * 100.0
+        );
+
+        assert_eq!(
+            r["layoutShiftSupported"], true,
+            "{at}: no layout-shift entries in this chromium"
+        );
+        let shifts = list(&r["layoutShifts"]);
+        let cls: f64 = shifts
+            .iter()
+            .filter(|s| s["hadRecentInput"] == false)
+            .map(|s| s["value"].as_f64().unwrap())
+            .fold(0.0, |sum, value| sum + value);
+        assert!(cls == 0.0, "{at}: the layout shifted by {cls}: {shifts:#?}");
+
+        let _ = writeln!(
+            figures,
+            "{width} px at {dpr}×: photos {photos} of {photo_original} bytes ({:.1} %), GIF as \
+             WebP {gif_bytes} of {gif_original} ({:.1} %), drawing {} bytes, every image \
+             request {total} bytes; CLS {cls}; {}",
+            photo_ratio * 100.0,
+            gif_ratio * 100.0,
+            fetched["drawing.svg"],
+            chosen.join(", ")
+        );
+    }
+    // What the README quotes, for whoever updates it.
+    eprint!("{figures}");
+}
