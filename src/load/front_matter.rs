@@ -421,7 +421,10 @@ mod tests {
     #[test]
     fn unquoted_yaml_timestamp() {
         let (front, _) = yaml("date: 2001-12-14 21:59:43.10 -5\n").unwrap();
-        assert_eq!(front.date.unwrap().0.machine(), "2001-12-15T02:59:43.10Z");
+        assert_eq!(
+            front.date.unwrap().0.machine(),
+            "2001-12-14T21:59:43.10-05:00"
+        );
     }
 
     #[test]

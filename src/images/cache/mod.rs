@@ -47,21 +47,16 @@ pub(crate) struct Cache {
 }
 
 impl Cache {
-    /// The cache in `cache_dir`/images, created if missing; `None` caches nothing.
+    /// The cache in `cache_dir`/images, created when the first entry is stored, so a site
+    /// without images gets no cache folder; `None` caches nothing.
     pub(crate) fn open(cache_dir: Option<&Path>) -> Cache {
-        let cache = Cache {
+        Cache {
             dir: cache_dir.map(|dir| dir.join("images")),
             writable: AtomicBool::new(true),
             warning: Mutex::new(None),
             damaged: AtomicUsize::new(0),
             temporaries: AtomicUsize::new(0),
-        };
-        if let Some(dir) = &cache.dir
-            && let Err(e) = fs::create_dir_all(dir)
-        {
-            cache.cannot_write(dir, &e);
         }
-        cache
     }
 
     /// The blobs stored under `key`, when a whole entry is there. A hit marks the entry used.
@@ -96,7 +91,9 @@ impl Cache {
         }
         let count = self.temporaries.fetch_add(1, Ordering::Relaxed);
         let temporary = path.with_extension(format!("{}-{count}.{TEMPORARY}", std::process::id()));
-        let written = fs::write(&temporary, entry::encode(blobs))
+        let folder = self.dir.as_deref().map_or(Ok(()), fs::create_dir_all);
+        let written = folder
+            .and_then(|()| fs::write(&temporary, entry::encode(blobs)))
             .and_then(|()| fs::rename(&temporary, &path));
         if let Err(e) = written {
             let _ = fs::remove_file(&temporary);
