@@ -609,9 +609,12 @@ impl<'r, 's> Writer<'r, 's> {
             Some(Resolved::Internal { href, file }) => {
                 if let Some(file) = &file {
                     picture = self.picture(file, &href, offset);
-                    size = imagesize::size(file).ok().and_then(|s| {
-                        Some((u32::try_from(s.width).ok()?, u32::try_from(s.height).ok()?))
-                    });
+                    // A picture knows its upright size; only a file without one is read for it.
+                    if picture.is_none() {
+                        size = imagesize::size(file).ok().and_then(|s| {
+                            Some((u32::try_from(s.width).ok()?, u32::try_from(s.height).ok()?))
+                        });
+                    }
                 }
                 shown_src = href;
             }
