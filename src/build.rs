@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::config::{CONFIG_FILE, Config, PLACEHOLDER_BASE_URL};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::check::links::{self, LinkSink};
+use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::images::{ImageStats, Images};
 use crate::model::{ModelOptions, Site};
 use crate::render::highlight::Highlighter;
@@ -200,8 +201,19 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
         }
     };
     let highlighter = Highlighter::new();
-    let report = render_into(&site, &options.root, &highlighter, &staging, false);
+    let sink = LinkSink::ids_passing_to(&staging);
+    let report = render_into(&site, &options.root, &highlighter, &sink, false);
     problems.extend(report.diagnostics);
+    // `check` fails on what a build only warns about: a link the site lacks is worth fixing,
+    // not worth refusing to publish everything else.
+    let scanned = sink.finish();
+    links::verify_markdown(
+        &site,
+        &report.markdown_links,
+        &scanned,
+        Severity::Warning,
+        &mut problems,
+    );
     if problems.has_errors() {
         // Dropping the staging folder keeps it as the spare; the output folder was never touched.
         return Err(problems);

@@ -230,15 +230,16 @@ impl Config {
 
     /// Parses the text of a `site.toml`.
     pub fn parse(text: &str) -> Result<Config, Diagnostics> {
-        let mut config: Config = toml::from_str(text).map_err(|e| {
-            let mut d = Diagnostic::error(e.message().to_string())
-                .help("see the README's site.toml reference for every key");
-            if let Some(span) = e.span() {
-                let (line, column) = line_column(text, span.start);
-                d = d.at(line, column);
-            }
-            Diagnostics::from_iter([d])
-        })?;
+        let mut config: Config = crate::load::front_matter::deserialize_toml(text)
+            .map_err(|e| {
+                let mut d = Diagnostic::error(e.message)
+                    .help("see the README's site.toml reference for every key");
+                if let Some((line, column)) = e.location {
+                    d = d.at(line, column);
+                }
+                Diagnostics::from_iter([d])
+            })?
+            .0;
         config.base_url = config.base_url.trim_end_matches('/').to_string();
         config.base_url_given = text
             .parse::<toml::Table>()

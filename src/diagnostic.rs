@@ -43,6 +43,11 @@ impl Diagnostic {
         Self::new(Severity::Warning, message)
     }
 
+    /// A problem of the given severity with no location yet.
+    pub fn of(severity: Severity, message: impl Into<String>) -> Self {
+        Self::new(severity, message)
+    }
+
     fn new(severity: Severity, message: impl Into<String>) -> Self {
         Diagnostic {
             severity,

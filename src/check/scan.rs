@@ -107,6 +107,39 @@ pub fn scan(html: &str) -> Scan {
     out
 }
 
+/// The `id`s (and `name`s of `<a>`) of an HTML document, found far faster than [`scan`] finds
+/// everything, for `build`, which checks only the links markdown wrote. It looks at every
+/// ` id=` and ` name=`, so text that reads like one (rare outside markup, and escaped in code)
+/// may add an id but never hides one.
+pub fn ids(html: &str) -> Vec<String> {
+    let bytes = html.as_bytes();
+    let mut ids = Vec::new();
+    for needle in ["id=", "name="] {
+        for at in memchr::memmem::find_iter(bytes, needle) {
+            if !at
+                .checked_sub(1)
+                .is_some_and(|before| bytes[before].is_ascii_whitespace())
+            {
+                continue;
+            }
+            if needle == "name=" && !in_anchor_tag(&html[..at]) {
+                continue;
+            }
+            let (value, _) = attribute_value(html, at + needle.len());
+            ids.push(decode_entities(value));
+        }
+    }
+    ids
+}
+
+/// True when the tag `before` ends inside is an `<a>`.
+fn in_anchor_tag(before: &str) -> bool {
+    before.rfind('<').is_some_and(|start| {
+        let tag = &before.as_bytes()[start + 1..];
+        tag.len() > 1 && tag[0].eq_ignore_ascii_case(&b'a') && tag[1].is_ascii_whitespace()
+    })
+}
+
 fn count_lines(text: &str) -> usize {
     text.bytes().filter(|&b| b == b'\n').count()
 }
@@ -248,6 +281,18 @@ mod tests {
     }
 
     #[test]
+    fn ids_finds_what_scan_finds() {
+        let html = "<h2 id=\"one\">x</h2>\n<p\nid='two'>y <a name=three href=\"#one\">z</a>\n\
+                    <div data-id=\"no\" name=\"no\"></div><A  name=\"four\"></a><p id=\"a&amp;b\">";
+        let mut found = ids(html);
+        found.sort();
+        let mut scanned = scan(html).ids;
+        scanned.sort();
+        assert_eq!(found, ["a&b", "four", "one", "three", "two"]);
+        assert_eq!(found, scanned);
+    }
+
+    #[test]
     fn never_panics_on_broken_markup() {
         for html in [
             "<",
@@ -260,6 +305,7 @@ mod tests {
             "<a\nhref\n=\n'x'",
         ] {
             let _ = scan(html);
+            let _ = ids(html);
         }
     }
 }

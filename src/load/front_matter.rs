@@ -342,13 +342,25 @@ pub fn parse<T: DeserializeOwned + Default>(
     }
 }
 
-fn deserialize_toml<T: DeserializeOwned>(text: &str) -> Result<(T, Ignored), ParseError> {
+/// Deserializes TOML into `T`, collecting the paths of keys `T` does not know; a type error
+/// names the field it is in.
+pub(crate) fn deserialize_toml<T: DeserializeOwned>(
+    text: &str,
+) -> Result<(T, Ignored), ParseError> {
     let mut ignored = Vec::new();
     let deserializer = toml::Deserializer::parse(text).map_err(|e| toml_error(text, &e))?;
-    let value = serde_ignored::deserialize(deserializer, |path| {
-        ignored.push(ignored_name(path.to_string()))
-    })
-    .map_err(|e| toml_error(text, &e))?;
+    let mut note_ignored = |path: serde_ignored::Path<'_>| {
+        ignored.push(ignored_name(path.to_string()));
+    };
+    let deserializer = serde_ignored::Deserializer::new(deserializer, &mut note_ignored);
+    let value = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let field = e.path().to_string();
+        let mut error = toml_error(text, e.inner());
+        if field != "." && !error.message.starts_with(&field) {
+            error.message = format!("{field}: {}", error.message);
+        }
+        error
+    })?;
     Ok((value, ignored))
 }
 
@@ -363,11 +375,32 @@ pub(crate) fn ignored_name(path: String) -> String {
 
 fn toml_error(text: &str, e: &toml::de::Error) -> ParseError {
     ParseError {
-        message: e.message().trim().to_string(),
+        message: plain_types(e.message().trim()),
         location: e
             .span()
             .map(|span| crate::diagnostic::line_column(text, span.start)),
     }
+}
+
+/// A serde message with Rust's type names (`expected usize`) in words a writer knows.
+pub(crate) fn plain_types(message: &str) -> String {
+    let mut message = message.to_string();
+    for (rust, plain) in [
+        ("expected usize", "expected a whole number, 0 or more"),
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected u32", "expected a whole number, 0 or more"),
+        ("expected u16", "expected a whole number, 0 or more"),
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected i64", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected f32", "expected a number"),
+    ] {
+        if let Some(rest) = message.strip_suffix(rust) {
+            message = format!("{rest}{plain}");
+        }
+    }
+    message
 }
 
 /// Every top-level key of a YAML or TOML block with its 1-based line within the block.

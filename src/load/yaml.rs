@@ -19,21 +19,85 @@ pub(super) fn deserialize<T: DeserializeOwned>(text: &str) -> Result<(T, Ignored
         ignored.push(ignored_name(path.to_string()));
     })
     .map_err(|e| {
-        let location = e.location().map(|l| (l.line(), l.column()));
+        let problem_at = e.location().map(|l| (l.line(), l.column()));
+        let located = locate(&e.to_string(), problem_at);
+        let location = located.location.or_else(|| first_alias_line(text));
         ParseError {
-            message: friendly(&clean_message(&e.to_string())),
+            message: super::front_matter::plain_types(&friendly(&located.message)),
             location,
         }
     })?;
     Ok((value, ignored))
 }
 
-/// serde_yaml appends "at line X column Y" to its messages; the location is reported separately.
-fn clean_message(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
+/// A parser message with its positions taken out, and the one position to report.
+struct Located {
+    message: String,
+    location: Option<(usize, usize)>,
+}
+
+/// serde_yaml writes "PROBLEM at line L column C, while CONTEXT at line L column C". One
+/// position is reported, the right one: where an unclosed quote or bracket was opened, since
+/// that is what to fix, and otherwise where the parser gave up.
+fn locate(message: &str, problem_at: Option<(usize, usize)>) -> Located {
+    let (problem, context) = match message.split_once(", while ") {
+        Some((problem, context)) => (problem, Some(context)),
+        None => (message, None),
+    };
+    let (problem, _) = split_position(problem);
+    let Some(context) = context else {
+        return Located {
+            message: problem.to_string(),
+            location: problem_at,
+        };
+    };
+    let (context, context_at) = split_position(context);
+    let opened = [
+        ("scanning a quoted scalar", "a quoted string that is never closed"),
+        ("parsing a flow sequence", "a `[` list that is never closed"),
+        ("parsing a flow mapping", "a `{` map that is never closed"),
+    ]
+    .into_iter()
+    .find(|(said, _)| context == *said);
+    match (opened, context_at) {
+        (Some((_, what)), Some(at)) => Located {
+            message: format!("{problem}: {what}"),
+            location: Some(at),
+        },
+        _ => Located {
+            message: format!("{problem}, while {context}"),
+            location: problem_at,
+        },
     }
+}
+
+/// `"did not find key at line 3 column 5"` → (`"did not find key"`, `Some((3, 5))`).
+fn split_position(text: &str) -> (&str, Option<(usize, usize)>) {
+    let Some(i) = text.rfind(" at line ") else {
+        return (text, None);
+    };
+    let position = text[i + " at line ".len()..]
+        .split_once(" column ")
+        .and_then(|(line, column)| Some((line.parse().ok()?, column.parse().ok()?)));
+    match position {
+        Some(at) => (&text[..i], Some(at)),
+        None => (text, None),
+    }
+}
+
+/// The first line that uses an alias (`*name`), with its column: where an expansion that grew
+/// too large starts, which the parser, stopping mid-expansion, cannot say.
+fn first_alias_line(text: &str) -> Option<(usize, usize)> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let bytes = line.as_bytes();
+        (1..bytes.len())
+            .find(|&j| {
+                bytes[j - 1] == b'*'
+                    && (j == 1 || matches!(bytes[j - 2], b' ' | b'[' | b',' | b'\t'))
+                    && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_')
+            })
+            .map(|j| (i + 1, j))
+    })
 }
 
 /// serde_yaml's guards against hostile documents speak of its internals; say what they mean.
@@ -78,6 +142,28 @@ mod tests {
             err.message.contains("anchors and aliases") && err.message.contains("too much data"),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn an_unclosed_list_or_quote_is_reported_once_where_it_opens() {
+        let err = deserialize::<PageFront>("title: B\ntags: [a, b\ndate: 2024-01-01\n").unwrap_err();
+        assert_eq!(err.location, Some((2, 7)), "{err:?}");
+        assert!(!err.message.contains("line"), "{err:?}");
+        assert!(err.message.ends_with("a `[` list that is never closed"), "{err:?}");
+        let err = deserialize::<PageFront>("title: \"C\ndate: 2024-01-01\n").unwrap_err();
+        assert_eq!(err.location, Some((1, 8)), "{err:?}");
+        assert!(err.message.ends_with("a quoted string that is never closed"), "{err:?}");
+        let err = deserialize::<PageFront>("title: A\n  bad: indent\n").unwrap_err();
+        assert_eq!(err.location, Some((2, 6)), "{err:?}");
+        assert!(!err.message.contains("line"), "{err:?}");
+    }
+
+    #[test]
+    fn billion_laughs_is_reported_at_its_first_alias() {
+        let err =
+            deserialize::<PageFront>(&format!("title: x\nextra:\n{}", billion_laughs("  ")))
+                .unwrap_err();
+        assert_eq!(err.location, Some((4, 10)), "{err:?}");
     }
 
     #[test]

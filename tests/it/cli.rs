@@ -474,3 +474,73 @@ fn a_link_to_a_post_by_its_name_finds_its_bundle() {
     let hrefs = crate::common::attrs(&site.html("blog/a/index.html"), ".content a", "href");
     assert_eq!(hrefs, ["/blog/other/", "/blog/other/"]);
 }
+
+#[test]
+fn build_warns_of_links_to_pages_and_fragments_the_site_lacks_at_their_line() {
+    let site = Site::new();
+    site.post("other", "title: Other\ndate: 2024-01-01", "## A heading\n\nText.");
+    site.post(
+        "a",
+        "title: A\ndate: 2024-01-02",
+        "Fine: [page](/blog/other/), [heading](/blog/other/#a-heading), [here](#mine).\n\n\
+         ## Mine\n\nBroken: [nope](/nope/) and\n[missing](/blog/other/#missing) and [self](#nowhere).",
+    );
+    let out = site.run(&["build", "--base-url", "https://example.com"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "broken links only warn: {err}");
+    let file = Path::new("content/blog/a/index.md").display().to_string();
+    for (at, what) in [
+        (":10:9:", "link to `/nope/`, which the site does not have"),
+        (":11:1:", "`blog/other/index.html` has no element with id `missing`"),
+        (":11:37:", "`blog/a/index.html` has no element with id `nowhere`"),
+    ] {
+        let line = err.lines().find(|l| l.contains(what));
+        assert!(
+            line.is_some_and(|l| l.starts_with(&format!("{file}{at} warning: "))),
+            "{at} {what}:\n{err}"
+        );
+    }
+    assert_eq!(err.matches("warning: ").count(), 3, "{err}");
+    for fine in ["`/blog/other/`", "#a-heading", "#mine"] {
+        assert!(!err.contains(fine), "{fine} is fine: {err}");
+    }
+    // `check` finds the same three, as errors.
+    let out = site.run(&["check"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for what in ["`/nope/`", "id `missing`", "id `nowhere`"] {
+        assert!(err.contains(what), "{what}: {err}");
+    }
+}
+
+#[test]
+fn front_matter_and_site_toml_errors_give_one_position_and_name_the_field() {
+    let site = Site::new();
+    site.write("content/open.md", "---\ntitle: B\ntags: [a, b\ndate: 2024-01-01\n---\nx\n");
+    site.write("content/typed.md", "+++\ntitle = \"A\"\ndraft = \"x\"\n+++\nx\n");
+    let mut laughs = String::from("---\ntitle: L\nextra:\n  a: &a [\"lol\",\"lol\",\"lol\"]\n");
+    for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]
+        .iter()
+        .zip("abcdefghij".chars())
+    {
+        let aliases = vec![format!("*{prev}"); 9].join(",");
+        laughs.push_str(&format!("  {name}: &{name} [{aliases}]\n"));
+    }
+    site.write("content/laughs.md", &format!("{laughs}---\nx\n"));
+    site.write(
+        "site.toml",
+        "title = \"T\"\nbase_url = \"https://example.com\"\n[markdown]\nmath = 3\n",
+    );
+    let out = site.run(&["build"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for expected in [
+        "content/open.md:3:7: error: invalid front matter: did not find expected ',' or ']': a `[` list that is never closed",
+        "content/typed.md:3:9: error: invalid front matter: draft: invalid type: string \"x\", expected a boolean",
+        "content/laughs.md:5:10: error: invalid front matter: its YAML anchors and aliases",
+        "site.toml:4:8: error: markdown.math: invalid type: integer `3`, expected a boolean",
+    ] {
+        assert!(err.contains(&expected), "{expected}\n{err}");
+    }
+    assert!(!err.contains(" at line "), "one position per error: {err}");
+}

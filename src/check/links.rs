@@ -1,0 +1,355 @@
+//! Following every internal link and `#anchor` of a rendered site: what `check` fails on and
+//! `build` warns about, found by one checker.
+
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::path::Path;
+use std::sync::Mutex;
+
+use percent_encoding::percent_decode_str;
+
+use super::scan::{self, Scan};
+use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::model::{Page, Route, Site};
+use crate::render::driver::PageLinks;
+use crate::render::links::resolve_url;
+use crate::write::Sink;
+use crate::write::memory::Bytes;
+
+/// A sink that reads what every output file is and links to, then hands the file on to the
+/// sink that stores it (or to nothing, for `check`).
+pub struct LinkSink<'a> {
+    inner: Option<&'a dyn Sink>,
+    everything: bool,
+    files: Mutex<HashSet<String>>,
+    scans: Mutex<HashMap<String, Scan>>,
+}
+
+/// What a [`LinkSink`] saw: every output file, and the links and ids of each HTML one.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    /// Every output file, relative and `/`-separated.
+    pub files: HashSet<String>,
+    /// The scan of each HTML output file.
+    pub scans: HashMap<String, Scan>,
+}
+
+impl<'a> LinkSink<'a> {
+    /// Reads everything the files link to and define, for [`verify_output`], and stores nothing.
+    pub fn alone() -> Self {
+        Self::over(None, true)
+    }
+
+    /// Reads only the ids of the files, for [`verify_markdown`], and stores them in `inner`.
+    pub fn ids_passing_to(inner: &'a dyn Sink) -> Self {
+        Self::over(Some(inner), false)
+    }
+
+    fn over(inner: Option<&'a dyn Sink>, everything: bool) -> Self {
+        LinkSink {
+            inner,
+            everything,
+            files: Mutex::default(),
+            scans: Mutex::default(),
+        }
+    }
+
+    /// What was seen.
+    pub fn finish(self) -> Scanned {
+        Scanned {
+            files: crate::sync::into_inner(self.files),
+            scans: crate::sync::into_inner(self.scans),
+        }
+    }
+
+    fn saw(&self, file: &str, bytes: Option<&[u8]>) {
+        if let Some(bytes) = bytes.filter(|_| crate::content_type::is_html(file)) {
+            let html = String::from_utf8_lossy(bytes);
+            let scan = if self.everything {
+                scan::scan(&html)
+            } else {
+                Scan {
+                    ids: scan::ids(&html),
+                    ..Scan::default()
+                }
+            };
+            crate::sync::lock(&self.scans).insert(file.to_string(), scan);
+        }
+        crate::sync::lock(&self.files).insert(file.to_string());
+    }
+}
+
+impl Sink for LinkSink<'_> {
+    fn put(&self, file: &str, bytes: Vec<u8>) -> io::Result<()> {
+        self.saw(file, Some(&bytes));
+        match self.inner {
+            Some(inner) => inner.put(file, bytes),
+            None => Ok(()),
+        }
+    }
+
+    fn put_shared(&self, file: &str, bytes: &Bytes) -> io::Result<()> {
+        self.saw(file, Some(bytes));
+        match self.inner {
+            Some(inner) => inner.put_shared(file, bytes),
+            None => Ok(()),
+        }
+    }
+
+    fn copy(&self, file: &str, source: &Path) -> io::Result<()> {
+        if crate::content_type::is_html(file) {
+            self.saw(file, Some(&std::fs::read(source)?));
+        } else {
+            std::fs::metadata(source)?;
+            self.saw(file, None);
+        }
+        match self.inner {
+            Some(inner) => inner.copy(file, source),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Reports, at `severity`, every internal link of the output that leads to no file and every
+/// `#fragment` that no element has: at the markdown's line and column when the link was written
+/// there, else at the output's line with the template it came from. Returns how many internal
+/// links were followed.
+pub fn verify_output(
+    site: &Site,
+    markdown: &[PageLinks],
+    scanned: &Scanned,
+    severity: Severity,
+    problems: &mut Diagnostics,
+) -> usize {
+    let written_at = written_at(markdown);
+    let origins = origins(site);
+    let mut followed = 0;
+    let mut names: Vec<&String> = scanned.scans.keys().collect();
+    names.sort();
+    for file in names {
+        let page_url = url_of(file);
+        for link in &scanned.scans[file].links {
+            if !is_internal(&link.url) {
+                continue;
+            }
+            followed += 1;
+            let Some(problem) = check_link(&link.url, &page_url, file, scanned) else {
+                continue;
+            };
+            let origin = origins.get(file.as_str());
+            let source = origin
+                .and_then(|o| o.markdown)
+                .and_then(|rel| Some((rel, *written_at.get(rel)?.get(link.url.as_str())?)));
+            let diagnostic = Diagnostic::of(severity, problem);
+            problems.push(match source {
+                Some((rel, at)) => in_markdown(diagnostic, rel, at),
+                None => {
+                    let template = origin.map_or("the theme", |o| o.template.as_str());
+                    diagnostic
+                        .in_file(format!("{file} (output)"))
+                        .at_line(link.line)
+                        .help(format!("the link comes from {template}"))
+                }
+            });
+        }
+    }
+    followed
+}
+
+/// Reports, at `severity`, every link written in markdown that leads to no file of the output,
+/// or to a `#fragment` no element of its target has, at the markdown's line and column: what
+/// [`verify_output`] finds in markdown, without reading the links of every page's template.
+pub fn verify_markdown(
+    site: &Site,
+    markdown: &[PageLinks],
+    scanned: &Scanned,
+    severity: Severity,
+    problems: &mut Diagnostics,
+) {
+    let rels: HashMap<&str, &Page> = site.pages.iter().map(|p| (p.rel(), p)).collect();
+    for page_links in markdown {
+        let Some(page) = rels.get(page_links.rel.as_str()) else {
+            continue;
+        };
+        let file = crate::model::url::output_file(&page.url);
+        for link in &page_links.links {
+            let Some(problem) = check_link(&link.href, &page.url, &file, scanned) else {
+                continue;
+            };
+            let at = WrittenAt {
+                line: link.line,
+                column: link.column,
+            };
+            let diagnostic = Diagnostic::of(severity, problem);
+            problems.push(in_markdown(diagnostic, &page_links.rel, at));
+        }
+    }
+}
+
+fn in_markdown(diagnostic: Diagnostic, rel: &str, at: WrittenAt) -> Diagnostic {
+    diagnostic
+        .in_file(Path::new("content").join(rel))
+        .at(at.line, at.column)
+        .help("point it at a page or file the site has, and a `#fragment` at a heading or id on it")
+}
+
+/// Where in its markdown a link was written.
+#[derive(Debug, Clone, Copy)]
+struct WrittenAt {
+    line: usize,
+    column: usize,
+}
+
+/// For each page's source, where each of its links' URLs was written.
+fn written_at(markdown: &[PageLinks]) -> HashMap<&str, HashMap<&str, WrittenAt>> {
+    markdown
+        .iter()
+        .map(|page| {
+            let by_href = page
+                .links
+                .iter()
+                .map(|l| {
+                    let at = WrittenAt {
+                        line: l.line,
+                        column: l.column,
+                    };
+                    (l.href.as_str(), at)
+                })
+                .collect();
+            (page.rel.as_str(), by_href)
+        })
+        .collect()
+}
+
+/// Which markdown file and template made an output file.
+pub(super) struct Origin<'a> {
+    /// The page's source, relative to `content/`, when the output is a page.
+    pub(super) markdown: Option<&'a str>,
+    /// "template page.html" and the like.
+    pub(super) template: String,
+}
+
+/// The origin of every output file a template made.
+pub(super) fn origins(site: &Site) -> HashMap<&str, Origin<'_>> {
+    site.outputs
+        .iter()
+        .filter_map(|o| {
+            let (markdown, template) = match &o.route {
+                Route::Page(id) => (Some(site.pages[*id].rel()), site.pages[*id].template.as_str()),
+                Route::ListPage { list, .. } => (None, site.lists[*list].template.as_str()),
+                Route::TermIndex(_) => (None, "taxonomy_list.html"),
+                Route::NotFound => (None, "404.html"),
+                _ => return None,
+            };
+            let template = format!("template {template}");
+            Some((o.file.as_str(), Origin { markdown, template }))
+        })
+        .collect()
+}
+
+fn is_internal(url: &str) -> bool {
+    let url = url.trim();
+    !(url.is_empty() || url.starts_with("//") || has_scheme(url))
+}
+
+fn has_scheme(url: &str) -> bool {
+    url.find(':').is_some_and(|i| {
+        let scheme = &url[..i];
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    })
+}
+
+/// `blog/x/index.html` → `/blog/x/`; `404.html` → `/404.html`.
+fn url_of(file: &str) -> String {
+    match file.strip_suffix("index.html") {
+        Some(folder) if folder.is_empty() || folder.ends_with('/') => format!("/{folder}"),
+        _ => format!("/{file}"),
+    }
+}
+
+/// Why the internal `url`, found in output `file`, leads nowhere; `None` when it is fine.
+fn check_link(url: &str, page_url: &str, file: &str, scanned: &Scanned) -> Option<String> {
+    let url = url.trim();
+    let (path, fragment) = match url.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (url, None),
+    };
+    let path = path.split('?').next().unwrap_or(path);
+    let target = if path.is_empty() {
+        file.to_string()
+    } else {
+        let absolute = if path.starts_with('/') {
+            path.to_string()
+        } else {
+            resolve_url(page_url, path)
+        };
+        let decoded = percent_decode_str(absolute.trim_start_matches('/'))
+            .decode_utf8_lossy()
+            .into_owned();
+        let candidates = if decoded.is_empty() || decoded.ends_with('/') {
+            vec![format!("{decoded}index.html")]
+        } else {
+            vec![decoded.clone(), format!("{decoded}/index.html")]
+        };
+        match candidates.into_iter().find(|c| scanned.files.contains(c)) {
+            Some(found) => found,
+            None => return Some(format!("link to `{url}`, which the site does not have")),
+        }
+    };
+    let fragment = fragment.map(|f| percent_decode_str(f).decode_utf8_lossy().into_owned())?;
+    if fragment.is_empty() || fragment == "top" {
+        return None;
+    }
+    match scanned.scans.get(&target) {
+        Some(scan) if !scan.ids.contains(&fragment) => Some(format!(
+            "link to `{url}`: `{target}` has no element with id `{fragment}`"
+        )),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_files_map_to_urls() {
+        assert_eq!(url_of("index.html"), "/");
+        assert_eq!(url_of("blog/x/index.html"), "/blog/x/");
+        assert_eq!(url_of("404.html"), "/404.html");
+        assert_eq!(url_of("old.html"), "/old.html");
+    }
+
+    #[test]
+    fn links_are_checked_against_files_and_ids() {
+        let mut scanned = Scanned {
+            files: ["index.html", "a/index.html", "s.css"]
+                .map(String::from)
+                .into(),
+            scans: HashMap::new(),
+        };
+        scanned.scans.insert(
+            "a/index.html".to_string(),
+            Scan {
+                ids: vec!["here".into()],
+                links: vec![],
+                elements: vec![],
+            },
+        );
+        let check = |url| check_link(url, "/", "index.html", &scanned);
+        assert_eq!(check("/a/"), None);
+        assert_eq!(check("/a"), None);
+        assert_eq!(check("a/#here"), None);
+        assert_eq!(check("/s.css"), None);
+        assert!(!is_internal("https://x.example/"));
+        assert!(check("/missing/").is_some());
+        assert!(
+            check("/a/#nowhere")
+                .unwrap()
+                .contains("no element with id `nowhere`")
+        );
+    }
+}
