@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::config::{CONFIG_FILE, Config, PLACEHOLDER_BASE_URL};
 use crate::check::links::{self, LinkSink};
+use crate::config::{CONFIG_FILE, Config, PLACEHOLDER_BASE_URL};
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::images::{ImageStats, Images};
 use crate::model::{ModelOptions, Site};

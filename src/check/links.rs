@@ -235,7 +235,10 @@ pub(super) fn origins(site: &Site) -> HashMap<&str, Origin<'_>> {
         .iter()
         .filter_map(|o| {
             let (markdown, template) = match &o.route {
-                Route::Page(id) => (Some(site.pages[*id].rel()), site.pages[*id].template.as_str()),
+                Route::Page(id) => (
+                    Some(site.pages[*id].rel()),
+                    site.pages[*id].template.as_str(),
+                ),
                 Route::ListPage { list, .. } => (None, site.lists[*list].template.as_str()),
                 Route::TermIndex(_) => (None, "taxonomy_list.html"),
                 Route::NotFound => (None, "404.html"),

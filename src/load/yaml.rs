@@ -53,7 +53,10 @@ fn locate(message: &str, problem_at: Option<(usize, usize)>) -> Located {
     };
     let (context, context_at) = split_position(context);
     let opened = [
-        ("scanning a quoted scalar", "a quoted string that is never closed"),
+        (
+            "scanning a quoted scalar",
+            "a quoted string that is never closed",
+        ),
         ("parsing a flow sequence", "a `[` list that is never closed"),
         ("parsing a flow mapping", "a `{` map that is never closed"),
     ]
@@ -146,13 +149,21 @@ mod tests {
 
     #[test]
     fn an_unclosed_list_or_quote_is_reported_once_where_it_opens() {
-        let err = deserialize::<PageFront>("title: B\ntags: [a, b\ndate: 2024-01-01\n").unwrap_err();
+        let err =
+            deserialize::<PageFront>("title: B\ntags: [a, b\ndate: 2024-01-01\n").unwrap_err();
         assert_eq!(err.location, Some((2, 7)), "{err:?}");
         assert!(!err.message.contains("line"), "{err:?}");
-        assert!(err.message.ends_with("a `[` list that is never closed"), "{err:?}");
+        assert!(
+            err.message.ends_with("a `[` list that is never closed"),
+            "{err:?}"
+        );
         let err = deserialize::<PageFront>("title: \"C\ndate: 2024-01-01\n").unwrap_err();
         assert_eq!(err.location, Some((1, 8)), "{err:?}");
-        assert!(err.message.ends_with("a quoted string that is never closed"), "{err:?}");
+        assert!(
+            err.message
+                .ends_with("a quoted string that is never closed"),
+            "{err:?}"
+        );
         let err = deserialize::<PageFront>("title: A\n  bad: indent\n").unwrap_err();
         assert_eq!(err.location, Some((2, 6)), "{err:?}");
         assert!(!err.message.contains("line"), "{err:?}");
@@ -160,9 +171,8 @@ mod tests {
 
     #[test]
     fn billion_laughs_is_reported_at_its_first_alias() {
-        let err =
-            deserialize::<PageFront>(&format!("title: x\nextra:\n{}", billion_laughs("  ")))
-                .unwrap_err();
+        let err = deserialize::<PageFront>(&format!("title: x\nextra:\n{}", billion_laughs("  ")))
+            .unwrap_err();
         assert_eq!(err.location, Some((4, 10)), "{err:?}");
     }
 

@@ -478,7 +478,11 @@ fn a_link_to_a_post_by_its_name_finds_its_bundle() {
 #[test]
 fn build_warns_of_links_to_pages_and_fragments_the_site_lacks_at_their_line() {
     let site = Site::new();
-    site.post("other", "title: Other\ndate: 2024-01-01", "## A heading\n\nText.");
+    site.post(
+        "other",
+        "title: Other\ndate: 2024-01-01",
+        "## A heading\n\nText.",
+    );
     site.post(
         "a",
         "title: A\ndate: 2024-01-02",
@@ -491,8 +495,14 @@ fn build_warns_of_links_to_pages_and_fragments_the_site_lacks_at_their_line() {
     let file = Path::new("content/blog/a/index.md").display().to_string();
     for (at, what) in [
         (":10:9:", "link to `/nope/`, which the site does not have"),
-        (":11:1:", "`blog/other/index.html` has no element with id `missing`"),
-        (":11:37:", "`blog/a/index.html` has no element with id `nowhere`"),
+        (
+            ":11:1:",
+            "`blog/other/index.html` has no element with id `missing`",
+        ),
+        (
+            ":11:37:",
+            "`blog/a/index.html` has no element with id `nowhere`",
+        ),
     ] {
         let line = err.lines().find(|l| l.contains(what));
         assert!(
@@ -516,8 +526,14 @@ fn build_warns_of_links_to_pages_and_fragments_the_site_lacks_at_their_line() {
 #[test]
 fn front_matter_and_site_toml_errors_give_one_position_and_name_the_field() {
     let site = Site::new();
-    site.write("content/open.md", "---\ntitle: B\ntags: [a, b\ndate: 2024-01-01\n---\nx\n");
-    site.write("content/typed.md", "+++\ntitle = \"A\"\ndraft = \"x\"\n+++\nx\n");
+    site.write(
+        "content/open.md",
+        "---\ntitle: B\ntags: [a, b\ndate: 2024-01-01\n---\nx\n",
+    );
+    site.write(
+        "content/typed.md",
+        "+++\ntitle = \"A\"\ndraft = \"x\"\n+++\nx\n",
+    );
     let mut laughs = String::from("---\ntitle: L\nextra:\n  a: &a [\"lol\",\"lol\",\"lol\"]\n");
     for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]
         .iter()
@@ -540,7 +556,7 @@ fn front_matter_and_site_toml_errors_give_one_position_and_name_the_field() {
         "content/laughs.md:5:10: error: invalid front matter: its YAML anchors and aliases",
         "site.toml:4:8: error: markdown.math: invalid type: integer `3`, expected a boolean",
     ] {
-        assert!(err.contains(&expected), "{expected}\n{err}");
+        assert!(err.contains(expected), "{expected}\n{err}");
     }
     assert!(!err.contains(" at line "), "one position per error: {err}");
 }

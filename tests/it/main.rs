@@ -25,6 +25,7 @@ mod hostile;
 mod images;
 mod outputs;
 mod properties;
+mod readme;
 mod serve_http;
 mod serve_live;
 mod serve_rebuild;

@@ -1182,3 +1182,34 @@ fn a_real_build_is_served_with_live_reload_and_its_404_page() {
     assert_eq!(missing.status, 404);
     assert!(missing.text().contains(SCRIPT_TAG));
 }
+
+#[test]
+fn every_response_has_an_etag_of_its_bytes_errors_too() {
+    use sha2::Digest;
+    let (_state, server) = serve();
+    let addr = server.addr();
+    let port = addr.port();
+    let replies = [
+        get(addr, "/index.html"),
+        get(addr, "/no-such-page/"),
+        exchange(addr, &request("POST", addr, "/index.html", "")),
+        exchange(
+            addr,
+            &format!("GET / HTTP/1.1\r\nHost: evil.example:{port}\r\nConnection: close\r\n\r\n"),
+        ),
+        exchange(addr, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n"),
+        get(addr, "/%2e%2e/etc/passwd"),
+    ];
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 404, 405, 403, 400, 400]);
+    for reply in &replies {
+        let digest = sha2::Sha256::digest(&reply.body);
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            reply.header("ETag"),
+            Some(format!("\"{hex}\"").as_str()),
+            "{}",
+            reply.status
+        );
+    }
+}

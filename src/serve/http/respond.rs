@@ -216,9 +216,9 @@ pub(super) fn send(request: Request, reply: Reply) {
         ("X-Content-Type-Options", "nosniff"),
         ("Server", "pamphlet"),
     ];
-    if let Some(etag) = &reply.etag {
-        headers.push(("ETag", etag));
-    }
+    // Errors too: the README promises an ETag on every response, and a 404 page can change.
+    let etag = reply.etag.unwrap_or_else(|| etag_of(&reply.body));
+    headers.push(("ETag", &etag));
     headers.extend(reply.extra);
     let headers = headers
         .into_iter()
