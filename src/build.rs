@@ -13,6 +13,7 @@ use crate::render::reuse::NoReuse;
 use crate::render::theme::Theme;
 use crate::render::{Inputs, RenderReport, render_site};
 use crate::write::Sink;
+use crate::write::lock::{LockError, OutputLock, Wait};
 use crate::write::output::{self, Marker};
 use crate::write::staging::Staging;
 use crate::{load, model};
@@ -35,6 +36,8 @@ pub struct BuildOptions {
     pub force: bool,
     /// Replaces `[build] cache_dir` from `site.toml`: where made images are kept.
     pub cache_dir: Option<PathBuf>,
+    /// What to do while another build writes into the same output folder.
+    pub wait: Wait,
 }
 
 impl BuildOptions {
@@ -48,6 +51,7 @@ impl BuildOptions {
             base_url: None,
             force: false,
             cache_dir: None,
+            wait: Wait::Quietly,
         }
     }
 }
@@ -177,11 +181,38 @@ pub fn images_for(config: &Config, root: &Path) -> Images {
     Images::new(&config.images, Some(&cache_dir(config, root)))
 }
 
+/// The lock of the output folder `output`, so no other build writes into it until dropped.
+fn lock_output(output: &Path, wait: Wait) -> Result<OutputLock, Diagnostic> {
+    let resolved = output::resolve(output).map_err(|e| {
+        Diagnostic::error(format!(
+            "cannot use {} as the output folder: {e}",
+            output.display()
+        ))
+    })?;
+    OutputLock::acquire(&resolved, wait).map_err(|e| {
+        let help = match e {
+            LockError::Busy { .. } => {
+                "wait for it to finish, or run without --no-wait to wait for it"
+            }
+            LockError::Io { .. } => "make the folder that holds the output folder writable",
+        };
+        Diagnostic::error(e.to_string()).help(help)
+    })
+}
+
 /// Builds the site and publishes it into the output folder, or leaves that folder exactly as it
 /// was and returns every problem.
 pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
     let started = Instant::now();
     let (site, mut problems) = load_site(options);
+    // Taken before the output is looked at: what a build finds there, another may be changing.
+    let _lock = match lock_output(&options.output, options.wait) {
+        Ok(lock) => lock,
+        Err(refused) => {
+            problems.push(refused);
+            return Err(problems);
+        }
+    };
     let claim = match output::claim(&options.output, &options.root, options.force) {
         Ok(claim) => claim,
         Err(refused) => {

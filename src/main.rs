@@ -14,6 +14,7 @@ use pamphlet::deploy::{DEFAULT_MAX_DELETES, DeployOptions};
 use pamphlet::diagnostic::Diagnostics;
 use pamphlet::plural::count;
 use pamphlet::serve::session_loop::{DEFAULT_PORT, ServeOptions};
+use pamphlet::write::lock::Wait;
 
 // The build allocates and frees many small strings on every thread; mimalloc does that faster
 // than the system allocator.
@@ -51,6 +52,9 @@ enum Command {
         /// <root>/.pamphlet-cache, or [build] cache_dir].
         #[arg(long)]
         cache_dir: Option<PathBuf>,
+        /// Fail at once, rather than wait, while another build writes into the same output.
+        #[arg(long)]
+        no_wait: bool,
     },
     /// Preview the site as Azure will serve it, rebuilding and reloading the browser on every save.
     Serve {
@@ -103,6 +107,11 @@ enum Command {
     },
 }
 
+/// Said once when a build waits for another writing into its output.
+fn say_waiting(text: &str) {
+    eprintln!("{text}");
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = cli.root;
@@ -113,9 +122,15 @@ fn main() -> ExitCode {
             drafts,
             base_url,
             cache_dir,
+            no_wait,
         } => {
             let mut options = BuildOptions::new(&root);
             options.cache_dir = cache_dir;
+            options.wait = if no_wait {
+                Wait::No
+            } else {
+                Wait::Saying(say_waiting)
+            };
             if let Some(output) = output {
                 options.output = root.join(output);
             }

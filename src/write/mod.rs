@@ -4,6 +4,7 @@
 //! thousand pages never holds them all in memory. `build` writes to a staging folder that is
 //! swapped in at the end ([`staging`]); `serve` and `check` keep files in memory ([`memory`]).
 
+pub mod lock;
 pub mod memory;
 pub mod output;
 pub mod staging;

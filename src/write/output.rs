@@ -166,7 +166,7 @@ fn refuse_site_folders(output: &Path, root: &Path) -> Result<(), Diagnostic> {
 
 /// `path` made absolute, `.` and `..` taken out, and symbolic links resolved as far as it
 /// exists, so two names for one folder compare equal.
-fn resolve(path: &Path) -> io::Result<PathBuf> {
+pub(crate) fn resolve(path: &Path) -> io::Result<PathBuf> {
     let absolute = if path.is_absolute() {
         path.to_path_buf()
     } else {

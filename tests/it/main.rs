@@ -16,6 +16,7 @@ mod browser;
 mod build;
 mod cli;
 mod common;
+mod concurrent;
 mod corpora;
 mod deploy;
 mod deploy_faults;

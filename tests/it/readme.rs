@@ -16,6 +16,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::azurite::{ACCOUNT, KEY, create_container, endpoint, require_azurite, unique_container};
+use pamphlet::write::lock::{OutputLock, Wait};
+
 use crate::common::{Site, repo};
 
 /// One `$ command` of a console block and the lines the README shows it printing.
@@ -256,6 +258,12 @@ fn run_block(block: &Block, seen: usize) -> (PathBuf, Printed, Vec<(String, Stri
             );
         }
         ("pamphlet new \"Why static sites\" ; pamphlet build --drafts", 0) => {}
+        ("pamphlet build --no-wait", 0) => {
+            let public = site.root().canonicalize().expect("the site").join("public");
+            let _held = OutputLock::acquire(&public, Wait::No).expect("the lock");
+            run(&cwd, &block.examples[0].command, &[], &mut printed);
+            return (cwd, printed, replacements, site);
+        }
         ("pamphlet init my-blog ; pamphlet --root my-blog build", 0) => {
             let cwd = site.root().join("elsewhere");
             std::fs::create_dir(&cwd).expect("an empty folder");
