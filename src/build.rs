@@ -12,10 +12,11 @@ use crate::render::highlight::Highlighter;
 use crate::render::reuse::NoReuse;
 use crate::render::theme::Theme;
 use crate::render::{Inputs, RenderReport, render_site};
-use crate::write::Sink;
+use crate::stop::Stop;
 use crate::write::lock::{LockError, OutputLock, Wait};
 use crate::write::output::{self, Marker};
 use crate::write::staging::Staging;
+use crate::write::{Sink, Stoppable};
 use crate::{load, model};
 
 /// The output folder, inside the site's folder, when none is given.
@@ -38,6 +39,8 @@ pub struct BuildOptions {
     pub cache_dir: Option<PathBuf>,
     /// What to do while another build writes into the same output folder.
     pub wait: Wait,
+    /// Asked for by SIGINT or SIGTERM: the build stops and publishes nothing.
+    pub stop: Stop,
 }
 
 impl BuildOptions {
@@ -52,6 +55,7 @@ impl BuildOptions {
             force: false,
             cache_dir: None,
             wait: Wait::Quietly,
+            stop: Stop::default(),
         }
     }
 }
@@ -232,8 +236,19 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
         }
     };
     let highlighter = Highlighter::new();
-    let sink = LinkSink::ids_passing_to(&staging);
+    let stoppable = Stoppable {
+        inner: &staging,
+        stop: &options.stop,
+    };
+    let sink = LinkSink::ids_passing_to(&stoppable);
     let report = render_into(&site, &options.root, &highlighter, &sink, false);
+    if options.stop.requested() {
+        // What failed since is the stop's doing; dropping the staging folder keeps it as the
+        // spare, and the output folder was never touched.
+        return Err(Diagnostics::from_iter([Diagnostic::error(
+            "stopped by a signal (Ctrl-C or SIGTERM) before publishing",
+        )]));
+    }
     problems.extend(report.diagnostics);
     // `check` fails on what a build only warns about: a link the site lacks is worth fixing,
     // not worth refusing to publish everything else.

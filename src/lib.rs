@@ -18,5 +18,6 @@ pub mod plural;
 pub mod render;
 pub mod scaffold;
 pub mod serve;
+pub mod stop;
 mod sync;
 pub mod write;

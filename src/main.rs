@@ -14,6 +14,7 @@ use pamphlet::deploy::{DEFAULT_MAX_DELETES, DeployOptions};
 use pamphlet::diagnostic::Diagnostics;
 use pamphlet::plural::count;
 use pamphlet::serve::session_loop::{DEFAULT_PORT, ServeOptions};
+use pamphlet::stop::Stop;
 use pamphlet::write::lock::Wait;
 
 // The build allocates and frees many small strings on every thread; mimalloc does that faster
@@ -107,6 +108,12 @@ enum Command {
     },
 }
 
+/// A stop SIGINT and SIGTERM ask for, for the commands that finish cleanly on one; a system
+/// that cannot register them gets the default, where a signal ends the process as before.
+fn stop_on_signals() -> Stop {
+    Stop::on_signals().unwrap_or_default()
+}
+
 /// Said once when a build waits for another writing into its output.
 fn say_waiting(text: &str) {
     eprintln!("{text}");
@@ -137,6 +144,7 @@ fn main() -> ExitCode {
             options.force = force;
             options.drafts = drafts;
             options.base_url = base_url;
+            options.stop = stop_on_signals();
             build_site(&options)
         }
         Command::Serve {
@@ -171,6 +179,7 @@ fn main() -> ExitCode {
             options.force = force;
             options.delete = delete;
             options.max_deletes = max_deletes;
+            options.stop = stop_on_signals();
             deploy(&options)
         }
     }
@@ -206,8 +215,8 @@ fn build_site(options: &BuildOptions) -> ExitCode {
 }
 
 fn serve(options: &ServeOptions) -> ExitCode {
-    match pamphlet::serve::session_loop::run(options) {
-        Ok(never) => match never {},
+    match pamphlet::serve::session_loop::run(options, &stop_on_signals()) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

@@ -13,6 +13,7 @@ use super::manifest::Manifest;
 use super::plan::{Phase, Plan, RemoteBlob, Upload, next_manifest};
 use super::progress::Progress;
 use super::remote::Remote;
+use crate::stop::Stop;
 
 /// Uploads in flight at once: enough to hide latency, few enough to stay polite and in memory.
 const CONCURRENCY: usize = 8;
@@ -38,13 +39,15 @@ pub(super) async fn apply(
     listing: &std::collections::BTreeMap<String, RemoteBlob>,
     old_manifest: &Manifest,
     manifest_stored: bool,
+    signal: &Stop,
 ) -> Applied {
     let by_path: HashMap<&str, &LocalFile> = local.iter().map(|f| (f.path.as_str(), f)).collect();
     let progress = Progress::new(plan.uploads.len(), plan.upload_bytes());
     let mut applied = Applied::default();
     let mut etags: HashMap<String, String> = HashMap::new();
     for phase in [Phase::Asset, Phase::Page, Phase::Index] {
-        for (upload, result) in upload_phase(remote, plan, phase, &by_path, &progress).await {
+        let phase_uploads = upload_phase(remote, plan, phase, &by_path, &progress, signal).await;
+        for (upload, result) in phase_uploads {
             match result {
                 Ok(etag) => {
                     etags.insert(upload.path.clone(), etag);
@@ -53,6 +56,9 @@ pub(super) async fn apply(
                     applied.failure.get_or_insert(e);
                 }
             }
+        }
+        if signal.requested() {
+            applied.failure.get_or_insert(DeployError::Signalled);
         }
         if applied.failure.is_some() {
             break;
@@ -99,6 +105,7 @@ async fn upload_phase<'p>(
     phase: Phase,
     by_path: &HashMap<&str, &LocalFile>,
     progress: &Progress,
+    signal: &Stop,
 ) -> Vec<Uploaded<'p>> {
     let stop = Cell::new(false);
     let batch = plan.uploads.iter().filter(|u| u.phase == phase);
@@ -107,7 +114,8 @@ async fn upload_phase<'p>(
             let stop = &stop;
             let file = by_path.get(upload.path.as_str()).copied();
             async move {
-                if stop.get() {
+                // Uploads in flight finish; none starts after a failure or a signal.
+                if stop.get() || signal.requested() {
                     return None;
                 }
                 let result = match file {

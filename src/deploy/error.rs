@@ -65,6 +65,11 @@ pub enum DeployError {
         /// Why, already redacted.
         reason: String,
     },
+    /// SIGINT or SIGTERM asked the deploy to stop; the uploads in flight finished.
+    #[error(
+        "stopped by a signal (Ctrl-C or SIGTERM) before any upload finished; nothing was changed"
+    )]
+    Signalled,
     /// A failure after some uploads had finished.
     #[error(
         "the deploy stopped after {done} of {total} uploads because {cause}, and nothing was deleted; the live site still serves whole pages, and running `pamphlet deploy` again finishes the job"
@@ -94,6 +99,7 @@ impl DeployError {
             }
             DeployError::Remote { action, reason } => format!("{action} failed ({reason})"),
             DeployError::Stopped { cause, .. } => cause.clone(),
+            DeployError::Signalled => "a signal (Ctrl-C or SIGTERM) asked it to stop".into(),
             other => other.to_string(),
         }
     }

@@ -47,6 +47,8 @@ pub struct DeployOptions {
     pub delete: bool,
     /// The most files one run may delete.
     pub max_deletes: usize,
+    /// Asked for by SIGINT or SIGTERM: no upload starts after it, and nothing is deleted.
+    pub stop: crate::stop::Stop,
 }
 
 /// `--max-deletes` when not given.
@@ -63,6 +65,7 @@ impl DeployOptions {
             force: false,
             delete: false,
             max_deletes: DEFAULT_MAX_DELETES,
+            stop: crate::stop::Stop::default(),
         }
     }
 }
@@ -222,6 +225,7 @@ async fn sync(
         &listing.blobs,
         &manifest,
         had_manifest,
+        &options.stop,
     )
     .await;
     notes.extend(applied.notes);

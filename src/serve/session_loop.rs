@@ -13,6 +13,7 @@ use super::watch::Watcher;
 use crate::build::BuildOptions;
 use crate::diagnostic::Diagnostics;
 use crate::plural::count;
+use crate::stop::Stop;
 
 /// The port `pamphlet serve` listens on when none is given.
 pub const DEFAULT_PORT: u16 = 1111;
@@ -190,11 +191,16 @@ impl Preview {
     }
 }
 
-/// Serves the site until the process is stopped.
-pub fn run(options: &ServeOptions) -> Result<std::convert::Infallible, RunError> {
+/// Serves the site until `stop` is asked for (SIGINT or SIGTERM).
+pub fn run(options: &ServeOptions, stop: &Stop) -> Result<(), RunError> {
     let mut out = std::io::stdout();
     let mut preview = Preview::start(options, &mut out)?;
-    loop {
-        preview.step(Duration::from_secs(1), &mut out)?;
+    while !stop.requested() {
+        // Short steps, so a stop is noticed within a fraction of a second.
+        preview.step(Duration::from_millis(100), &mut out)?;
     }
+    // The connections, live-reload streams included, close as the process ends: waiting for
+    // each worker to finish its keep-alive connection could take seconds.
+    let _ = writeln!(out, "Stopped");
+    Ok(())
 }

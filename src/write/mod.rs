@@ -27,3 +27,41 @@ pub trait Sink: Sync {
         self.put(file, std::fs::read(source)?)
     }
 }
+
+/// A sink that refuses every file once a stop was asked for, so a stopped build ends soon and
+/// publishes nothing.
+pub struct Stoppable<'a> {
+    /// Where files go until the stop.
+    pub inner: &'a dyn Sink,
+    /// The stop to watch.
+    pub stop: &'a crate::stop::Stop,
+}
+
+impl Stoppable<'_> {
+    fn refuse_if_stopped(&self) -> io::Result<()> {
+        if self.stop.requested() {
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "the build was stopped",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Sink for Stoppable<'_> {
+    fn put(&self, file: &str, bytes: Vec<u8>) -> io::Result<()> {
+        self.refuse_if_stopped()?;
+        self.inner.put(file, bytes)
+    }
+
+    fn put_shared(&self, file: &str, bytes: &memory::Bytes) -> io::Result<()> {
+        self.refuse_if_stopped()?;
+        self.inner.put_shared(file, bytes)
+    }
+
+    fn copy(&self, file: &str, source: &Path) -> io::Result<()> {
+        self.refuse_if_stopped()?;
+        self.inner.copy(file, source)
+    }
+}

@@ -207,3 +207,70 @@ fn contents(container: &str) -> std::collections::BTreeMap<String, Vec<u8>> {
         .map(|(path, blob)| (path, blob.bytes))
         .collect()
 }
+
+/// SIGINT or SIGTERM at random moments of a deploy that would upload and delete: the uploads in
+/// flight finish, no blob is deleted, it exits 1 saying rerunning finishes the job (or 0 when
+/// it had finished), and the rerun converges.
+#[test]
+fn a_deploy_asked_to_stop_deletes_nothing_and_converges_when_run_again() {
+    require_azurite();
+    let container = format!(
+        "polite-{}-{}",
+        std::process::id(),
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+            % 1_000_000_000
+    );
+    create_container(&container);
+    let variants = [
+        site_toml("Variant A", &container, ""),
+        site_toml(
+            "Variant B",
+            &container,
+            "paginate_by = 7\n[feeds]\ntags = true\n",
+        ),
+    ];
+    let site = common::generated_site(60, &variants[0]);
+    let root = site.root();
+    let rebuild = |variant: &str| {
+        std::fs::write(root.join("site.toml"), variant).unwrap();
+        if let Err(problems) = build(&BuildOptions::new(root)) {
+            panic!("build failed:\n{}", common::render(&problems));
+        }
+    };
+    rebuild(&variants[0]);
+    let (_, took) = full_deploy(root);
+    let mut stopped_midway = 0;
+    for round in 0..6 {
+        rebuild(&variants[(round + 1) % 2]);
+        let before: Vec<String> = download_all(&container).into_keys().collect();
+        let child = deploy_command(root).spawn().unwrap();
+        // Spread over the first half of a full deploy's time, where the uploads are.
+        std::thread::sleep(took.mul_f64(0.05 + 0.1 * round as f64));
+        let signal = if round % 2 == 0 { "-INT" } else { "-TERM" };
+        let _ = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status();
+        let (code, stdout, stderr) = finish(child);
+        let after: Vec<String> = download_all(&container).into_keys().collect();
+        match code {
+            Some(0) => {}
+            Some(1) => {
+                stopped_midway += 1;
+                assert!(
+                    stderr.contains("a signal (Ctrl-C or SIGTERM) asked it to stop")
+                        || stderr.contains("stopped by a signal (Ctrl-C or SIGTERM)"),
+                    "round {round}: {stderr}"
+                );
+                let kept = before.iter().all(|path| after.contains(path));
+                assert!(kept, "round {round}: a stopped deploy deleted blobs");
+            }
+            other => panic!("round {round}: exit {other:?}\n{stdout}\n{stderr}"),
+        }
+        full_deploy(root);
+        assert_mirrors(&container, &site.public(), &format!("round {round}"));
+    }
+    assert!(stopped_midway > 0, "no signal landed during a deploy");
+}

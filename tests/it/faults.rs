@@ -633,3 +633,104 @@ fn a_request_body_that_stalls_holds_a_worker_only_until_the_io_timeout() {
         .collect();
     assert!(ours.is_empty(), "{ours:?}");
 }
+
+fn send_signal(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal} {pid}");
+}
+
+/// SIGINT and SIGTERM while a build renders: it stops, says so, exits 1, leaves `public/`
+/// exactly as it was and no staging folder; the next build succeeds.
+#[test]
+fn a_build_asked_to_stop_publishes_nothing_and_leaves_no_staging() {
+    let site = generated_site(400, VARIANT_A);
+    build(site.root());
+    let before = crate::common::snapshot(&site.public());
+    site.write("site.toml", VARIANT_B);
+    for signal in ["INT", "TERM"] {
+        let child = pamphlet(site.root()).arg("build").spawn().unwrap();
+        let staging = site.root().join(format!(".public.staging-{}", child.id()));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !staging.exists() {
+            assert!(Instant::now() < deadline, "the build never staged");
+            thread::sleep(Duration::from_millis(2));
+        }
+        send_signal(child.id(), signal);
+        let (code, stderr) = finish(child, Duration::from_secs(60));
+        assert_eq!(code, Some(1), "SIG{signal}: {stderr}");
+        assert!(
+            stderr.contains("error: stopped by a signal (Ctrl-C or SIGTERM) before publishing"),
+            "SIG{signal}: {stderr}"
+        );
+        assert_eq!(stderr.matches("error:").count(), 1, "one error: {stderr}");
+        assert_eq!(
+            crate::common::snapshot(&site.public()),
+            before,
+            "SIG{signal}"
+        );
+        assert!(
+            output_siblings(site.root())
+                .iter()
+                .all(|n| !n.contains("staging")),
+            "{:?}",
+            output_siblings(site.root())
+        );
+    }
+    build(site.root());
+    assert_ne!(crate::common::snapshot(&site.public()), before);
+}
+
+/// SIGTERM and SIGINT to `serve` with a keep-alive connection and a live-reload stream open:
+/// it exits 0 within a second, and both connections are closed.
+#[test]
+fn serve_asked_to_stop_exits_at_once_closing_its_connections() {
+    for signal in ["TERM", "INT"] {
+        let site = crate::common::Site::new();
+        site.post("a", "title: A\ndate: 2024-01-01", "Post A.");
+        let mut child = pamphlet(site.root())
+            .args(["serve", "--port", "0"])
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let address = loop {
+            let line = lines.next().expect("serve prints").unwrap();
+            if let Some(rest) = line.strip_prefix("Serving http://") {
+                break rest.split('/').next().unwrap().to_string();
+            }
+        };
+        let request = |path: &str| {
+            let mut stream = TcpStream::connect(&address).unwrap();
+            write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\n\r\n").unwrap();
+            let mut first = [0u8; 12];
+            stream.read_exact(&mut first).unwrap();
+            assert_eq!(&first, b"HTTP/1.1 200", "{path}");
+            stream
+        };
+        let kept_alive = request("/blog/a/");
+        let events = request("/__pamphlet/events");
+        let started = Instant::now();
+        send_signal(child.id(), signal);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "SIG{signal}: serve still runs after a second"
+            );
+            thread::sleep(Duration::from_millis(5));
+        };
+        assert_eq!(status.code(), Some(0), "SIG{signal}");
+        for mut stream in [kept_alive, events] {
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            let mut rest = Vec::new();
+            // The rest of the response, then the end: the connection is closed.
+            assert!(stream.read_to_end(&mut rest).is_ok(), "SIG{signal}");
+        }
+    }
+}
