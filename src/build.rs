@@ -15,6 +15,7 @@ use crate::render::{Inputs, RenderReport, render_site};
 use crate::stop::Stop;
 use crate::write::lock::{LockError, OutputLock, Wait};
 use crate::write::output::{self, Marker};
+use crate::write::space::{self, Tally, is_disk_full};
 use crate::write::staging::Staging;
 use crate::write::{Sink, Stoppable};
 use crate::{load, model};
@@ -185,6 +186,48 @@ pub fn images_for(config: &Config, root: &Path) -> Images {
     Images::new(&config.images, Some(&cache_dir(config, root)))
 }
 
+/// A render into a staging folder, and what the sinks on the way saw.
+struct Staged {
+    report: RenderReport,
+    /// The ids of every page written, for checking links.
+    scanned: links::Scanned,
+    /// Bytes handed to the staging folder, written or not.
+    written: u64,
+    /// A write failed because the disk is full.
+    disk_full: bool,
+}
+
+/// Renders `site` into `staging`, through the sinks that count its bytes, notice a full disk,
+/// refuse files once a stop is asked for, and read each page's ids.
+fn render_staged(site: &Site, options: &BuildOptions, staging: &Staging) -> Staged {
+    let tally = Tally::over(staging);
+    let stoppable = Stoppable {
+        inner: &tally,
+        stop: &options.stop,
+    };
+    let sink = LinkSink::ids_passing_to(&stoppable);
+    let report = render_into(site, &options.root, &Highlighter::new(), &sink, false);
+    Staged {
+        report,
+        scanned: sink.finish(),
+        written: tally.bytes(),
+        disk_full: tally.disk_full(),
+    }
+}
+
+/// True for the error of a file the sink could not store.
+fn is_write_error(diagnostic: &Diagnostic) -> bool {
+    diagnostic.message.starts_with("cannot write ")
+        || diagnostic.message.starts_with("cannot copy to ")
+}
+
+/// The one error of a build that ran out of space beside `output`.
+fn full_disk(output: &Path, needed: Option<u64>) -> Diagnostic {
+    let folder = output.parent().unwrap_or(output);
+    Diagnostic::error(space::full_disk_message(folder, needed))
+        .help("free some space there, or build elsewhere with --output, and build again")
+}
+
 /// The lock of the output folder `output`, so no other build writes into it until dropped.
 fn lock_output(output: &Path, wait: Wait) -> Result<OutputLock, Diagnostic> {
     let resolved = output::resolve(output).map_err(|e| {
@@ -227,6 +270,10 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
     let marker = Marker::new(&site.config.base_url, !site.config.base_url_given);
     let staging = match Staging::create(&claim, &marker) {
         Ok(staging) => staging,
+        Err(e) if is_disk_full(&e) => {
+            problems.push(full_disk(&claim.output, None));
+            return Err(problems);
+        }
         Err(e) => {
             problems.push(Diagnostic::error(format!(
                 "cannot prepare the output folder {}: {e}",
@@ -235,13 +282,7 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
             return Err(problems);
         }
     };
-    let highlighter = Highlighter::new();
-    let stoppable = Stoppable {
-        inner: &staging,
-        stop: &options.stop,
-    };
-    let sink = LinkSink::ids_passing_to(&stoppable);
-    let report = render_into(&site, &options.root, &highlighter, &sink, false);
+    let staged = render_staged(&site, options, &staging);
     if options.stop.requested() {
         // What failed since is the stop's doing; dropping the staging folder keeps it as the
         // spare, and the output folder was never touched.
@@ -249,14 +290,27 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
             "stopped by a signal (Ctrl-C or SIGTERM) before publishing",
         )]));
     }
+    let report = staged.report;
+    if staged.disk_full {
+        // Every file that did not fit failed on its own; one sentence says why.
+        problems.extend(
+            report
+                .diagnostics
+                .into_iter()
+                .filter(|d| !is_write_error(d)),
+        );
+        // Discarded first, so the space it held counts as free in the message.
+        let _ = staging.discard();
+        problems.push(full_disk(&claim.output, Some(staged.written)));
+        return Err(problems);
+    }
     problems.extend(report.diagnostics);
     // `check` fails on what a build only warns about: a link the site lacks is worth fixing,
     // not worth refusing to publish everything else.
-    let scanned = sink.finish();
     links::verify_markdown(
         &site,
         &report.markdown_links,
-        &scanned,
+        &staged.scanned,
         Severity::Warning,
         &mut problems,
     );
@@ -265,6 +319,10 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
         return Err(problems);
     }
     if let Err(e) = staging.publish() {
+        if is_disk_full(&e) {
+            problems.push(full_disk(&claim.output, Some(staged.written)));
+            return Err(problems);
+        }
         problems.push(Diagnostic::error(format!(
             "cannot publish into {}: {e}",
             claim.output.display()

@@ -7,6 +7,7 @@
 pub mod lock;
 pub mod memory;
 pub mod output;
+pub mod space;
 pub mod staging;
 
 use std::io;

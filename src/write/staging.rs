@@ -71,7 +71,11 @@ impl Staging {
             written: Mutex::new(HashSet::new()),
             published: false,
         };
-        staging.put(MARKER, marker.to_bytes())?;
+        if let Err(e) = staging.put(MARKER, marker.to_bytes()) {
+            // A folder without its marker is no spare; on a full disk it only holds space.
+            let _ = staging.discard();
+            return Err(e);
+        }
         Ok(staging)
     }
 
@@ -107,6 +111,13 @@ impl Staging {
             Previous::Ours => fs::rename(&old, sibling(&self.output, "spare")),
             Previous::Absent | Previous::Replaced => remove_tree(&old),
         }
+    }
+
+    /// Removes the staging folder and everything in it, rather than keep it as the spare: what
+    /// a build that ran out of space staged would hold on to the space the next one needs.
+    pub fn discard(mut self) -> io::Result<()> {
+        self.published = true;
+        remove_tree(&self.dir)
     }
 
     /// The path for output file `file`, with its folders made and anything in the way removed.

@@ -20,6 +20,7 @@ mod concurrent;
 mod corpora;
 mod deploy;
 mod deploy_faults;
+mod disk_full;
 mod faults;
 mod fuzz_corpus;
 mod hostile;
