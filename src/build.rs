@@ -228,15 +228,19 @@ fn full_disk(output: &Path, needed: Option<u64>) -> Diagnostic {
         .help("free some space there, or build elsewhere with --output, and build again")
 }
 
-/// The lock of the output folder `output`, so no other build writes into it until dropped.
+/// The output folder claimed, with its lock held so no other build writes into it. A folder the
+/// build may not use is refused before anything is written beside it (the lock file included),
+/// and claimed again once locked: what was there, another build may have been changing.
+fn claim_locked(options: &BuildOptions) -> Result<(output::Claim, OutputLock), Diagnostic> {
+    let first = output::claim(&options.output, &options.root, options.force)?;
+    let lock = lock_output(&first.output, options.wait)?;
+    let claim = output::claim(&first.output, &options.root, options.force)?;
+    Ok((claim, lock))
+}
+
+/// The lock of the output folder `output` (resolved), held until dropped.
 fn lock_output(output: &Path, wait: Wait) -> Result<OutputLock, Diagnostic> {
-    let resolved = output::resolve(output).map_err(|e| {
-        Diagnostic::error(format!(
-            "cannot use {} as the output folder: {e}",
-            output.display()
-        ))
-    })?;
-    OutputLock::acquire(&resolved, wait).map_err(|e| {
+    OutputLock::acquire(output, wait).map_err(|e| {
         let help = match e {
             LockError::Busy { .. } => {
                 "wait for it to finish, or run without --no-wait to wait for it"
@@ -252,16 +256,8 @@ fn lock_output(output: &Path, wait: Wait) -> Result<OutputLock, Diagnostic> {
 pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
     let started = Instant::now();
     let (site, mut problems) = load_site(options);
-    // Taken before the output is looked at: what a build finds there, another may be changing.
-    let _lock = match lock_output(&options.output, options.wait) {
-        Ok(lock) => lock,
-        Err(refused) => {
-            problems.push(refused);
-            return Err(problems);
-        }
-    };
-    let claim = match output::claim(&options.output, &options.root, options.force) {
-        Ok(claim) => claim,
+    let (claim, _lock) = match claim_locked(options) {
+        Ok(claimed) => claimed,
         Err(refused) => {
             problems.push(refused);
             return Err(problems);

@@ -128,12 +128,13 @@ const VARIANT_A: &str = "title = \"Variant A\"\nbase_url = \"https://example.com
 /// Every page differs from A, and the file set too (pagination, tag feeds).
 const VARIANT_B: &str = "title = \"Variant B\"\nbase_url = \"https://example.com\"\npaginate_by = 7\n[feeds]\ntags = true\n";
 
-/// Names beside `public/` that builds made (`.public.*`).
+/// Names beside `public/` that builds made (`.public.*`), but the lock every build takes and
+/// leaves (`.public.lock`, which is never deleted).
 fn output_siblings(root: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(root)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".public"))
+        .filter(|n| n.starts_with(".public") && n != ".public.lock")
         .collect();
     names.sort();
     names
@@ -237,7 +238,16 @@ fn a_build_killed_at_any_moment_leaves_the_old_site_or_the_new_one() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, [".public.spare", "content", "public", "site.toml"]);
+    assert_eq!(
+        names,
+        [
+            ".public.lock",
+            ".public.spare",
+            "content",
+            "public",
+            "site.toml"
+        ]
+    );
 }
 
 /// Posts and assets vanish and come back while real builds run: each build either succeeds,
