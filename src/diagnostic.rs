@@ -44,11 +44,7 @@ impl Diagnostic {
     }
 
     /// A problem of the given severity with no location yet.
-    pub fn of(severity: Severity, message: impl Into<String>) -> Self {
-        Self::new(severity, message)
-    }
-
-    fn new(severity: Severity, message: impl Into<String>) -> Self {
+    pub fn new(severity: Severity, message: impl Into<String>) -> Self {
         Diagnostic {
             severity,
             file: None,

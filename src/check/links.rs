@@ -114,15 +114,14 @@ impl Sink for LinkSink<'_> {
 /// `#fragment` that no element has: at the markdown's line and column when the link was written
 /// there, else at the output's line with the template it came from. Returns how many internal
 /// links were followed.
-pub fn verify_output(
-    site: &Site,
+pub(super) fn verify_output(
+    origins: &HashMap<&str, Origin<'_>>,
     markdown: &[PageLinks],
     scanned: &Scanned,
     severity: Severity,
     problems: &mut Diagnostics,
 ) -> usize {
     let written_at = written_at(markdown);
-    let origins = origins(site);
     let mut followed = 0;
     let mut names: Vec<&String> = scanned.scans.keys().collect();
     names.sort();
@@ -140,7 +139,7 @@ pub fn verify_output(
             let source = origin
                 .and_then(|o| o.markdown)
                 .and_then(|rel| Some((rel, *written_at.get(rel)?.get(link.url.as_str())?)));
-            let diagnostic = Diagnostic::of(severity, problem);
+            let diagnostic = Diagnostic::new(severity, problem);
             problems.push(match source {
                 Some((rel, at)) => in_markdown(diagnostic, rel, at),
                 None => {
@@ -180,7 +179,7 @@ pub fn verify_markdown(
                 line: link.line,
                 column: link.column,
             };
-            let diagnostic = Diagnostic::of(severity, problem);
+            let diagnostic = Diagnostic::new(severity, problem);
             problems.push(in_markdown(diagnostic, &page_links.rel, at));
         }
     }

@@ -34,8 +34,9 @@ pub fn check(options: &BuildOptions) -> Result<Checked, Diagnostics> {
     let report = render_into(&site, &options.root, &Highlighter::new(), &sink, true);
     problems.extend(report.diagnostics);
     let scanned = sink.finish();
+    let origins = links::origins(&site);
     let followed = links::verify_output(
-        &site,
+        &origins,
         &report.markdown_links,
         &scanned,
         Severity::Error,
@@ -45,7 +46,7 @@ pub fn check(options: &BuildOptions) -> Result<Checked, Diagnostics> {
         &site,
         &scanned.scans,
         &report.markdown_links,
-        &links::origins(&site),
+        &origins,
         &mut problems,
     );
     if problems.has_errors() {

@@ -92,13 +92,9 @@ impl OutputLock {
     }
 }
 
-/// `public` → `.public.lock` in the same folder.
+/// `public` → `.public.lock` in the same folder, beside the spare.
 pub fn lock_path(output: &Path) -> PathBuf {
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "public".into());
-    output.with_file_name(format!(".{name}.lock"))
+    super::staging::sibling(output, "lock")
 }
 
 /// Who holds the lock, as the file says.

@@ -254,7 +254,7 @@ fn remove_tree(dir: &Path) -> io::Result<()> {
 }
 
 /// `public` → `.public.<what>` in the same folder, so renames stay on one file system.
-fn sibling(output: &Path, what: &str) -> PathBuf {
+pub(crate) fn sibling(output: &Path, what: &str) -> PathBuf {
     let name = output
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

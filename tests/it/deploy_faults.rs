@@ -99,6 +99,34 @@ fn site_toml(title: &str, container: &str, extra: &str) -> String {
     )
 }
 
+/// A new container, named for this run and `prefix`.
+fn fresh_container(prefix: &str) -> String {
+    let container = format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+            % 1_000_000_000
+    );
+    create_container(&container);
+    container
+}
+
+/// Two site.toml variants deploying to `container` that differ in every page and in which files
+/// exist (tag feeds, pagination).
+fn variants(container: &str) -> [String; 2] {
+    [
+        site_toml("Variant A", container, ""),
+        site_toml(
+            "Variant B",
+            container,
+            "paginate_by = 7\n[feeds]\ntags = true\n",
+        ),
+    ]
+}
+
 #[test]
 fn a_deploy_killed_at_any_moment_converges_when_run_again() {
     require_azurite();
@@ -121,25 +149,8 @@ fn a_deploy_killed_at_any_moment_converges_when_run_again() {
         (rng >> 11) as f64 / (1u64 << 53) as f64
     };
 
-    let container = format!(
-        "faults-{}-{}",
-        std::process::id(),
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis()
-            % 1_000_000_000
-    );
-    create_container(&container);
-    // Two variants that differ in every page and in which files exist (tag feeds, pagination).
-    let variants = [
-        site_toml("Variant A", &container, ""),
-        site_toml(
-            "Variant B",
-            &container,
-            "paginate_by = 7\n[feeds]\ntags = true\n",
-        ),
-    ];
+    let container = fresh_container("faults");
+    let variants = variants(&container);
     let site = common::generated_site(60, &variants[0]);
     let root = site.root();
     let rebuild = |variant: &str| {
@@ -214,24 +225,8 @@ fn contents(container: &str) -> std::collections::BTreeMap<String, Vec<u8>> {
 #[test]
 fn a_deploy_asked_to_stop_deletes_nothing_and_converges_when_run_again() {
     require_azurite();
-    let container = format!(
-        "polite-{}-{}",
-        std::process::id(),
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis()
-            % 1_000_000_000
-    );
-    create_container(&container);
-    let variants = [
-        site_toml("Variant A", &container, ""),
-        site_toml(
-            "Variant B",
-            &container,
-            "paginate_by = 7\n[feeds]\ntags = true\n",
-        ),
-    ];
+    let container = fresh_container("polite");
+    let variants = variants(&container);
     let site = common::generated_site(60, &variants[0]);
     let root = site.root();
     let rebuild = |variant: &str| {
