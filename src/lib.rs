@@ -11,6 +11,7 @@ pub mod config;
 pub mod content_type;
 pub mod deploy;
 pub mod diagnostic;
+pub mod fingerprint;
 pub mod images;
 pub mod load;
 pub mod model;

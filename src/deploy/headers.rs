@@ -5,6 +5,7 @@ use globset::{Glob, GlobBuilder, GlobMatcher};
 
 use crate::config::CacheRule;
 use crate::content_type;
+use crate::fingerprint::is_fingerprinted;
 
 use super::error::DeployError;
 
@@ -110,20 +111,6 @@ pub fn default_cache_control(path: &str) -> &'static str {
     }
 }
 
-/// True for names like `style.a769f81332.css`: a 10-hex-digit segment before the extension.
-pub fn is_fingerprinted(path: &str) -> bool {
-    let parts: Vec<&str> = file_name(path).split('.').collect();
-    match parts.as_slice() {
-        [stem, .., hash, ext] => {
-            !stem.is_empty()
-                && !ext.is_empty()
-                && hash.len() == 10
-                && hash.bytes().all(|b| b.is_ascii_hexdigit())
-        }
-        _ => false,
-    }
-}
-
 /// Files that name or list pages, which must follow a deploy quickly.
 fn is_short_lived(path: &str) -> bool {
     let name = file_name(path);
@@ -146,19 +133,6 @@ mod tests {
             glob: glob.into(),
             control: control.into(),
         }
-    }
-
-    #[test]
-    fn fingerprints() {
-        assert!(is_fingerprinted("style.a769f81332.css"));
-        assert!(is_fingerprinted("img/favicon.9b6e3d69ac.svg"));
-        assert!(is_fingerprinted("app.min.0123456789.js"));
-        assert!(!is_fingerprinted("style.css"));
-        assert!(!is_fingerprinted("style.a769f8133.css"), "9 digits");
-        assert!(!is_fingerprinted("style.a769f81332x.css"), "11 characters");
-        assert!(!is_fingerprinted("style.g769f81332.css"), "not hex");
-        assert!(!is_fingerprinted("a769f81332.css"), "no stem");
-        assert!(!is_fingerprinted("a769f81332/index.html"));
     }
 
     #[test]

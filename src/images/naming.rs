@@ -3,9 +3,8 @@
 
 use sha2::{Digest, Sha256};
 
-/// Hex characters of the fingerprint: 40 bits, so two variants of one image colliding is a
-/// one-in-a-trillion chance.
-const FINGERPRINT_LEN: usize = 10;
+// 40 bits of fingerprint: two variants of one image colliding is a one-in-a-trillion chance.
+use crate::fingerprint::FINGERPRINT_LEN;
 
 /// The URL of a variant of the original at `url` (`/blog/x/photo.jpg`):
 /// `/blog/x/photo.<fingerprint>.<width>.<extension>`.

@@ -305,7 +305,11 @@ fn remove_palette(css: &mut Vec<u8>) {
 /// `style.css` → `style.<10 hex digits of its SHA-256>.css`, with its SRI value.
 fn fingerprint(name: String, bytes: Vec<u8>) -> Asset {
     let digest = Sha256::digest(&bytes);
-    let hex: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    let hex: String = digest
+        .iter()
+        .take(crate::fingerprint::FINGERPRINT_LEN / 2)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let file = match name.rsplit_once('.') {
         Some((stem, ext)) => format!("{stem}.{hex}.{ext}"),
         None => format!("{name}.{hex}"),

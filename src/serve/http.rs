@@ -12,7 +12,7 @@ mod events;
 mod host;
 mod respond;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -34,8 +34,12 @@ use respond::{Connection, Etags};
 
 /// How often [`pump`] connects to the server itself.
 const PUMP_PERIOD: Duration = Duration::from_millis(100);
-/// How many throwaway connections [`pump`] makes in a tick after one with requests.
-const PUMP_BURST: usize = 4;
+/// How often it does while new connections are coming in, which is when some are stranded.
+const PUMP_BURST_PERIOD: Duration = Duration::from_millis(10);
+/// How many throwaway connections [`pump`] makes in a tick after new connections came in.
+const PUMP_BURST: usize = 8;
+/// Peers remembered to tell a new connection from a known one; forgotten all at once past this.
+const KNOWN_PEERS: usize = 4096;
 const WORKER_STACK: usize = 512 << 10;
 const SMALL_STACK: usize = 256 << 10;
 
@@ -139,7 +143,7 @@ pub fn start(
         etags: Etags::default(),
         streams: AtomicUsize::new(0),
         stream_threads: Mutex::new(Vec::new()),
-        traffic: AtomicUsize::new(0),
+        fresh: AtomicUsize::new(0),
     });
     // Built first, so that a failure below shuts down whatever had started.
     let server = Server {
@@ -276,8 +280,8 @@ struct Shared {
     etags: Etags,
     streams: AtomicUsize,
     stream_threads: Mutex<Vec<JoinHandle<()>>>,
-    /// Requests received since [`pump`] last looked.
-    traffic: AtomicUsize,
+    /// First requests of new connections since [`pump`] last looked.
+    fresh: AtomicUsize,
 }
 
 impl Shared {
@@ -298,8 +302,11 @@ fn work(shared: &Arc<Shared>, http: &tiny_http::Server) {
     loop {
         match http.recv() {
             Ok(request) => {
-                shared.traffic.fetch_add(1, Ordering::Relaxed);
-                if let Some(request) = shared.connections.claim(request) {
+                let claim = shared.connections.claim(request);
+                if claim.fresh {
+                    shared.fresh.fetch_add(1, Ordering::Relaxed);
+                }
+                if let Some(request) = claim.now {
                     serve_connection(shared, request);
                 }
             }
@@ -335,7 +342,22 @@ fn serve_connection(shared: &Arc<Shared>, first: Request) {
 /// Requests waiting for their connection's earlier response, by client address.
 #[derive(Default)]
 struct Connections {
-    busy: Mutex<HashMap<SocketAddr, Slot>>,
+    peers: Mutex<Peers>,
+}
+
+#[derive(Default)]
+struct Peers {
+    busy: HashMap<SocketAddr, Slot>,
+    /// Peers that have sent a request, so the first request of a connection can be told.
+    known: HashSet<SocketAddr>,
+}
+
+/// What [`Connections::claim`] decided about a request.
+struct Claim {
+    /// The request, when it is to be answered now.
+    now: Option<Request>,
+    /// It is the first of its connection.
+    fresh: bool,
 }
 
 #[derive(Default)]
@@ -346,13 +368,20 @@ struct Slot {
 }
 
 impl Connections {
-    /// `request` to answer now, or `None` when it waits behind its connection's current one.
-    fn claim(&self, request: Request) -> Option<Request> {
+    /// `request` to answer now, or nothing when it waits behind its connection's current one.
+    fn claim(&self, request: Request) -> Claim {
         let Some(peer) = request.remote_addr().copied() else {
-            return Some(request);
+            return Claim {
+                now: Some(request),
+                fresh: false,
+            };
         };
-        let mut busy = lock(&self.busy);
-        match busy.get_mut(&peer) {
+        let mut peers = lock(&self.peers);
+        if peers.known.len() >= KNOWN_PEERS {
+            peers.known.clear();
+        }
+        let fresh = peers.known.insert(peer);
+        let now = match peers.busy.get_mut(&peer) {
             Some(slot) => {
                 // EventSource never sends more on its connection; a client that does wants
                 // answers, which can only come once the stream ends.
@@ -363,27 +392,28 @@ impl Connections {
                 None
             }
             None => {
-                busy.insert(peer, Slot::default());
+                peers.busy.insert(peer, Slot::default());
                 Some(request)
             }
-        }
+        };
+        Claim { now, fresh }
     }
 
     /// The next request queued on `peer`'s connection; `None` marks the connection idle.
     fn next(&self, peer: Option<SocketAddr>) -> Option<Request> {
         let peer = peer?;
-        let mut busy = lock(&self.busy);
-        let slot = busy.get_mut(&peer)?;
+        let mut peers = lock(&self.peers);
+        let slot = peers.busy.get_mut(&peer)?;
         let next = slot.queued.pop_front();
         if next.is_none() {
-            busy.remove(&peer);
+            peers.busy.remove(&peer);
         }
         next
     }
 
     fn set_stream(&self, peer: Option<SocketAddr>, stop: Option<Arc<AtomicBool>>) {
         let Some(peer) = peer else { return };
-        if let Some(slot) = lock(&self.busy).get_mut(&peer) {
+        if let Some(slot) = lock(&self.peers).busy.get_mut(&peer) {
             slot.stream = stop;
         }
     }
@@ -398,14 +428,18 @@ impl Connections {
 /// for up to the read timeout. A new connection gets a fresh thread when none is idle, and that
 /// thread takes the stranded one when its own has ended; so a throwaway connection, reset at
 /// once, every [`PUMP_PERIOD`] keeps `accept` from timing out and frees stranded connections
-/// within a tick. A refused one means the listening socket is gone, which `wait` reports.
+/// within a tick. While new connections are coming in, which is when some are stranded, it
+/// makes [`PUMP_BURST`] of them every [`PUMP_BURST_PERIOD`] instead: a load tester's fifty new
+/// connections were otherwise freed four a tick, the last after a second. A refused one means
+/// the listening socket is gone, which `wait` reports.
 fn pump(shared: &Shared, addr: SocketAddr) {
     let target = match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, addr.port()).into(),
         IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, addr.port()).into(),
         _ => addr,
     };
-    let period = PUMP_PERIOD.min(shared.options.io_timeout / 4);
+    let idle_period = PUMP_PERIOD.min(shared.options.io_timeout / 4);
+    let mut period = idle_period;
     loop {
         {
             let status = lock(&shared.status);
@@ -419,11 +453,14 @@ fn pump(shared: &Shared, addr: SocketAddr) {
                 return;
             }
         }
-        // A burst strands several connections, one freed per throwaway: more while busy.
-        let throwaways = if shared.traffic.swap(0, Ordering::SeqCst) > 0 {
-            PUMP_BURST
+        // Each connection freed sends its first request, so a burst keeps this going until
+        // the last stranded one is free.
+        let arriving = shared.fresh.swap(0, Ordering::SeqCst) > 0;
+        let throwaways = if arriving { PUMP_BURST } else { 1 };
+        period = if arriving {
+            PUMP_BURST_PERIOD.min(idle_period)
         } else {
-            1
+            idle_period
         };
         for _ in 0..throwaways {
             match TcpStream::connect_timeout(&target, Duration::from_secs(1)) {

@@ -150,14 +150,8 @@ impl Preview {
                 } else {
                     rebuilt.change
                 };
-                self.state.publish(
-                    Snapshot {
-                        files: rebuilt.files,
-                        error: None,
-                        generation: 0,
-                    },
-                    change,
-                );
+                self.state
+                    .publish(Snapshot::new(rebuilt.files, None), change);
             }
             Err(problems) => {
                 let text: Vec<String> = problems.sorted().iter().map(|d| d.to_string()).collect();
@@ -173,14 +167,9 @@ impl Preview {
                     "Build failed in {elapsed:.0} ms with {}; {serving}",
                     count(problems.error_count(), "error", "errors")
                 );
-                self.state.publish(
-                    Snapshot {
-                        files: self.session.last_good().clone(),
-                        error: Some(text),
-                        generation: 0,
-                    },
-                    Change::Reload,
-                );
+                let files = self.session.last_good().clone();
+                self.state
+                    .publish(Snapshot::new(files, Some(text)), Change::Reload);
             }
         }
     }

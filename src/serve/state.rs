@@ -2,12 +2,21 @@
 //!
 //! A rebuild produces a whole new [`Snapshot`] and swaps it in at once, so a request always
 //! sees one consistent build. Browsers listening for live reload are told what changed.
+//!
+//! A page fetched just before a swap still links the previous build's stylesheet: fingerprinted
+//! files a rebuild replaced stay served for a few more builds ([`KEEP_RETIRED`]), as they stay
+//! in a CDN's cache after a deploy. Their names are hashes of their bytes, so an old one is never
+//! a wrong one.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, RwLock};
 
+use crate::fingerprint::is_fingerprinted;
 use crate::write::memory::Bytes;
+
+/// How many builds a replaced fingerprinted file is still served for.
+pub const KEEP_RETIRED: u64 = 8;
 
 /// One build of the site, as served.
 #[derive(Debug, Default)]
@@ -19,6 +28,58 @@ pub struct Snapshot {
     pub error: Option<String>,
     /// Increases with every published snapshot; part of every ETag.
     pub generation: u64,
+    /// Fingerprinted files of recent builds that this one no longer has.
+    pub retired: BTreeMap<String, Retired>,
+}
+
+impl Snapshot {
+    /// A snapshot of `files`, failed with `error` if any; [`PreviewState::publish`] numbers it.
+    pub fn new(files: BTreeMap<String, Bytes>, error: Option<String>) -> Snapshot {
+        Snapshot {
+            files,
+            error,
+            generation: 0,
+            retired: BTreeMap::new(),
+        }
+    }
+
+    /// The file at `path`, from this build or, if fingerprinted, a recent one.
+    pub fn file(&self, path: &str) -> Option<&Bytes> {
+        self.files
+            .get(path)
+            .or_else(|| self.retired.get(path).map(|r| &r.bytes))
+    }
+
+    /// The files of `previous` this snapshot replaced and may still serve.
+    fn retire(&mut self, previous: &Snapshot) {
+        let generation = self.generation;
+        let replaced = previous
+            .files
+            .iter()
+            .filter(|(path, _)| is_fingerprinted(path))
+            .map(|(path, bytes)| {
+                let retired = Retired {
+                    bytes: bytes.clone(),
+                    since: generation,
+                };
+                (path.clone(), retired)
+            });
+        let mut retired: BTreeMap<String, Retired> = previous.retired.clone();
+        retired.extend(replaced);
+        retired.retain(|path, r| {
+            !self.files.contains_key(path) && generation - r.since < KEEP_RETIRED
+        });
+        self.retired = retired;
+    }
+}
+
+/// A file a rebuild replaced, still served for a while.
+#[derive(Debug, Clone)]
+pub struct Retired {
+    /// Its bytes.
+    pub bytes: Bytes,
+    /// The generation that no longer had it.
+    pub since: u64,
 }
 
 /// What a rebuild changed, as live reload tells the browser.
@@ -71,13 +132,17 @@ impl PreviewState {
         crate::sync::read(&self.current).clone()
     }
 
-    /// Serves `snapshot` from now on (its generation is set here) and tells every listener.
+    /// Serves `snapshot` from now on (its generation and retired files are set here) and tells
+    /// every listener.
     pub fn publish(&self, mut snapshot: Snapshot, change: Change) {
-        {
+        let previous = {
             let mut current = crate::sync::write(&self.current);
             snapshot.generation = current.generation + 1;
-            *current = Arc::new(snapshot);
-        }
+            snapshot.retire(&current);
+            std::mem::replace(&mut *current, Arc::new(snapshot))
+        };
+        // Freed (if this was its last holder) after readers are let in again.
+        drop(previous);
         self.notify(change);
     }
 
@@ -97,5 +162,69 @@ impl PreviewState {
     /// How many live-reload connections are open (those not yet found gone).
     pub fn listener_count(&self) -> usize {
         crate::sync::lock(&self.listeners).len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(names: &[&str]) -> BTreeMap<String, Bytes> {
+        let bytes = |name: &str| Bytes::from(name.as_bytes());
+        names.iter().map(|n| (n.to_string(), bytes(n))).collect()
+    }
+
+    /// A page fetched just before a rebuild links the stylesheet that rebuild replaced.
+    #[test]
+    fn replaced_fingerprinted_files_are_served_for_a_few_builds() {
+        let state = PreviewState::new(Snapshot::default());
+        let first = [
+            "index.html",
+            "style.aaaaaaaaaa.css",
+            "p.bbbbbbbbbb.800.avif",
+        ];
+        state.publish(Snapshot::new(files(&first), None), Change::Reload);
+        state.publish(
+            Snapshot::new(files(&["index.html", "style.cccccccccc.css"]), None),
+            Change::Reload,
+        );
+        let current = state.current();
+        assert_eq!(current.generation, 2);
+        assert!(current.file("style.aaaaaaaaaa.css").is_some());
+        assert!(current.file("p.bbbbbbbbbb.800.avif").is_some());
+        assert!(current.file("style.cccccccccc.css").is_some());
+        assert!(!current.files.contains_key("style.aaaaaaaaaa.css"));
+        for _ in 0..KEEP_RETIRED {
+            let kept = state.current().file("style.aaaaaaaaaa.css").is_some();
+            assert!(kept, "gone before {KEEP_RETIRED} builds");
+            state.publish(
+                Snapshot::new(files(&["index.html", "style.cccccccccc.css"]), None),
+                Change::Reload,
+            );
+        }
+        assert!(state.current().file("style.aaaaaaaaaa.css").is_none());
+    }
+
+    /// Only hashed names may outlive their build: an old page at its own URL would be wrong.
+    #[test]
+    fn replaced_pages_are_never_served() {
+        let state = PreviewState::new(Snapshot::default());
+        state.publish(
+            Snapshot::new(files(&["a.html", "b.html"]), None),
+            Change::Reload,
+        );
+        state.publish(Snapshot::new(files(&["a.html"]), None), Change::Reload);
+        assert!(state.current().file("b.html").is_none());
+    }
+
+    /// A file back in a build is its own again, not a retired copy.
+    #[test]
+    fn a_file_back_in_a_build_is_not_retired() {
+        let state = PreviewState::new(Snapshot::default());
+        let with = files(&["style.aaaaaaaaaa.css"]);
+        state.publish(Snapshot::new(with.clone(), None), Change::Reload);
+        state.publish(Snapshot::new(BTreeMap::new(), None), Change::Reload);
+        state.publish(Snapshot::new(with, None), Change::Reload);
+        assert!(state.current().retired.is_empty());
     }
 }

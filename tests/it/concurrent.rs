@@ -2,14 +2,13 @@
 //! beside a running `serve`, all through the real binary.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use pamphlet::write::lock::{OutputLock, Wait};
 
+use crate::common::serving::Serving;
 use crate::common::{self, Site, generated_site};
 
 const SITE_TOML: &str = "title = \"Race\"\nbase_url = \"https://race.example\"\n";
@@ -131,55 +130,10 @@ fn a_build_waits_for_the_one_holding_the_output_or_with_no_wait_names_it() {
     assert!(site.read("blog/a/index.html").contains("Post A, edited."));
 }
 
-/// Starts `pamphlet serve` on `root`; returns it and the address it serves.
-fn start_serve(root: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
-        .arg("--root")
-        .arg(root)
-        .args(["serve", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let address = loop {
-        assert!(
-            Instant::now() < deadline,
-            "serve never said where it serves"
-        );
-        let line = lines.next().expect("serve prints").unwrap();
-        if let Some(rest) = line.strip_prefix("Serving http://") {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
-    // Keeps reading, so serve never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, address)
-}
-
-fn get(address: &str, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(address).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, response)
-}
-
 #[test]
 fn a_build_and_a_serve_of_one_site_run_together() {
     let site = generated_site(30, SITE_TOML);
-    let (mut serve, address) = start_serve(site.root());
+    let mut serve = Serving::start(site.root(), &[]);
     let reference = Site::new();
     for round in 0..3 {
         let text = format!("---\ntitle: Round\ndate: 2024-01-01\n---\nRound {round} text.\n");
@@ -193,8 +147,9 @@ fn a_build_and_a_serve_of_one_site_run_together() {
         );
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let (status, body) = get(&address, "/posts/round/");
-            if status == 200 && body.contains(&format!("Round {round} text.")) {
+            let response = serve.connect().get("/posts/round/").unwrap();
+            let status = response.status;
+            if status == 200 && response.text().contains(&format!("Round {round} text.")) {
                 break;
             }
             assert!(
@@ -204,9 +159,11 @@ fn a_build_and_a_serve_of_one_site_run_together() {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-    assert!(serve.try_wait().unwrap().is_none(), "serve still runs");
-    let _ = serve.kill();
-    let _ = serve.wait();
+    assert!(
+        serve.child.try_wait().unwrap().is_none(),
+        "serve still runs"
+    );
+    drop(serve);
     // What the build published is a whole build of the site, as a build alone makes it.
     common::copy_tree(
         &site.root().join("content"),

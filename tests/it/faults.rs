@@ -415,11 +415,7 @@ fn serve(workers: usize, io_timeout: Duration) -> pamphlet::serve::http::Server 
     .into_iter()
     .map(|(k, v)| (k.to_string(), Arc::from(v)))
     .collect();
-    let state = Arc::new(PreviewState::new(Snapshot {
-        files,
-        error: None,
-        generation: 0,
-    }));
+    let state = Arc::new(PreviewState::new(Snapshot::new(files, None)));
     let options = Options {
         workers,
         io_timeout,

@@ -14,6 +14,7 @@
 mod azurite;
 mod browser;
 mod build;
+mod busy_preview;
 mod cli;
 mod common;
 mod concurrent;

@@ -63,11 +63,7 @@ fn site() -> BTreeMap<String, Arc<[u8]>> {
 }
 
 fn snapshot(files: BTreeMap<String, Arc<[u8]>>, error: Option<&str>) -> Snapshot {
-    Snapshot {
-        files,
-        error: error.map(str::to_string),
-        generation: 0,
-    }
+    Snapshot::new(files, error.map(str::to_string))
 }
 
 fn serve_with(snapshot: Snapshot, options: Options) -> (Arc<PreviewState>, Server) {

@@ -121,7 +121,7 @@ fn decide(shared: &Shared, request: &Request) -> Decision {
     let found = resolved
         .candidates
         .iter()
-        .find_map(|path| snapshot.files.get(path).map(|bytes| (path, bytes)));
+        .find_map(|path| snapshot.file(path).map(|bytes| (path, bytes)));
     Decision::Reply(match found {
         Some((path, bytes)) => {
             let body = with_injection(shared, &snapshot, path, bytes);
