@@ -7,7 +7,7 @@ use crate::check::links::{self, LinkSink};
 use crate::config::{CONFIG_FILE, Config, PLACEHOLDER_BASE_URL};
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::images::{ImageStats, Images};
-use crate::model::{ModelOptions, Site};
+use crate::model::{Future, Held, ModelOptions, Schedule, Site};
 use crate::render::highlight::Highlighter;
 use crate::render::reuse::NoReuse;
 use crate::render::theme::Theme;
@@ -32,6 +32,8 @@ pub struct BuildOptions {
     pub output: PathBuf,
     /// Keep pages marked `draft`.
     pub drafts: bool,
+    /// What becomes of pages dated after the build (held back unless `--future`).
+    pub future: Future,
     /// Replaces `base_url` from `site.toml`.
     pub base_url: Option<String>,
     /// Replace an output folder that holds files pamphlet did not write.
@@ -52,6 +54,7 @@ impl BuildOptions {
             output: root.join(OUTPUT_DIR),
             root,
             drafts: false,
+            future: Future::Hold,
             base_url: None,
             force: false,
             cache_dir: None,
@@ -76,6 +79,8 @@ pub struct Built {
     pub warnings: Diagnostics,
     /// How many images were made, and how many came from the cache.
     pub images: ImageStats,
+    /// Pages left out because they are scheduled or expired.
+    pub held: Held,
 }
 
 /// The settings a build uses: `site.toml` as read, with the command line's overrides. A broken
@@ -113,6 +118,10 @@ pub fn model_site(
         statics,
         ModelOptions {
             drafts: options.drafts,
+            schedule: Schedule {
+                now: jiff::Timestamp::now(),
+                future: options.future,
+            },
         },
     )
 }
@@ -332,5 +341,6 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
         elapsed: started.elapsed(),
         warnings: problems,
         images: report.images,
+        held: site.held,
     })
 }

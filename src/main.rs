@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use pamphlet::build::{BuildOptions, build};
 use pamphlet::deploy::{DEFAULT_MAX_DELETES, DeployOptions};
 use pamphlet::diagnostic::Diagnostics;
+use pamphlet::model::{Future, Held};
 use pamphlet::plural::count;
 use pamphlet::serve::session_loop::{DEFAULT_PORT, ServeOptions};
 use pamphlet::stop::Stop;
@@ -46,6 +47,9 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Include posts dated in the future (otherwise held back until their date).
+        #[arg(long)]
+        future: bool,
         /// Override `base_url` from site.toml.
         #[arg(long)]
         base_url: Option<String>,
@@ -74,6 +78,9 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Include posts dated in the future.
+        #[arg(long)]
+        future: bool,
     },
     /// Start a new draft post at content/<section>/<slug>/index.md.
     New {
@@ -127,6 +134,7 @@ fn main() -> ExitCode {
             output,
             force,
             drafts,
+            future,
             base_url,
             cache_dir,
             no_wait,
@@ -143,6 +151,7 @@ fn main() -> ExitCode {
             }
             options.force = force;
             options.drafts = drafts;
+            options.future = keep_future(future);
             options.base_url = base_url;
             options.stop = stop_on_signals();
             build_site(&options)
@@ -157,9 +166,10 @@ fn main() -> ExitCode {
             port,
             drafts,
         }),
-        Command::Check { drafts } => {
+        Command::Check { drafts, future } => {
             let mut options = BuildOptions::new(&root);
             options.drafts = drafts;
+            options.future = keep_future(future);
             check(&options)
         }
         Command::New { title, section } => new_post(&root, &section, &title),
@@ -185,6 +195,34 @@ fn main() -> ExitCode {
     }
 }
 
+fn keep_future(future: bool) -> Future {
+    if future { Future::Keep } else { Future::Hold }
+}
+
+/// "Held back 2 scheduled posts; the next is due January 5, 2027 (rebuild then, or pass
+/// --future)", so a cron job knows when to rebuild; and expired pages left out.
+fn held_summary(held: &Held) -> Vec<String> {
+    let mut lines = Vec::new();
+    if held.scheduled > 0 {
+        let next = held
+            .next
+            .map(|d| format!("; the next is due {}", d.human()))
+            .unwrap_or_default();
+        lines.push(format!(
+            "Held back {} dated in the future{next} (rebuild then, or pass --future)",
+            count(held.scheduled, "page", "pages")
+        ));
+    }
+    if held.expired > 0 {
+        let their = if held.expired == 1 { "its" } else { "their" };
+        lines.push(format!(
+            "Left out {} past {their} expires date",
+            count(held.expired, "page", "pages")
+        ));
+    }
+    lines
+}
+
 fn build_site(options: &BuildOptions) -> ExitCode {
     match build(options) {
         Ok(outcome) => {
@@ -205,6 +243,9 @@ fn build_site(options: &BuildOptions) -> ExitCode {
                 outcome.elapsed.as_secs_f64(),
                 options.output.display()
             );
+            for line in held_summary(&outcome.held) {
+                println!("{line}");
+            }
             ExitCode::SUCCESS
         }
         Err(problems) => fail(

@@ -32,6 +32,8 @@ pub struct PageFront {
     pub date: Option<DateField>,
     /// When the page was last changed.
     pub updated: Option<DateField>,
+    /// When the page is to be left out of the site, for good.
+    pub expires: Option<DateField>,
     /// Left out of the build unless `--drafts`.
     pub draft: bool,
     /// Replaces the last segment of the URL.

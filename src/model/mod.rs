@@ -6,6 +6,7 @@
 pub mod ids;
 pub mod order;
 pub mod routes;
+pub mod schedule;
 pub mod sections;
 pub mod taxonomy;
 pub mod typography;
@@ -18,6 +19,7 @@ use crate::load::front_matter::SortBy;
 use crate::load::{PageDoc, SectionDoc, Sources};
 pub use ids::{Id, IdVec, ListId, PageId, SectionId, TaxonomyId, TermId};
 pub use routes::{FeedFormat, List, ListKind, Output, Route};
+pub use schedule::{Future, Held, Schedule};
 pub use taxonomy::{Taxonomy, TaxonomyKind, Term, TermRef};
 
 /// A page: one markdown file and where it will live.
@@ -51,6 +53,8 @@ pub struct Page {
     pub template: String,
     /// True for posts: pages the home page lists.
     pub is_post: bool,
+    /// Dated after the build and kept only to be previewed (`serve`), marked as such.
+    pub scheduled: bool,
 }
 
 impl Page {
@@ -111,6 +115,8 @@ pub struct Site {
     pub outputs: Vec<Output>,
     /// Markdown files that failed to load: links to them are not reported again as broken.
     pub failed_sources: Vec<String>,
+    /// Pages the schedule left out: dated after the build, or expired.
+    pub held: Held,
 }
 
 impl Site {
@@ -135,6 +141,8 @@ impl Site {
 pub struct ModelOptions {
     /// Keep pages marked `draft`.
     pub drafts: bool,
+    /// What becomes of pages dated after the build, and of expired ones.
+    pub schedule: Schedule,
 }
 
 /// Builds the site model from loaded sources and the names of the files under `static/`.
@@ -155,8 +163,14 @@ pub fn build(
         .into_iter()
         .filter(|doc| options.drafts || !doc.front.draft)
         .collect();
+    let (page_docs, held) = options.schedule.apply(page_docs);
     let (mut sections, mut pages) =
         sections::place(&config, page_docs, section_docs, &mut problems);
+    if options.schedule.future == Future::Mark {
+        for page in pages.iter_mut() {
+            page.scheduled = options.schedule.is_future(page.date);
+        }
+    }
     order::sort_sections(&mut sections, &pages);
     problems.extend(order::unknown_main_sections(&config, &sections));
     order::link_neighbours(&sections, &mut pages);
@@ -175,6 +189,7 @@ pub fn build(
         lists,
         outputs: Vec::new(),
         failed_sources: failed,
+        held,
     };
     site.outputs = routes::outputs(&site, &assets, statics, &mut problems);
     (site, problems)

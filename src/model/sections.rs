@@ -245,6 +245,7 @@ fn new_page(
         aliases,
         template,
         is_post: false,
+        scheduled: false,
         bundle,
         source: doc,
     })

@@ -320,6 +320,8 @@ pub struct PageContext<'a> {
     pub authors: Vec<&'a str>,
     /// True for posts (pages the home page lists).
     pub is_post: bool,
+    /// Dated after the build and shown only by `serve`: not published until its date.
+    pub scheduled: bool,
     /// The older neighbour.
     pub previous: Option<Link>,
     /// The newer neighbour.
@@ -370,6 +372,7 @@ pub fn page<'a>(
         categories: term_links(site, &page.categories),
         authors: authors(&site.config, page),
         is_post: page.is_post,
+        scheduled: page.scheduled,
         previous: link(page.previous),
         next: link(page.next),
         section: Link {

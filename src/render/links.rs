@@ -186,7 +186,9 @@ fn internal(url: String, fragment: &str) -> Resolved {
 }
 
 fn missing(content_path: &str) -> String {
-    format!("links to content/{content_path}, which does not exist (or is a draft)")
+    format!(
+        "links to content/{content_path}, which does not exist (or is a draft, scheduled or expired)"
+    )
 }
 
 /// The scheme of an absolute URL (`https` in `https://x`), if `dest` has one.

@@ -12,6 +12,7 @@ use super::state::{Change, PreviewState, Snapshot};
 use super::watch::Watcher;
 use crate::build::BuildOptions;
 use crate::diagnostic::Diagnostics;
+use crate::model::Future;
 use crate::plural::count;
 use crate::stop::Stop;
 
@@ -73,6 +74,8 @@ impl Preview {
         }
         let mut build = BuildOptions::new(&options.root);
         build.drafts = options.drafts;
+        // The author previews what is coming: scheduled posts are shown, marked as such.
+        build.future = Future::Mark;
         // Links in the preview (canonical URLs, feeds, redirects) point at the preview itself.
         build.base_url = Some(server.url());
         // Watch before the first build, so an edit made while it runs is not missed.

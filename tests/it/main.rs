@@ -29,6 +29,7 @@ mod images;
 mod outputs;
 mod properties;
 mod readme;
+mod schedule;
 mod serve_http;
 mod serve_live;
 mod serve_rebuild;
