@@ -23,8 +23,8 @@
 //! **Deterministic.** Post `i` comes from its own random stream, seeded by `(seed, i)`, and
 //! links only to posts numbered below it, so the corpus of N posts is exactly the first N posts
 //! of any larger one, byte for byte, on every platform. Dates are spread over 2015-01-01 to
-//! 2026-12-31 in UTC with millisecond precision, and no two posts share a second, so sorting by
-//! date has no ties; some lie in the future. The text never holds `{{`, `{%` or `{#`, so
+//! 2025-12-31 in UTC with millisecond precision, and no two posts share a second, so sorting by
+//! date has no ties; none lies in the future, which a build would hold back. The text never holds `{{`, `{%` or `{#`, so
 //! template engines that look for shortcodes in content (Hugo, Zola) find none.
 
 mod body;
