@@ -7,6 +7,7 @@ use crate::check::links::{self, LinkSink};
 use crate::config::{CONFIG_FILE, Config, PLACEHOLDER_BASE_URL};
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::images::{ImageStats, Images};
+use crate::load::front_matter::DateField;
 use crate::model::{Future, Held, ModelOptions, Schedule, Site};
 use crate::render::highlight::Highlighter;
 use crate::render::reuse::NoReuse;
@@ -108,11 +109,15 @@ pub fn settings(
 /// Models the site from what was loaded, with the options' choices.
 pub fn model_site(
     config: Config,
-    sources: load::Sources,
+    mut sources: load::Sources,
     statics: &[String],
     options: &BuildOptions,
 ) -> (Site, Diagnostics) {
-    model::build(
+    let mut problems = Diagnostics::new();
+    if config.build.updated_from_git {
+        problems.extend(updated_from_git(&mut sources, &options.root));
+    }
+    let (site, model_problems) = model::build(
         config,
         sources,
         statics,
@@ -123,7 +128,31 @@ pub fn model_site(
                 future: options.future,
             },
         },
-    )
+    );
+    problems.extend(model_problems);
+    (site, problems)
+}
+
+/// Gives every page without `updated` its file's last commit date; a warning when the site is
+/// not in a git repository (the pages then keep their front matter dates).
+fn updated_from_git(sources: &mut load::Sources, root: &Path) -> Option<Diagnostic> {
+    match load::history::last_commits(root) {
+        Ok(last) => {
+            for doc in sources.pages.iter_mut().filter(|d| d.front.updated.is_none()) {
+                if let Some(date) = last.get(&doc.rel) {
+                    doc.front.updated = Some(DateField(*date));
+                }
+            }
+            None
+        }
+        Err(why) => Some(
+            Diagnostic::warning(format!(
+                "updated_from_git is set, but the pages' commit dates cannot be read: {why}"
+            ))
+            .in_file(CONFIG_FILE)
+            .help("build inside a git clone of the site (not a copy or a shallow export), or remove [build] updated_from_git"),
+        ),
+    }
 }
 
 /// Loads and models the site, with every problem found on the way.

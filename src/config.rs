@@ -169,6 +169,8 @@ pub struct SecurityConfig {
 pub struct BuildConfig {
     /// The cache folder, relative to the site's root; `.pamphlet-cache` when unset.
     pub cache_dir: Option<std::path::PathBuf>,
+    /// A page without `updated` takes its file's last git commit date.
+    pub updated_from_git: bool,
 }
 
 /// `[deploy]`: where `pamphlet deploy` uploads and with which headers.

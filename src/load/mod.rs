@@ -4,6 +4,7 @@
 
 pub mod date;
 pub mod front_matter;
+pub mod history;
 pub mod split;
 pub mod walk;
 mod yaml;

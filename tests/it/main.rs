@@ -24,6 +24,7 @@ mod deploy_faults;
 mod disk_full;
 mod faults;
 mod fuzz_corpus;
+mod history;
 mod hostile;
 mod images;
 mod outputs;
