@@ -406,24 +406,20 @@ struct Asset {
 }
 
 /// Every root-relative `href` or `src` naming a fingerprinted file, with the `integrity`
-/// attribute of the same tag.
+/// attribute of the same tag, as `pamphlet check`'s scanner reads them.
 fn linked_assets(page: &str) -> Vec<Asset> {
-    let mut assets = Vec::new();
-    for tag in page.split('<').skip(1) {
-        let tag = tag.split('>').next().unwrap_or_default();
-        let attribute = |name: &str| {
-            let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
-            tag[start..].split('"').next().map(str::to_string)
-        };
-        let Some(path) = attribute("href").or_else(|| attribute("src")) else {
-            continue;
-        };
-        if path.starts_with('/') && !path.starts_with("//") && is_fingerprinted(&path) {
-            let integrity = attribute("integrity");
-            assets.push(Asset { path, integrity });
-        }
-    }
-    assets
+    pamphlet::check::scan::scan(page)
+        .elements
+        .iter()
+        .filter_map(|element| {
+            let path = element.attribute("href").or(element.attribute("src"))?;
+            let local = path.starts_with('/') && !path.starts_with("//");
+            (local && is_fingerprinted(path)).then(|| Asset {
+                path: path.to_string(),
+                integrity: element.attribute("integrity").map(str::to_string),
+            })
+        })
+        .collect()
 }
 
 fn sri(body: &[u8]) -> String {

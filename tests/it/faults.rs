@@ -696,17 +696,9 @@ fn serve_asked_to_stop_exits_at_once_closing_its_connections() {
     for signal in ["TERM", "INT"] {
         let site = crate::common::Site::new();
         site.post("a", "title: A\ndate: 2024-01-01", "Post A.");
-        let mut child = pamphlet(site.root())
-            .args(["serve", "--port", "0"])
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let address = loop {
-            let line = lines.next().expect("serve prints").unwrap();
-            if let Some(rest) = line.strip_prefix("Serving http://") {
-                break rest.split('/').next().unwrap().to_string();
-            }
-        };
+        let mut serving = crate::common::serving::Serving::start(site.root(), &[]);
+        let address = serving.address.clone();
+        let child = &mut serving.child;
         let request = |path: &str| {
             let mut stream = TcpStream::connect(&address).unwrap();
             write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\n\r\n").unwrap();

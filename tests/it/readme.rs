@@ -8,16 +8,16 @@
 //! must appear, in order, among the lines its commands print; an example this file has no
 //! scenario for fails the test, so a new one cannot go unchecked.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use crate::azurite::{ACCOUNT, KEY, create_container, endpoint, require_azurite, unique_container};
 use pamphlet::write::lock::{OutputLock, Wait};
 
+use crate::common::serving::Serving;
 use crate::common::{Site, repo};
 
 /// One `$ command` of a console block and the lines the README shows it printing.
@@ -365,61 +365,20 @@ fn deploy_block(block: &Block, site: Site) -> (PathBuf, Printed, Vec<(String, St
 /// Runs `pamphlet serve` on the site: waits for it to serve, edits a post, then saves it again
 /// unchanged; returns every line it printed, and checks the live-reload tag on the way.
 fn serve_session(site: &Site) -> Vec<String> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
-        .args(["serve", "--port", "0"])
-        .current_dir(site.root())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve starts");
-    let (send, lines) = mpsc::channel();
-    for stream in [
-        Box::new(child.stdout.take().expect("stdout")) as Box<dyn Read + Send>,
-        Box::new(child.stderr.take().expect("stderr")),
-    ] {
-        let send = send.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                let _ = send.send(line);
-            }
-        });
-    }
-    let mut seen = Vec::new();
-    let wait_for = |prefix: &str, seen: &mut Vec<String>| -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match lines.recv_timeout(left) {
-                Ok(line) => {
-                    seen.push(line.clone());
-                    if line.starts_with(prefix) {
-                        return line;
-                    }
-                }
-                Err(_) => panic!("serve never printed `{prefix}…`: {seen:?}"),
-            }
-        }
-    };
-    let serving = wait_for("Serving http://", &mut seen);
-    let address = serving
-        .trim_start_matches("Serving http://")
-        .split('/')
-        .next()
-        .expect("an address")
-        .to_string();
-    assert_livereload_tag_is_the_readmes(&address);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pamphlet"));
+    command.current_dir(site.root());
+    let mut serving = Serving::spawn(command, &[]);
+    assert_livereload_tag_is_the_readmes(&serving.address);
     let post = site.root().join("content/blog/a/index.md");
     let text = std::fs::read_to_string(&post).expect("the post");
     std::fs::write(&post, text.replace("Post A", "Post A, edited")).expect("edit");
-    wait_for("Rebuilt in ", &mut seen);
+    serving.wait_for("Rebuilt in ");
     // An editor's second save of the same text.
     std::thread::sleep(Duration::from_millis(300));
     let edited = std::fs::read(&post).expect("the post");
     std::fs::write(&post, edited).expect("save again");
-    wait_for("No output changed", &mut seen);
-    let _ = child.kill();
-    let _ = child.wait();
-    seen
+    serving.wait_for("No output changed");
+    std::mem::take(&mut serving.seen)
 }
 
 fn assert_livereload_tag_is_the_readmes(address: &str) {

@@ -14,6 +14,15 @@ fn files_mentioning(site: &Site, needle: &str) -> Vec<String> {
         .collect()
 }
 
+/// The outputs that list posts: the home page, the feeds, the sitemap and a tag page.
+const LISTINGS: [&str; 5] = [
+    "index.html",
+    "rss.xml",
+    "atom.xml",
+    "sitemap.xml",
+    "tags/news/index.html",
+];
+
 fn scheduled_site() -> Site {
     let site = Site::new();
     site.post(
@@ -80,13 +89,7 @@ fn future_posts_are_held_back_from_every_output_and_the_summary_says_when() {
     }
     assert!(!site.exists("blog/soon/index.html") && !site.exists("blog/gone/index.html"));
     // What is published is complete: lists, feeds, the sitemap and the tag page.
-    for file in [
-        "index.html",
-        "rss.xml",
-        "atom.xml",
-        "sitemap.xml",
-        "tags/news/index.html",
-    ] {
+    for file in LISTINGS {
         assert!(site.read(file).contains("/blog/past/"), "{file}");
     }
     assert!(site.read("index.html").contains("/blog/lasting/"));
@@ -103,13 +106,7 @@ fn future_publishes_scheduled_posts_as_any_other() {
         stdout.contains("Left out 1 page past its expires date"),
         "{stdout}"
     );
-    for file in [
-        "index.html",
-        "rss.xml",
-        "atom.xml",
-        "sitemap.xml",
-        "tags/news/index.html",
-    ] {
+    for file in LISTINGS {
         assert!(site.read(file).contains("/blog/soon/"), "{file}");
     }
     let page = site.html("blog/soon/index.html");
