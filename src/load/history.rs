@@ -16,6 +16,9 @@ pub fn last_commits(root: &Path) -> Result<HashMap<String, PostDate>, String> {
     let output = Command::new("git")
         .arg("-C")
         .arg(root)
+        // Else git prints a name outside ASCII quoted and escaped ("content/caf\303\251.md"),
+        // and that page would keep its front matter date.
+        .args(["-c", "core.quotePath=false"])
         .args(["log", "--relative", "--name-only", "--no-renames"])
         .arg(format!("--format={COMMIT}%cI"))
         .args(["--", "content"])

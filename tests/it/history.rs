@@ -73,10 +73,38 @@ fn pages_without_updated_take_their_last_commit_date() {
     // Front matter wins over history.
     assert!(lastmod(&site, "/blog/b/").starts_with("2023-05-05"));
     let page = site.read("blog/a/index.html");
-    assert!(page.contains("article:modified_time"), "{page}");
+    assert!(
+        page.contains(r#"<meta property="article:modified_time" content="2024-06-07T06:09:10Z">"#),
+        "{page}"
+    );
     assert!(
         site.read("atom.xml").contains("2024-06-07T06:09:10Z"),
         "the feed's updated"
+    );
+}
+
+#[test]
+fn a_file_named_outside_ascii_takes_its_commit_date_too() {
+    let site = Site::new();
+    site.write("site.toml", SITE_TOML);
+    site.post("café-crème", "title: Café\ndate: 2020-01-01", "Unicode.");
+    let status = Command::new("git")
+        .args(["init", "-q"])
+        .arg(site.root())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    commit(&site, "2024-02-03T04:05:06Z");
+    let out = site.run(&["build"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        lastmod(&site, "/blog/cafe-creme/").starts_with("2024-02-03"),
+        "{}",
+        site.read("sitemap.xml")
     );
 }
 
