@@ -49,6 +49,9 @@ pub struct PageFront {
     /// Categories.
     #[serde(deserialize_with = "string_or_list")]
     pub categories: Vec<String>,
+    /// The series the page is a part of; of a list, only the first counts.
+    #[serde(deserialize_with = "string_or_list")]
+    pub series: Vec<String>,
     /// Authors, overriding the site's author.
     #[serde(deserialize_with = "string_or_list")]
     pub authors: Vec<String>,
@@ -276,7 +279,12 @@ impl Clean for PageFront {
         {
             clean_string(text);
         }
-        for list in [&mut self.tags, &mut self.categories, &mut self.authors] {
+        for list in [
+            &mut self.tags,
+            &mut self.categories,
+            &mut self.series,
+            &mut self.authors,
+        ] {
             list.iter_mut().for_each(clean_string);
         }
         clean_map(&mut self.extra);

@@ -5,6 +5,7 @@
 
 pub mod ids;
 pub mod order;
+pub mod related;
 pub mod routes;
 pub mod schedule;
 pub mod sections;
@@ -43,6 +44,10 @@ pub struct Page {
     pub tags: Vec<TermRef>,
     /// Its categories, in front matter order, without repeats.
     pub categories: Vec<TermRef>,
+    /// The series it is a part of.
+    pub series: Option<TermRef>,
+    /// For a post, the posts most like it, best first ([`related`]).
+    pub related: Vec<PageId>,
     /// The older neighbour in its section.
     pub previous: Option<PageId>,
     /// The newer neighbour in its section.
@@ -105,7 +110,7 @@ pub struct Site {
     pub pages: IdVec<PageId, Page>,
     /// Every section; the root is first.
     pub sections: IdVec<SectionId, Section>,
-    /// Tags, then categories.
+    /// Tags, categories, then series.
     pub taxonomies: IdVec<TaxonomyId, Taxonomy>,
     /// The posts the home page and the site feeds list, newest first.
     pub posts: Vec<PageId>,
@@ -178,6 +183,9 @@ pub fn build(
     let posts = order::main_posts(&config, &sections, &pages);
     for &id in &posts {
         pages[id].is_post = true;
+    }
+    if config.build.related_posts {
+        related::link(&mut pages, &taxonomies);
     }
     let lists = routes::lists(&config, &sections, &taxonomies, &posts);
     let mut site = Site {

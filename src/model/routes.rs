@@ -200,7 +200,11 @@ pub fn lists(
                 }),
                 url: term.url.clone(),
                 pages: term.pages.clone(),
-                paginate_by: config.paginate_by,
+                // A series is read in one list, part 1 first.
+                paginate_by: match taxonomy.kind {
+                    TaxonomyKind::Series => 0,
+                    _ => config.paginate_by,
+                },
                 template: "taxonomy_single.html".into(),
             });
         }

@@ -240,6 +240,8 @@ fn new_page(
         updated: front.updated.map(|d| d.0),
         tags: Vec::new(),
         categories: Vec::new(),
+        series: None,
+        related: Vec::new(),
         previous: None,
         next: None,
         aliases,

@@ -1,5 +1,6 @@
 //! Tags and categories: terms gathered from front matter, each with its list of pages.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use super::Page;
@@ -15,17 +16,24 @@ pub enum TaxonomyKind {
     Tags,
     /// `categories`.
     Categories,
+    /// `series`: parts in reading order, one series a page.
+    Series,
 }
 
 impl TaxonomyKind {
     /// Every kind, in the order the model keeps them.
-    pub const ALL: [TaxonomyKind; 2] = [TaxonomyKind::Tags, TaxonomyKind::Categories];
+    pub const ALL: [TaxonomyKind; 3] = [
+        TaxonomyKind::Tags,
+        TaxonomyKind::Categories,
+        TaxonomyKind::Series,
+    ];
 
     /// `tags` or `categories`: the URL segment and the front matter field.
     pub fn name(self) -> &'static str {
         match self {
             TaxonomyKind::Tags => "tags",
             TaxonomyKind::Categories => "categories",
+            TaxonomyKind::Series => "series",
         }
     }
 
@@ -34,6 +42,7 @@ impl TaxonomyKind {
         match self {
             TaxonomyKind::Tags => "Tags",
             TaxonomyKind::Categories => "Categories",
+            TaxonomyKind::Series => "Series",
         }
     }
 
@@ -42,6 +51,7 @@ impl TaxonomyKind {
         match self {
             TaxonomyKind::Tags => "tag",
             TaxonomyKind::Categories => "category",
+            TaxonomyKind::Series => "series",
         }
     }
 
@@ -50,6 +60,10 @@ impl TaxonomyKind {
         match self {
             TaxonomyKind::Tags => &page.source.front.tags,
             TaxonomyKind::Categories => &page.source.front.categories,
+            TaxonomyKind::Series => {
+                let series = &page.source.front.series;
+                &series[..series.len().min(1)]
+            }
         }
     }
 }
@@ -74,7 +88,7 @@ pub struct Term {
     pub slug: String,
     /// `/tags/<slug>/`.
     pub url: String,
-    /// Its pages, newest first.
+    /// Its pages: newest first, or for a series in reading order.
     pub pages: Vec<PageId>,
 }
 
@@ -93,7 +107,7 @@ pub fn collect(pages: &mut IdVec<PageId, Page>) -> IdVec<TaxonomyId, Taxonomy> {
     for kind in TaxonomyKind::ALL {
         let taxonomy = TaxonomyId::new(taxonomies.len());
         let (terms, assigned) = gather(kind, pages);
-        let (sorted, renumbered) = sort_terms(terms, pages);
+        let (sorted, renumbered) = sort_terms(kind, terms, pages);
         for (page, old_terms) in pages.iter_mut().zip(assigned) {
             let refs = old_terms.into_iter().map(|old| TermRef {
                 taxonomy,
@@ -102,6 +116,7 @@ pub fn collect(pages: &mut IdVec<PageId, Page>) -> IdVec<TaxonomyId, Taxonomy> {
             match kind {
                 TaxonomyKind::Tags => page.tags = refs.collect(),
                 TaxonomyKind::Categories => page.categories = refs.collect(),
+                TaxonomyKind::Series => page.series = refs.into_iter().next(),
             }
         }
         taxonomies.push(Taxonomy {
@@ -143,9 +158,13 @@ fn gather(kind: TaxonomyKind, pages: &IdVec<PageId, Page>) -> (Vec<Term>, Vec<Ve
     (terms, assigned)
 }
 
-/// Sorts terms alphabetically, and their pages newest first; returns the new id of each term
-/// by its old position.
-fn sort_terms(terms: Vec<Term>, pages: &IdVec<PageId, Page>) -> (IdVec<TermId, Term>, Vec<TermId>) {
+/// Sorts terms alphabetically, and their pages newest first (a series' in reading order);
+/// returns the new id of each term by its old position.
+fn sort_terms(
+    kind: TaxonomyKind,
+    terms: Vec<Term>,
+    pages: &IdVec<PageId, Page>,
+) -> (IdVec<TermId, Term>, Vec<TermId>) {
     let mut order: Vec<usize> = (0..terms.len()).collect();
     let key = |t: &Term| (t.name.to_lowercase(), t.slug.clone());
     order.sort_by(|&a, &b| key(&terms[a]).cmp(&key(&terms[b])));
@@ -158,10 +177,27 @@ fn sort_terms(terms: Vec<Term>, pages: &IdVec<PageId, Page>) -> (IdVec<TermId, T
         .iter()
         .filter_map(|&old| slots[old].take())
         .map(|mut term| {
-            term.pages
-                .sort_by(|&a, &b| compare(SortBy::Date, &pages[a], &pages[b]));
+            match kind {
+                TaxonomyKind::Series => term
+                    .pages
+                    .sort_by(|&a, &b| reading_order(&pages[a], &pages[b])),
+                _ => term
+                    .pages
+                    .sort_by(|&a, &b| compare(SortBy::Date, &pages[a], &pages[b])),
+            }
             term
         })
         .collect();
     (sorted, renumbered)
+}
+
+/// The order of a series' parts: those with a `weight` first, lightest first, then the rest
+/// oldest first (undated last); ties by URL.
+fn reading_order(a: &Page, b: &Page) -> Ordering {
+    let weight = |p: &Page| p.source.front.weight.map_or((1, 0), |w| (0, w));
+    let date = |p: &Page| p.date.map_or((1, None), |d| (0, Some(d)));
+    weight(a)
+        .cmp(&weight(b))
+        .then_with(|| date(a).cmp(&date(b)))
+        .then_with(|| a.url.cmp(&b.url))
 }

@@ -316,6 +316,10 @@ pub struct PageContext<'a> {
     pub tags: Vec<TermLink>,
     /// Categories.
     pub categories: Vec<TermLink>,
+    /// The series it is a part of, with every part.
+    pub series: Option<super::relations::SeriesContext>,
+    /// For a post, the posts most like it, best first.
+    pub related: Vec<super::relations::RelatedPost>,
     /// Authors, or the site's author.
     pub authors: Vec<&'a str>,
     /// True for posts (pages the home page lists).
@@ -340,6 +344,7 @@ pub fn page<'a>(
     id: PageId,
     rendered: &'a Rendered,
     summary: &'a str,
+    teasers: &super::driver::Teasers,
 ) -> PageContext<'a> {
     let page = &site.pages[id];
     let link = |id: Option<PageId>| {
@@ -370,6 +375,8 @@ pub fn page<'a>(
         reading_time: rendered.reading_time,
         tags: term_links(site, &page.tags),
         categories: term_links(site, &page.categories),
+        series: super::relations::series(site, id),
+        related: super::relations::related(site, id, teasers),
         authors: authors(&site.config, page),
         is_post: page.is_post,
         scheduled: page.scheduled,
@@ -419,18 +426,9 @@ pub struct Summary {
 /// The summary of a rendered page.
 pub fn summary(site: &Site, id: PageId, rendered: &Rendered) -> Summary {
     let page = &site.pages[id];
-    let summary = rendered
-        .summary_before_more
-        .clone()
-        .or_else(|| {
-            page.source
-                .front
-                .description
-                .as_ref()
-                .map(|d| d.trim().to_string())
-                .filter(|d| !d.is_empty())
-        })
-        .unwrap_or_else(|| rendered.first_paragraph.clone());
+    let summary = summary_text(page, rendered.summary_before_more.as_deref(), || {
+        rendered.first_paragraph.clone()
+    });
     Summary {
         title: page.title.clone(),
         url: page.url.clone(),
@@ -440,6 +438,25 @@ pub fn summary(site: &Site, id: PageId, rendered: &Rendered) -> Summary {
         word_count: rendered.word_count,
         tags: term_links(site, &page.tags),
     }
+}
+
+/// What lists show as a page's summary: the text before `<!-- more -->`, else the
+/// description, else the first paragraph (asked for only when it is needed).
+pub fn summary_text(
+    page: &Page,
+    before_more: Option<&str>,
+    first_paragraph: impl FnOnce() -> String,
+) -> String {
+    if let Some(before) = before_more {
+        return before.to_string();
+    }
+    page.source
+        .front
+        .description
+        .as_ref()
+        .map(|d| d.trim().to_string())
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(first_paragraph)
 }
 
 /// `paginator` in list templates.
@@ -539,6 +556,9 @@ pub fn list<'a>(site: &'a Site, list: &'a List, content: &'a str) -> ListContext
             let noun = match site.taxonomy_of(t).kind {
                 TaxonomyKind::Tags => "tagged",
                 TaxonomyKind::Categories => "in",
+                TaxonomyKind::Series => {
+                    return super::relations::series_list(site, t, list, content);
+                }
             };
             ListContext {
                 kind: "term",

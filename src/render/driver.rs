@@ -103,7 +103,8 @@ pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Render
     };
     let mut report = RenderReport::default();
     report.diagnostics.extend(renderer.missing_templates());
-    let pages = pass.pages(&mut report);
+    let teasers = pass.teasers();
+    let pages = pass.pages(&teasers, &mut report);
     pass.rest(&pages, &mut report);
     for asset in &renderer.theme.assets {
         if let Err(e) = sink.put(&asset.file, asset.bytes.clone()) {
@@ -126,6 +127,9 @@ pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Render
     report.templates_rendered = pass.templates_rendered.into_inner();
     report
 }
+
+/// The summaries of the posts shown as related, by page.
+pub type Teasers = HashMap<PageId, String>;
 
 /// What the first pass passes on to the second.
 struct Pages {
@@ -159,13 +163,32 @@ struct Pass<'r> {
 }
 
 impl Pass<'_> {
+    /// Before the first pass: the summary of every post some page shows as related, read from
+    /// an earlier render's markdown when it still holds, else from the start of the text.
+    fn teasers(&self) -> Teasers {
+        let site = self.renderer.site;
+        let mut shown: Vec<PageId> = site.pages.iter().flat_map(|p| p.related.clone()).collect();
+        shown.sort_unstable();
+        shown.dedup();
+        shown
+            .into_par_iter()
+            .map(|id| {
+                let summary = match self.reuse.markdown(self.renderer, id) {
+                    Some(markdown) => context::summary(site, id, &markdown.rendered).summary,
+                    None => self.renderer.summary_of(id),
+                };
+                (id, summary)
+            })
+            .collect()
+    }
+
     /// The first pass: every page.
-    fn pages(&self, report: &mut RenderReport) -> Pages {
+    fn pages(&self, teasers: &Teasers, report: &mut RenderReport) -> Pages {
         let site = self.renderer.site;
         let feed_pages = self.renderer.feed_pages();
         let results: Vec<PageResult> = (0..site.pages.len())
             .into_par_iter()
-            .map(|i| self.page(PageId::new(i), &feed_pages))
+            .map(|i| self.page(PageId::new(i), &feed_pages, teasers))
             .collect();
         let mut summaries = IdVec::new();
         let mut feed_html = HashMap::new();
@@ -215,7 +238,7 @@ impl Pass<'_> {
         }
     }
 
-    fn page(&self, id: PageId, feed_pages: &HashSet<PageId>) -> PageResult {
+    fn page(&self, id: PageId, feed_pages: &HashSet<PageId>, teasers: &Teasers) -> PageResult {
         let renderer = self.renderer;
         let markdown = self.reuse.markdown(renderer, id).unwrap_or_else(|| {
             self.markdown_rendered.fetch_add(1, Ordering::Relaxed);
@@ -223,7 +246,7 @@ impl Pass<'_> {
         });
         let summary = context::summary(renderer.site, id, &markdown.rendered);
         let mut problems = markdown.problems.clone();
-        let mut templated = renderer.page_data(id, &markdown.rendered, &summary);
+        let mut templated = renderer.page_data(id, &markdown.rendered, &summary, teasers);
         let file = crate::model::url::output_file(&renderer.site.pages[id].url);
         let fingerprint = self
             .keeps

@@ -12,6 +12,7 @@ pub mod feeds;
 pub mod highlight;
 pub mod links;
 pub mod markdown;
+pub mod relations;
 pub mod reuse;
 pub mod sitemap;
 pub mod theme;
@@ -206,6 +207,36 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// Page `id`'s summary as lists show it, without rendering the page: its markdown is read
+    /// only as far as the summary goes, with no highlighting, pictures or policy checks, which
+    /// no summary shows.
+    pub fn summary_of(&self, id: PageId) -> String {
+        let page = &self.site.pages[id];
+        let markdown = markdown::MarkdownRenderer {
+            images: None,
+            csp: None,
+            options: markdown::Options {
+                highlight_code: false,
+                ..self.markdown_options
+            },
+            ..self.markdown()
+        };
+        let mut text = None;
+        let mut read = || {
+            text.get_or_insert_with(|| {
+                markdown.summary(&markdown::Source {
+                    body: &page.source.body,
+                    place: self.markdown_place(id),
+                })
+            })
+            .clone()
+        };
+        let before_more = markdown::may_have_more_marker(&page.source.body)
+            .then(|| read().before_more)
+            .flatten();
+        context::summary_text(page, before_more.as_deref(), || read().first_paragraph)
+    }
+
     /// Renders the `_index.md` bodies of every section.
     pub fn render_sections(&self) -> (IdVec<SectionId, String>, Diagnostics) {
         let mut problems = Diagnostics::new();
@@ -240,6 +271,7 @@ impl<'a> Renderer<'a> {
         id: PageId,
         rendered: &'s Rendered,
         summary: &'s Summary,
+        teasers: &driver::Teasers,
     ) -> Templated<'s> {
         let page = &self.site.pages[id];
         let description = page
@@ -263,7 +295,13 @@ impl<'a> Renderer<'a> {
             template: self.template_or(&page.template, "page.html"),
             data: TemplateData {
                 head,
-                page: Some(context::page(self.site, id, rendered, &summary.summary)),
+                page: Some(context::page(
+                    self.site,
+                    id,
+                    rendered,
+                    &summary.summary,
+                    teasers,
+                )),
                 ..TemplateData::default()
             },
         }

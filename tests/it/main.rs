@@ -22,6 +22,7 @@ mod corpora;
 mod deploy;
 mod deploy_faults;
 mod disk_full;
+mod essays;
 mod faults;
 mod fuzz_corpus;
 mod history;

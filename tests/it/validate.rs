@@ -1,6 +1,7 @@
-//! Real external checkers against real builds: this repository's own site and a generated site of
-//! 50 posts, each checked by the Nu HTML Checker (HTML and CSS), xmllint with the sitemaps.org
-//! schema, feed-rs, linkinator and `pamphlet check`.
+//! Real external checkers against real builds: this repository's own site, a generated site of
+//! 50 posts and a small site of essays in series (with related posts), each checked by the Nu
+//! HTML Checker (HTML and CSS), xmllint with the sitemaps.org schema, feed-rs, linkinator and
+//! `pamphlet check`.
 //!
 //! The tools come from `scripts/test`, which installs whatever is missing (`npm ci` for
 //! node_modules; Debian's libxml2-utils and a Java runtime). A missing tool fails the test with
@@ -33,6 +34,7 @@ fn built_sites() -> Vec<(&'static str, Site)> {
     let sites = vec![
         ("this repository's site", own_site()),
         ("generated site", generated()),
+        ("a site of essays in a series", crate::essays::series_site()),
     ];
     for (_, site) in &sites {
         site.build_ok();

@@ -17,6 +17,7 @@ pub(crate) mod diagram;
 pub(crate) mod math;
 
 pub use headings::TocEntry;
+pub use text::may_have_more_marker;
 
 use super::csp::Policy;
 use super::highlight::{Highlighter, Palette};
@@ -175,10 +176,25 @@ pub struct Rendered {
     pub shown_images: Vec<std::path::PathBuf>,
 }
 
+/// A text's summary, as [`MarkdownRenderer::summary`] reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextSummary {
+    /// Plain text before `<!-- more -->`, if the text has that marker.
+    pub before_more: Option<String>,
+    /// The first paragraph as plain text.
+    pub first_paragraph: String,
+}
+
 impl MarkdownRenderer<'_> {
     /// Renders one markdown text; problems name the file and line.
     pub fn render(&self, source: &Source) -> (Rendered, Diagnostics) {
         writer::render(self, source)
+    }
+
+    /// The summary [`Self::render`] would find, reading no further than it needs; what it
+    /// reports on the way is dropped, as the full render reports it.
+    pub fn summary(&self, source: &Source) -> TextSummary {
+        writer::summary(self, source)
     }
 }
 

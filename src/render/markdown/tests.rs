@@ -85,14 +85,31 @@ impl Fixture {
         };
         let page = &self.site.pages[crate::model::PageId::new(1)];
         assert_eq!(page.rel(), "blog/a/index.md");
-        let (rendered, problems) = renderer.render(&Source {
+        let source = Source {
             body: markdown,
             place: Place {
                 rel: page.rel(),
                 body_line: 5,
                 url: &page.url,
             },
-        });
+        };
+        let (rendered, problems) = renderer.render(&source);
+        let light = MarkdownRenderer {
+            csp: None,
+            options: Options {
+                highlight_code: false,
+                ..options
+            },
+            ..renderer
+        };
+        assert_eq!(
+            light.summary(&source),
+            super::TextSummary {
+                before_more: rendered.summary_before_more.clone(),
+                first_paragraph: rendered.first_paragraph.clone(),
+            },
+            "the summary read alone, without highlighting, is the full render's"
+        );
         let mut out = rendered.html.clone();
         for d in problems.iter() {
             let at = match (d.line, d.column) {

@@ -9,7 +9,7 @@ pub(super) struct Text {
     words: usize,
     /// The plain text so far, kept only while it may be the summary.
     plain: String,
-    /// Only a text that mentions `more` can have a `<!-- more -->` marker.
+    /// Only a text holding `<!-- more -->` somewhere can have the marker.
     collect_plain: bool,
     more_at: Option<usize>,
     first_paragraph: Option<String>,
@@ -26,7 +26,7 @@ impl Text {
         Text {
             words: 0,
             plain: String::new(),
-            collect_plain: body.contains("more"),
+            collect_plain: may_have_more_marker(body),
             more_at: None,
             first_paragraph: None,
             paragraph: None,
@@ -88,6 +88,12 @@ impl Text {
         self.break_block();
     }
 
+    /// True once the rest of the text cannot change the summary: the marker was found, or the
+    /// first paragraph was and the text holds no marker.
+    pub(super) fn summary_known(&self) -> bool {
+        self.more_at.is_some() || (!self.collect_plain && self.first_paragraph.is_some())
+    }
+
     /// What was gathered.
     pub(super) fn finish(self) -> Gathered {
         Gathered {
@@ -122,6 +128,17 @@ pub(super) fn count_words(text: &str) -> usize {
         in_word = !space;
     }
     words
+}
+
+/// True when `body` holds `<!--`, spaces, `more`, spaces and `-->`: what any raw HTML event
+/// that [`is_more_marker`] accepts is made of.
+pub fn may_have_more_marker(body: &str) -> bool {
+    body.match_indices("<!--").any(|(at, open)| {
+        body[at + open.len()..]
+            .trim_start()
+            .strip_prefix("more")
+            .is_some_and(|rest| rest.trim_start().starts_with("-->"))
+    })
 }
 
 fn is_more_marker(html: &str) -> bool {
@@ -162,6 +179,15 @@ mod tests {
             Some("Before marker.")
         );
         assert_eq!(gathered.word_count, 5);
+    }
+
+    #[test]
+    fn only_a_text_holding_the_marker_collects_its_plain_text() {
+        assert!(may_have_more_marker("a\n<!-- more -->\nb"));
+        assert!(may_have_more_marker("a\n<!--more-->"));
+        assert!(may_have_more_marker("<!-- x --> then <!--\n  more\n-->"));
+        assert!(!may_have_more_marker("more and more <!-- a comment -->"));
+        assert!(!may_have_more_marker("<!-- moreover -- >"));
     }
 
     #[test]

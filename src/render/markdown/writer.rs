@@ -20,7 +20,7 @@ use super::math;
 use super::picture;
 use super::position::Lines;
 use super::text::Text;
-use super::{CspFinding, MarkdownRenderer, Rendered, Resolution, Source, SourceLink};
+use super::{CspFinding, MarkdownRenderer, Rendered, Resolution, Source, SourceLink, TextSummary};
 use crate::check::scan;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::images::{DEFAULT_SIZES, Picture, VariantFile};
@@ -31,6 +31,20 @@ use crate::render::links::Resolved;
 
 /// Renders one text.
 pub(super) fn render(renderer: &MarkdownRenderer, source: &Source) -> (Rendered, Diagnostics) {
+    let mut writer = Writer::new(renderer, source);
+    let mut html = String::with_capacity(source.body.len() * 3 / 2);
+    let events = Events {
+        parser: Parser::new_ext(source.body, parser_options(renderer))
+            .into_offset_iter()
+            .peekable(),
+        writer: &mut writer,
+    };
+    pulldown_cmark::html::push_html(&mut html, events);
+    writer.finish(html)
+}
+
+/// The markdown extensions every text is read with.
+fn parser_options(renderer: &MarkdownRenderer) -> ParserOptions {
     let mut options = ParserOptions::ENABLE_TABLES
         | ParserOptions::ENABLE_FOOTNOTES
         | ParserOptions::ENABLE_STRIKETHROUGH
@@ -43,16 +57,26 @@ pub(super) fn render(renderer: &MarkdownRenderer, source: &Source) -> (Rendered,
     if renderer.options.math {
         options |= ParserOptions::ENABLE_MATH;
     }
+    options
+}
+
+/// The summary of one text, read only as far as it takes: to the `<!-- more -->` marker, or
+/// to the end of the first paragraph when the text has no marker. The events go through the
+/// very writer [`render`] uses, so the summary is the one a full render finds.
+pub(super) fn summary(renderer: &MarkdownRenderer, source: &Source) -> TextSummary {
     let mut writer = Writer::new(renderer, source);
-    let mut html = String::with_capacity(source.body.len() * 3 / 2);
-    let events = Events {
-        parser: Parser::new_ext(source.body, options)
+    let mut events = Events {
+        parser: Parser::new_ext(source.body, parser_options(renderer))
             .into_offset_iter()
             .peekable(),
         writer: &mut writer,
     };
-    pulldown_cmark::html::push_html(&mut html, events);
-    writer.finish(html)
+    while !events.writer.text.summary_known() && events.next().is_some() {}
+    let gathered = writer.text.finish();
+    TextSummary {
+        before_more: gathered.summary_before_more,
+        first_paragraph: gathered.first_paragraph,
+    }
 }
 
 /// An element whose events are collected while it is open.
