@@ -171,7 +171,8 @@ pub struct BuildConfig {
     pub cache_dir: Option<std::path::PathBuf>,
     /// A page without `updated` takes its file's last git commit date.
     pub updated_from_git: bool,
-    /// Each post gets `page.related`, the posts most like it.
+    /// Each post gets `page.related`, the posts most like it. Off until serve can keep
+    /// the word counts between rebuilds: on, every rebuild reads every post's words again.
     pub related_posts: bool,
 }
 
@@ -180,7 +181,7 @@ impl Default for BuildConfig {
         BuildConfig {
             cache_dir: None,
             updated_from_git: false,
-            related_posts: true,
+            related_posts: false,
         }
     }
 }

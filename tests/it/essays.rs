@@ -5,8 +5,18 @@ use crate::common::{Site, attrs, texts};
 
 /// A three-part series written out of order (weights decide two parts, a date the third), one
 /// part scheduled for later, another series of one, and a post in none.
-pub fn series_site() -> Site {
+/// A site with related posts turned on.
+fn site_with_related_posts() -> Site {
     let site = Site::new();
+    site.write(
+        "site.toml",
+        "title = \"Test site\"\nbase_url = \"https://example.com\"\n\n[build]\nrelated_posts = true\n",
+    );
+    site
+}
+
+pub fn series_site() -> Site {
+    let site = site_with_related_posts();
     site.post(
         "basics",
         "title: The Basics\ndate: 2021-03-01\nseries: Serverless in Practice\nweight: 1",
@@ -120,7 +130,7 @@ fn a_site_without_series_has_no_series_pages() {
 
 /// Two posts on clusters, two on bread, one on both, and a page outside the posts.
 fn related_site() -> Site {
-    let site = Site::new();
+    let site = site_with_related_posts();
     let clusters = "Kubernetes clusters scale their nodes with the autoscaler; pods wait \
                     while the autoscaler adds nodes to the cluster.";
     site.post(
@@ -201,6 +211,18 @@ fn related_posts_are_the_most_alike_by_words_and_tags_never_the_post_itself() {
         texts(&about, ".related").is_empty(),
         "only posts have related posts"
     );
+}
+
+#[test]
+fn related_posts_are_off_unless_turned_on() {
+    let site = related_site();
+    site.write(
+        "site.toml",
+        "title = \"T\"\nbase_url = \"https://example.com\"\n",
+    );
+    site.build_ok();
+    let page = site.html("blog/autoscaling/index.html");
+    assert!(texts(&page, ".related").is_empty());
 }
 
 #[test]
