@@ -164,7 +164,7 @@ pub struct SecurityConfig {
 }
 
 /// `[build]`: where a build keeps its work between runs, and what it works out.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
 pub struct BuildConfig {
     /// The cache folder, relative to the site's root; `.pamphlet-cache` when unset.
@@ -174,16 +174,6 @@ pub struct BuildConfig {
     /// Each post gets `page.related`, the posts most like it. Off until serve can keep
     /// the word counts between rebuilds: on, every rebuild reads every post's words again.
     pub related_posts: bool,
-}
-
-impl Default for BuildConfig {
-    fn default() -> Self {
-        BuildConfig {
-            cache_dir: None,
-            updated_from_git: false,
-            related_posts: false,
-        }
-    }
 }
 
 /// `[deploy]`: where `pamphlet deploy` uploads and with which headers.
