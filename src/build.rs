@@ -45,6 +45,9 @@ pub struct BuildOptions {
     pub wait: Wait,
     /// Asked for by SIGINT or SIGTERM: the build stops and publishes nothing.
     pub stop: Stop,
+    /// Keep each post's word counts with its loaded document, so that modelling the same
+    /// documents again (as serve does on every rebuild) counts only the files read again.
+    pub keep_word_counts: bool,
 }
 
 impl BuildOptions {
@@ -61,6 +64,7 @@ impl BuildOptions {
             cache_dir: None,
             wait: Wait::Quietly,
             stop: Stop::default(),
+            keep_word_counts: false,
         }
     }
 }
@@ -127,6 +131,7 @@ pub fn model_site(
                 now: jiff::Timestamp::now(),
                 future: options.future,
             },
+            keep_word_counts: options.keep_word_counts,
         },
     );
     problems.extend(model_problems);

@@ -164,16 +164,25 @@ pub struct SecurityConfig {
 }
 
 /// `[build]`: where a build keeps its work between runs, and what it works out.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
 pub struct BuildConfig {
     /// The cache folder, relative to the site's root; `.pamphlet-cache` when unset.
     pub cache_dir: Option<std::path::PathBuf>,
     /// A page without `updated` takes its file's last git commit date.
     pub updated_from_git: bool,
-    /// Each post gets `page.related`, the posts most like it. Off until serve can keep
-    /// the word counts between rebuilds: on, every rebuild reads every post's words again.
+    /// Each post gets `page.related`, the posts most like it.
     pub related_posts: bool,
+}
+
+impl Default for BuildConfig {
+    fn default() -> Self {
+        BuildConfig {
+            cache_dir: None,
+            updated_from_git: false,
+            related_posts: true,
+        }
+    }
 }
 
 /// `[deploy]`: where `pamphlet deploy` uploads and with which headers.

@@ -21,4 +21,5 @@ pub mod scaffold;
 pub mod serve;
 pub mod stop;
 mod sync;
+pub mod words;
 pub mod write;

@@ -261,6 +261,7 @@ fn page(rel: &str, title: &str) -> pamphlet::load::PageDoc {
         body: "".into(),
         body_line: 1,
         key_lines: Vec::new(),
+        words: Default::default(),
     }
 }
 

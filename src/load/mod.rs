@@ -14,6 +14,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::words::WordCounts;
 use front_matter::{PageFront, SectionFront};
 use walk::{SourceKind, content_dir};
 
@@ -31,6 +32,50 @@ pub struct Document<F> {
     pub body_line: usize,
     /// Each top-level front matter key with the 1-based file line it is on.
     pub key_lines: Vec<(String, usize)>,
+    /// The body's words, once a model that keeps them (serve's) has counted them.
+    pub words: Memo<WordCounts>,
+}
+
+/// A value worked out from a document the first time it is needed, and shared by the
+/// document's clones: a `serve` rebuild models a clone of the documents it keeps, so it works
+/// the value out again only for the files it read again. Not part of what a document is: two
+/// documents are equal whatever their memos hold.
+pub struct Memo<T>(std::sync::Arc<std::sync::OnceLock<T>>);
+
+impl<T> Memo<T> {
+    /// The value, worked out by `make` if no clone has worked it out yet.
+    pub fn get_or_init(&self, make: impl FnOnce() -> T) -> &T {
+        self.0.get_or_init(make)
+    }
+}
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Memo(std::sync::Arc::default())
+    }
+}
+
+impl<T> Clone for Memo<T> {
+    fn clone(&self) -> Self {
+        Memo(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Memo<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T> std::fmt::Debug for Memo<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = if self.0.get().is_some() {
+            "worked out"
+        } else {
+            "not yet"
+        };
+        write!(f, "Memo({state})")
+    }
 }
 
 impl<F> Document<F> {
@@ -270,6 +315,7 @@ where
         body: parts.body.into(),
         body_line: parts.body_line,
         key_lines,
+        words: Memo::default(),
     })
 }
 

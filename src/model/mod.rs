@@ -148,6 +148,9 @@ pub struct ModelOptions {
     pub drafts: bool,
     /// What becomes of pages dated after the build, and of expired ones.
     pub schedule: Schedule,
+    /// Keep each post's word counts with its document, for a later model of the same
+    /// documents to reuse ([`related`]); a one-off build has no use for the memory.
+    pub keep_word_counts: bool,
 }
 
 /// Builds the site model from loaded sources and the names of the files under `static/`.
@@ -185,7 +188,7 @@ pub fn build(
         pages[id].is_post = true;
     }
     if config.build.related_posts {
-        related::link(&mut pages, &taxonomies);
+        related::link(&mut pages, &taxonomies, options.keep_word_counts);
     }
     let lists = routes::lists(&config, &sections, &taxonomies, &posts);
     let mut site = Site {

@@ -10,13 +10,13 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
 use super::ids::TaxonomyId;
 use super::ids::{IdVec, PageId};
 use super::{Page, Taxonomy, TermRef};
+use crate::words::{ByWord, Tally, Word, WordCounts};
 
 /// How many related posts a post gets at most.
 pub const RELATED: usize = 3;
@@ -33,14 +33,6 @@ const MOST_POSTINGS: usize = 48;
 const SCORED_TOGETHER: usize = 256;
 /// A tag on more posts than this is too common to tell posts apart, as a word in every post.
 const MOST_TAGGED: usize = 512;
-/// Words shorter than this many bytes carry too little to compare by.
-const SHORTEST_WORD: usize = 3;
-/// Longer runs of letters are hashes, data or scripts without spaces, not words.
-const LONGEST_WORD: usize = 40;
-
-/// A word, by a hash of its lowercase form: the index never holds the words themselves.
-type Word = u32;
-
 /// One post as the scoring sees it.
 struct Post {
     id: PageId,
@@ -50,8 +42,14 @@ struct Post {
 }
 
 /// For every post, its related posts, best first; other pages get none.
-pub fn link(pages: &mut IdVec<PageId, Page>, taxonomies: &IdVec<TaxonomyId, Taxonomy>) {
-    let related = find(pages, taxonomies);
+/// With `keep_word_counts`, each post's body counts stay with its document for the next
+/// model of it.
+pub fn link(
+    pages: &mut IdVec<PageId, Page>,
+    taxonomies: &IdVec<TaxonomyId, Taxonomy>,
+    keep_word_counts: bool,
+) {
+    let related = find(pages, taxonomies, keep_word_counts);
     for (id, related) in related {
         pages[id].related = related;
     }
@@ -61,14 +59,17 @@ pub fn link(pages: &mut IdVec<PageId, Page>, taxonomies: &IdVec<TaxonomyId, Taxo
 fn find(
     pages: &IdVec<PageId, Page>,
     taxonomies: &IdVec<TaxonomyId, Taxonomy>,
+    keep_word_counts: bool,
 ) -> Vec<(PageId, Vec<PageId>)> {
     let ids: Vec<PageId> = pages.ids().filter(|&id| pages[id].is_post).collect();
     if ids.len() < 2 {
         return Vec::new();
     }
-    let counts: Vec<Vec<(Word, u32)>> = ids
+    let counts: Vec<WordCounts> = ids
         .par_iter()
-        .map_init(ByWord::default, |scratch, &id| counts(&pages[id], scratch))
+        .map_init(Tally::default, |tally, &id| {
+            counts(&pages[id], keep_word_counts, tally)
+        })
         .collect();
     let rarity = rarity(document_frequency(&counts), ids.len());
     let posts: Vec<Post> = ids
@@ -77,7 +78,7 @@ fn find(
         .map(|(&id, counts)| Post {
             id,
             series: pages[id].series,
-            words: telling_words(counts, &rarity),
+            words: telling_words(&counts, &rarity),
         })
         .collect();
     let index = Index::new(pages, taxonomies, &posts);
@@ -96,177 +97,30 @@ fn find(
         .collect()
 }
 
-/// How often a post uses each word, title included, sorted by word; `scratch` is an empty
-/// map to count in, left empty.
-fn counts(page: &Page, scratch: &mut ByWord<u32>) -> Vec<(Word, u32)> {
-    each_word(&page.title, |w| {
-        *scratch.entry(w).or_default() += TITLE_WEIGHT
-    });
-    each_word(&page.source.body, |w| *scratch.entry(w).or_default() += 1);
-    let mut counted: Vec<(Word, u32)> = scratch.drain().collect();
-    counted.sort_unstable_by_key(|&(word, _)| word);
-    counted
-}
-
-/// Calls `found` with every word of `text`: runs of letters and digits, lowercased, of a
-/// useful length and not a bare number. Markdown's own marks are not letters, so they fall
-/// away; the words of link targets and code stay, and are weighed like any other.
-fn each_word(text: &str, mut found: impl FnMut(Word)) {
-    let mut word = WordHash::default();
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    // Bytes, not chars: nearly all of a post is ASCII, and only the rest is decoded.
-    while let Some(&byte) = bytes.get(at) {
-        if byte.is_ascii() {
-            at += 1;
-            match ASCII[usize::from(byte)] {
-                0 => word.end(&mut found),
-                lower => word.push(lower, !byte.is_ascii_digit()),
-            }
-            continue;
-        }
-        let Some(c) = text[at..].chars().next() else {
-            break;
-        };
-        at += c.len_utf8();
-        if !c.is_alphanumeric() {
-            word.end(&mut found);
-            continue;
-        }
-        for lower in c.to_lowercase() {
-            let mut buf = [0; 4];
-            for &byte in lower.encode_utf8(&mut buf).as_bytes() {
-                word.push(byte, true);
-            }
-        }
-    }
-    word.end(&mut found);
-}
-
-/// The commonest English words, by hash: they would weigh nothing (they are in nearly every
-/// post), and leaving them uncounted spares a third of the counting.
-const STOP_WORDS: [Word; 24] = {
-    const WORDS: [&str; 24] = [
-        "the", "and", "for", "you", "are", "but", "not", "with", "that", "this", "from", "have",
-        "was", "they", "their", "which", "will", "can", "its", "all", "one", "our", "your", "into",
-    ];
-    let mut hashes = [0; 24];
-    let mut i = 0;
-    while i < WORDS.len() {
-        hashes[i] = fnv_str(WORDS[i]);
-        // Kept sorted as it is filled, for the binary search.
-        let mut j = i;
-        while j > 0 && hashes[j - 1] > hashes[j] {
-            (hashes[j - 1], hashes[j]) = (hashes[j], hashes[j - 1]);
-            j -= 1;
-        }
-        i += 1;
-    }
-    hashes
-};
-/// The longest of [`STOP_WORDS`], in bytes: longer words need no look-up.
-const LONGEST_STOP_WORD: usize = 5;
-
-/// The hash [`WordHash`] makes of `word`, which must be lowercase.
-const fn fnv_str(word: &str) -> Word {
-    let bytes = word.as_bytes();
-    let mut hash = FNV_OFFSET;
-    let mut i = 0;
-    while i < bytes.len() {
-        hash = (hash ^ bytes[i] as u32).wrapping_mul(FNV_PRIME);
-        i += 1;
-    }
-    hash
-}
-
-/// Each ASCII byte lowercased, or 0 for one that is not a letter or digit.
-const ASCII: [u8; 128] = {
-    let mut table = [0; 128];
-    let mut byte = 0;
-    while byte < 128 {
-        let b = byte as u8;
-        if b.is_ascii_alphanumeric() {
-            table[byte] = b.to_ascii_lowercase();
-        }
-        byte += 1;
-    }
-    table
-};
-
-/// A word being read: its hash so far, its length, and whether it has a letter.
-struct WordHash {
-    hash: u32,
-    len: usize,
-    letters: bool,
-}
-
-impl Default for WordHash {
-    fn default() -> Self {
-        WordHash {
-            hash: FNV_OFFSET,
-            len: 0,
-            letters: false,
-        }
-    }
-}
-
-impl WordHash {
-    fn push(&mut self, byte: u8, letter: bool) {
-        self.hash = (self.hash ^ u32::from(byte)).wrapping_mul(FNV_PRIME);
-        self.len += 1;
-        self.letters |= letter;
-    }
-
-    /// Ends the word, handing it to `found` if it is one worth comparing.
-    fn end(&mut self, found: &mut impl FnMut(Word)) {
-        if self.len == 0 {
-            return;
-        }
-        if self.letters
-            && (SHORTEST_WORD..=LONGEST_WORD).contains(&self.len)
-            && (self.len > LONGEST_STOP_WORD || STOP_WORDS.binary_search(&self.hash).is_err())
-        {
-            found(self.hash);
-        }
-        *self = WordHash::default();
-    }
-}
-
-/// FNV-1a: a hash fast enough to run over every byte of every post.
-const FNV_OFFSET: u32 = 0x811c_9dc5;
-const FNV_PRIME: u32 = 0x0100_0193;
-
-/// Words are hashes already: maps keyed by them use the word as its own hash.
-type ByWord<V> = HashMap<Word, V, BuildHasherDefault<WordHasher>>;
-
-/// The hasher of [`ByWord`].
-#[derive(Default)]
-struct WordHasher(u64);
-
-impl Hasher for WordHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0 << 8) | u64::from(byte);
-        }
-    }
-
-    fn write_u32(&mut self, word: u32) {
-        // Spread over the high bits too, which the table's probing uses.
-        self.0 = u64::from(word).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+/// How often a post uses each word, title included, counted in `tally`. The body's words are
+/// read from the document's memo when it is kept, or into it.
+fn counts(page: &Page, keep: bool, tally: &mut Tally) -> WordCounts {
+    if keep {
+        let body = page.source.words.get_or_init(|| {
+            tally.add(&page.source.body, 1);
+            tally.take()
+        });
+        tally.add(&page.title, TITLE_WEIGHT);
+        body.plus(&tally.take())
+    } else {
+        tally.add(&page.source.body, 1);
+        tally.add(&page.title, TITLE_WEIGHT);
+        tally.take()
     }
 }
 
 /// In how many posts each word occurs.
-fn document_frequency(counts: &[Vec<(Word, u32)>]) -> ByWord<u32> {
+fn document_frequency(counts: &[WordCounts]) -> ByWord<u32> {
     counts
         .par_iter()
         .fold(ByWord::default, |mut frequency: ByWord<u32>, post| {
-            for &(word, _) in post {
-                *frequency.entry(word).or_default() += 1;
+            for counted in post.iter() {
+                *frequency.entry(counted.word).or_default() += 1;
             }
             frequency
         })
@@ -290,12 +144,12 @@ fn rarity(frequency: ByWord<u32>, posts: usize) -> ByWord<f32> {
 }
 
 /// A post's most telling words, weighted by TF-IDF and normalized.
-fn telling_words(counts: Vec<(Word, u32)>, rarity: &ByWord<f32>) -> Vec<(Word, f32)> {
+fn telling_words(counts: &WordCounts, rarity: &ByWord<f32>) -> Vec<(Word, f32)> {
     let mut weighed: Vec<(Word, f32)> = counts
-        .into_iter()
-        .filter_map(|(word, count)| {
-            let idf = rarity.get(&word)?;
-            Some((word, (1.0 + (count as f32).ln()) * idf))
+        .iter()
+        .filter_map(|counted| {
+            let idf = rarity.get(&counted.word)?;
+            Some((counted.word, (1.0 + (counted.count as f32).ln()) * idf))
         })
         .collect();
     let heavier = |a: &(Word, f32), b: &(Word, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
@@ -459,45 +313,27 @@ impl Scores {
 mod tests {
     use super::*;
 
-    fn words(text: &str) -> Vec<Word> {
-        let mut found = Vec::new();
-        each_word(text, |w| found.push(w));
-        found
-    }
-
-    #[test]
-    fn words_are_lowercase_runs_of_letters_without_numbers_short_or_stop_words() {
-        assert_eq!(
-            words("The **Kubernetes** cluster, kubernetes-CLUSTER; 2024 a to é"),
-            words("kubernetes cluster kubernetes cluster")
-        );
-        assert_eq!(words("Ünïcode ÜNÏCODE"), words("ünïcode ünïcode"));
-        assert_eq!(
-            words("v2 x86"),
-            [fnv_str("x86")],
-            "v2 is too short, x86 is a word"
-        );
-        assert!(words("the and your").is_empty());
-    }
-
     #[test]
     fn a_word_in_every_post_or_in_one_only_tells_nothing() {
         let mut frequency = ByWord::default();
-        frequency.insert(1, 10);
-        frequency.insert(2, 1);
-        frequency.insert(3, 5);
+        frequency.insert(Word::of("everywhere"), 10);
+        frequency.insert(Word::of("once"), 1);
+        frequency.insert(Word::of("half"), 5);
         let rarity = rarity(frequency, 10);
         assert_eq!(rarity.len(), 1);
-        assert!((rarity[&3] - 2f32.ln()).abs() < 1e-6);
+        assert!((rarity[&Word::of("half")] - 2f32.ln()).abs() < 1e-6);
     }
 
     #[test]
     fn telling_words_are_the_heaviest_and_square_sum_to_one() {
-        let rarity: ByWord<f32> = (0..40).map(|w| (w, 1.0 + w as f32)).collect();
-        let counts: Vec<(Word, u32)> = (0..40).map(|w| (w, 1)).collect();
-        let told = telling_words(counts, &rarity);
+        let names: Vec<String> = (0..40).map(|n| format!("word{n}")).collect();
+        let rarity: ByWord<f32> = (names.iter().enumerate())
+            .map(|(n, name)| (Word::of(name), 1.0 + n as f32))
+            .collect();
+        let told = telling_words(&WordCounts::of(&names.join(" "), 1), &rarity);
         assert_eq!(told.len(), TELLING_WORDS);
-        assert!(told.iter().all(|&(w, _)| w >= 20), "{told:?}");
+        let heaviest: Vec<Word> = names[20..].iter().map(|name| Word::of(name)).collect();
+        assert!(told.iter().all(|(w, _)| heaviest.contains(w)), "{told:?}");
         let sum: f32 = told.iter().map(|(_, w)| w * w).sum();
         assert!((sum - 1.0).abs() < 1e-4, "{sum}");
     }

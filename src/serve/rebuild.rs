@@ -66,8 +66,10 @@ struct HeldImages {
 }
 
 impl Session {
-    /// Reads the whole site; nothing is rendered yet.
-    pub fn new(options: BuildOptions) -> Session {
+    /// Reads the whole site; nothing is rendered yet. Its models keep each post's word
+    /// counts, so a rebuild counts only the posts it read again.
+    pub fn new(mut options: BuildOptions) -> Session {
+        options.keep_word_counts = true;
         Session {
             inputs: Inputs::read(&options.root),
             options,

@@ -1,22 +1,12 @@
 //! Tools for long essays through the real pipeline: series (the "Part 2 of 3" block, the
-//! series page in reading order), related posts, and sidenotes.
+//! series page in reading order) and related posts.
 
 use crate::common::{Site, attrs, texts};
 
 /// A three-part series written out of order (weights decide two parts, a date the third), one
 /// part scheduled for later, another series of one, and a post in none.
-/// A site with related posts turned on.
-fn site_with_related_posts() -> Site {
-    let site = Site::new();
-    site.write(
-        "site.toml",
-        "title = \"Test site\"\nbase_url = \"https://example.com\"\n\n[build]\nrelated_posts = true\n",
-    );
-    site
-}
-
 pub fn series_site() -> Site {
-    let site = site_with_related_posts();
+    let site = Site::new();
     site.post(
         "basics",
         "title: The Basics\ndate: 2021-03-01\nseries: Serverless in Practice\nweight: 1",
@@ -130,7 +120,7 @@ fn a_site_without_series_has_no_series_pages() {
 
 /// Two posts on clusters, two on bread, one on both, and a page outside the posts.
 fn related_site() -> Site {
-    let site = site_with_related_posts();
+    let site = Site::new();
     let clusters = "Kubernetes clusters scale their nodes with the autoscaler; pods wait \
                     while the autoscaler adds nodes to the cluster.";
     site.post(
@@ -214,11 +204,14 @@ fn related_posts_are_the_most_alike_by_words_and_tags_never_the_post_itself() {
 }
 
 #[test]
-fn related_posts_are_off_unless_turned_on() {
+fn related_posts_need_nothing_configured_and_turn_off_with_one_key() {
     let site = related_site();
+    site.build_ok();
+    let page = site.html("blog/autoscaling/index.html");
+    assert!(!texts(&page, ".related a").is_empty(), "on by default");
     site.write(
         "site.toml",
-        "title = \"T\"\nbase_url = \"https://example.com\"\n",
+        "title = \"T\"\nbase_url = \"https://example.com\"\n[build]\nrelated_posts = false\n",
     );
     site.build_ok();
     let page = site.html("blog/autoscaling/index.html");

@@ -626,6 +626,7 @@ fn past_50000_urls_the_sitemap_becomes_an_index_of_parts() {
                 body: "".into(),
                 body_line: 1,
                 key_lines: Vec::new(),
+                words: Default::default(),
             })
             .collect();
         let sources = Sources {

@@ -415,3 +415,79 @@ fn section_options_site_settings_theme_and_static_edits_match_a_full_build() {
     site.remove("static/more/new.txt");
     step(&mut session, &site, &["static/more/new.txt"]);
 }
+
+/// Serve keeps each post's word counts between rebuilds; a post read again is counted again,
+/// so after every edit the related posts (and so every page showing them) are a full build's.
+#[test]
+fn related_posts_follow_every_edit_to_the_words_they_are_chosen_by() {
+    let site = Site::new();
+    site.write(
+        "site.toml",
+        "title = \"T\"\nbase_url = \"https://example.com\"\n[build]\nrelated_posts = true\n",
+    );
+    let topics = [
+        "kubernetes clusters autoscaler nodes pods",
+        "sourdough bread starter flour oven",
+        "kubernetes autoscaler pods scheduling",
+        "bread flour hydration crumb oven",
+    ];
+    for (i, words) in topics.iter().enumerate() {
+        let front = format!("title: Post {i}\ndate: 2020-01-0{}", i + 1);
+        site.post(&format!("p{i}"), &front, &format!("About {words}."));
+    }
+    let mut session = Session::new(options(&site));
+    step(&mut session, &site, &[""]);
+    let related_of = |site: &Site, post: &str| {
+        let page = site.html(&format!("blog/{post}/index.html"));
+        common::texts(&page, ".related a")
+    };
+    site.build_ok();
+    assert_eq!(
+        related_of(&site, "p0")[0],
+        "Post 2",
+        "kubernetes goes with kubernetes"
+    );
+
+    // p2 turns to bread: p0's best match is no longer p2, which only a recount can tell.
+    site.post(
+        "p2",
+        "title: Post 2\ndate: 2020-01-03",
+        "About sourdough bread hydration crumb flour oven.",
+    );
+    step(&mut session, &site, &["content/blog/p2/index.md"]);
+    site.build_ok();
+    assert_ne!(
+        related_of(&site, "p0").first().map(String::as_str),
+        Some("Post 2")
+    );
+
+    // A new post on clusters, then the same words moved to another folder, then deleted.
+    site.post(
+        "p4",
+        "title: Post 4\ndate: 2020-01-05",
+        "About kubernetes clusters nodes pods.",
+    );
+    step(&mut session, &site, &["content/blog/p4/index.md"]);
+    std::fs::rename(
+        site.root().join("content/blog/p4"),
+        site.root().join("content/blog/moved"),
+    )
+    .unwrap();
+    step(
+        &mut session,
+        &site,
+        &["content/blog/p4", "content/blog/moved"],
+    );
+    std::fs::remove_dir_all(site.root().join("content/blog/moved")).unwrap();
+    step(&mut session, &site, &["content/blog/moved"]);
+
+    // The title counts too, and is not part of the kept body counts.
+    site.post(
+        "p1",
+        "title: Kubernetes pods\ndate: 2020-01-02",
+        "About sourdough bread starter flour oven.",
+    );
+    step(&mut session, &site, &["content/blog/p1/index.md"]);
+    site.build_ok();
+    assert_eq!(related_of(&site, "p0")[0], "Kubernetes pods");
+}

@@ -25,6 +25,7 @@ fn page(rel: &str, title: &str) -> PageDoc {
         body: "".into(),
         body_line: 1,
         key_lines: Vec::new(),
+        words: Default::default(),
     }
 }
 

@@ -1,0 +1,318 @@
+//! The words of a text, for telling texts apart: each word reduced to a hash of its lowercase
+//! form, and counted. A pure core, run over every post's body once (the count is kept with the
+//! loaded document, so a `serve` rebuild counts only the files it read again).
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Words shorter than this many bytes carry too little to compare by.
+const SHORTEST_WORD: usize = 3;
+/// Longer runs of letters are hashes, data or scripts without spaces, not words.
+const LONGEST_WORD: usize = 40;
+
+/// A word, by a hash of its lowercase form: nothing keeps the words themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Word(u32);
+
+impl Word {
+    /// The word `text` is, lowercased, whether or not it is one worth counting.
+    pub fn of(text: &str) -> Word {
+        let mut word = WordHash::default();
+        for lower in text.chars().flat_map(char::to_lowercase) {
+            let mut buf = [0; 4];
+            for &byte in lower.encode_utf8(&mut buf).as_bytes() {
+                word.push(byte, true);
+            }
+        }
+        Word(word.hash)
+    }
+}
+
+/// How often a text uses one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WordCount {
+    /// The word.
+    pub word: Word,
+    /// How many times, weights included.
+    pub count: u32,
+}
+
+/// How often a text uses each word worth comparing, sorted by word.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WordCounts(Vec<WordCount>);
+
+impl WordCounts {
+    /// The words of `text`, each counted `weight` times over.
+    pub fn of(text: &str, weight: u32) -> WordCounts {
+        let mut tally = Tally::default();
+        tally.add(text, weight);
+        tally.take()
+    }
+
+    /// These counts and `other`'s added up.
+    pub fn plus(&self, other: &WordCounts) -> WordCounts {
+        let (a, b) = (&self.0, &other.0);
+        let mut sum = Vec::with_capacity(a.len() + b.len());
+        let (mut i, mut j) = (0, 0);
+        while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+            match x.word.cmp(&y.word) {
+                Ordering::Less => {
+                    sum.push(*x);
+                    i += 1;
+                }
+                Ordering::Greater => {
+                    sum.push(*y);
+                    j += 1;
+                }
+                Ordering::Equal => {
+                    sum.push(WordCount {
+                        word: x.word,
+                        count: x.count + y.count,
+                    });
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        sum.extend_from_slice(&a[i..]);
+        sum.extend_from_slice(&b[j..]);
+        WordCounts(sum)
+    }
+
+    /// Every word with its count, in word order.
+    pub fn iter(&self) -> impl Iterator<Item = WordCount> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+/// Calls `found` with every word of `text`: runs of letters and digits, lowercased, of a
+/// useful length and not a bare number. Markdown's own marks are not letters, so they fall
+/// away; the words of link targets and code stay, and are weighed like any other.
+pub fn each_word(text: &str, mut found: impl FnMut(Word)) {
+    let mut word = WordHash::default();
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    // Bytes, not chars: nearly all of a post is ASCII, and only the rest is decoded.
+    while let Some(&byte) = bytes.get(at) {
+        if byte.is_ascii() {
+            at += 1;
+            match ASCII[usize::from(byte)] {
+                0 => word.end(&mut found),
+                lower => word.push(lower, !byte.is_ascii_digit()),
+            }
+            continue;
+        }
+        let Some(c) = text[at..].chars().next() else {
+            break;
+        };
+        at += c.len_utf8();
+        if !c.is_alphanumeric() {
+            word.end(&mut found);
+            continue;
+        }
+        for lower in c.to_lowercase() {
+            let mut buf = [0; 4];
+            for &byte in lower.encode_utf8(&mut buf).as_bytes() {
+                word.push(byte, true);
+            }
+        }
+    }
+    word.end(&mut found);
+}
+
+/// The commonest English words, by hash: they would weigh nothing (they are in nearly every
+/// post), and leaving them uncounted spares a third of the counting.
+const STOP_WORDS: [u32; 24] = {
+    const WORDS: [&str; 24] = [
+        "the", "and", "for", "you", "are", "but", "not", "with", "that", "this", "from", "have",
+        "was", "they", "their", "which", "will", "can", "its", "all", "one", "our", "your", "into",
+    ];
+    let mut hashes = [0; 24];
+    let mut i = 0;
+    while i < WORDS.len() {
+        hashes[i] = fnv_str(WORDS[i]);
+        // Kept sorted as it is filled, for the binary search.
+        let mut j = i;
+        while j > 0 && hashes[j - 1] > hashes[j] {
+            (hashes[j - 1], hashes[j]) = (hashes[j], hashes[j - 1]);
+            j -= 1;
+        }
+        i += 1;
+    }
+    hashes
+};
+/// The longest of [`STOP_WORDS`], in bytes: longer words need no look-up.
+const LONGEST_STOP_WORD: usize = 5;
+
+/// The hash [`WordHash`] makes of `word`, which must be lowercase.
+const fn fnv_str(word: &str) -> u32 {
+    let bytes = word.as_bytes();
+    let mut hash = FNV_OFFSET;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash = (hash ^ bytes[i] as u32).wrapping_mul(FNV_PRIME);
+        i += 1;
+    }
+    hash
+}
+
+/// Each ASCII byte lowercased, or 0 for one that is not a letter or digit.
+const ASCII: [u8; 128] = {
+    let mut table = [0; 128];
+    let mut byte = 0;
+    while byte < 128 {
+        let b = byte as u8;
+        if b.is_ascii_alphanumeric() {
+            table[byte] = b.to_ascii_lowercase();
+        }
+        byte += 1;
+    }
+    table
+};
+
+/// A word being read: its hash so far, its length, and whether it has a letter.
+struct WordHash {
+    hash: u32,
+    len: usize,
+    letters: bool,
+}
+
+impl Default for WordHash {
+    fn default() -> Self {
+        WordHash {
+            hash: FNV_OFFSET,
+            len: 0,
+            letters: false,
+        }
+    }
+}
+
+impl WordHash {
+    fn push(&mut self, byte: u8, letter: bool) {
+        self.hash = (self.hash ^ u32::from(byte)).wrapping_mul(FNV_PRIME);
+        self.len += 1;
+        self.letters |= letter;
+    }
+
+    /// Ends the word, handing it to `found` if it is one worth comparing.
+    fn end(&mut self, found: &mut impl FnMut(Word)) {
+        if self.len == 0 {
+            return;
+        }
+        if self.letters
+            && (SHORTEST_WORD..=LONGEST_WORD).contains(&self.len)
+            && (self.len > LONGEST_STOP_WORD || STOP_WORDS.binary_search(&self.hash).is_err())
+        {
+            found(Word(self.hash));
+        }
+        *self = WordHash::default();
+    }
+}
+
+/// FNV-1a: a hash fast enough to run over every byte of every post.
+const FNV_OFFSET: u32 = 0x811c_9dc5;
+const FNV_PRIME: u32 = 0x0100_0193;
+
+/// Words being counted, kept between texts so that counting one allocates only its result.
+#[derive(Default)]
+pub struct Tally(ByWord<u32>);
+
+impl Tally {
+    /// Counts `text`'s words, each `weight` times over.
+    pub fn add(&mut self, text: &str, weight: u32) {
+        each_word(text, |word| *self.0.entry(word).or_default() += weight);
+    }
+
+    /// Everything counted since the last take, leaving the tally empty.
+    pub fn take(&mut self) -> WordCounts {
+        let mut counts: Vec<WordCount> = (self.0.drain())
+            .map(|(word, count)| WordCount { word, count })
+            .collect();
+        counts.sort_unstable_by_key(|c| c.word);
+        WordCounts(counts)
+    }
+}
+
+/// Words are hashes already: maps keyed by them use the word as its own hash.
+pub type ByWord<V> = HashMap<Word, V, BuildHasherDefault<WordHasher>>;
+
+/// The hasher of [`ByWord`].
+#[derive(Default)]
+pub struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 << 8) | u64::from(byte);
+        }
+    }
+
+    fn write_u32(&mut self, word: u32) {
+        // Spread over the high bits too, which the table's probing uses.
+        self.0 = u64::from(word).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<Word> {
+        let mut found = Vec::new();
+        each_word(text, |w| found.push(w));
+        found
+    }
+
+    #[test]
+    fn words_are_lowercase_runs_of_letters_without_numbers_short_or_stop_words() {
+        assert_eq!(
+            words("The **Kubernetes** cluster, kubernetes-CLUSTER; 2024 a to é"),
+            words("kubernetes cluster kubernetes cluster")
+        );
+        assert_eq!(words("Ünïcode ÜNÏCODE"), words("ünïcode ünïcode"));
+        assert_eq!(
+            words("v2 x86"),
+            [Word::of("x86")],
+            "v2 is too short, x86 is a word"
+        );
+        assert!(words("the and your").is_empty());
+    }
+
+    #[test]
+    fn counts_are_sorted_by_word_and_weighted() {
+        let counts = WordCounts::of("delta alpha delta", 3);
+        let mut expected = vec![
+            WordCount {
+                word: Word::of("alpha"),
+                count: 3,
+            },
+            WordCount {
+                word: Word::of("delta"),
+                count: 6,
+            },
+        ];
+        expected.sort_by_key(|c| c.word);
+        assert_eq!(counts.iter().collect::<Vec<_>>(), expected);
+    }
+
+    #[test]
+    fn adding_counts_adds_shared_words_and_keeps_the_rest_in_order() {
+        let body = WordCounts::of("alpha gamma gamma omega", 1);
+        let title = WordCounts::of("gamma kappa", 3);
+        let sum = body.plus(&title);
+        assert_eq!(
+            sum,
+            WordCounts::of(
+                "alpha gamma gamma omega gamma gamma gamma kappa kappa kappa",
+                1
+            )
+        );
+        assert_eq!(sum, title.plus(&body));
+        assert_eq!(body.plus(&WordCounts::default()), body);
+    }
+}
