@@ -261,7 +261,7 @@ impl Pass<'_> {
         PageResult {
             feed_html: feed_pages
                 .contains(&id)
-                .then(|| markdown.rendered.html.clone()),
+                .then(|| markdown.rendered.html_without_sidenotes()),
             links: markdown.rendered.links.clone(),
             blocked: markdown.rendered.blocked.clone(),
             images: markdown.rendered.images.clone(),

@@ -8,8 +8,10 @@
 //   node tests/browser/browser.mjs screenshots URL DIR NAME=PATH...    PNGs at 390 and 1280 px
 //   node tests/browser/browser.mjs glyphs URL PATH...         the look of every code character
 //   node tests/browser/browser.mjs image-bytes URL PATH       image bytes fetched, layout shift, sharpness
+//   node tests/browser/browser.mjs footnotes URL PATH         sidenotes and footnotes, and their links
 //
-// Prints one JSON report on stdout (`pages`, `layout`, `live-reload`, `glyphs`, `image-bytes`) or the files it wrote
+// Prints one JSON report on stdout (`pages`, `layout`, `live-reload`, `glyphs`, `image-bytes`,
+// `footnotes`) or the files it wrote
 // (`screenshots`); judging the report is the caller's job. Exits 2 when it cannot run at all
 // (no chromium, no node_modules), with the reason on stderr.
 //
@@ -726,6 +728,56 @@ async function imageBytes(base, rel) {
   return { chromium: CHROMIUM, results };
 }
 
+/// Where the footnote references, sidenotes and listed notes are, and whether each is shown.
+function notesSeen() {
+  const box = (e) => {
+    const r = e.getBoundingClientRect();
+    const shown = getComputedStyle(e).display !== 'none' && r.width > 0 && r.height > 0;
+    return { shown, top: r.top + scrollY, bottom: r.bottom + scrollY, left: r.left, right: r.right };
+  };
+  const inView = (e) => {
+    const r = e.getBoundingClientRect();
+    return r.bottom > 0 && r.top < innerHeight;
+  };
+  const paragraphs = [...document.querySelectorAll('.content p')].map(box).filter((b) => b.shown);
+  return {
+    columnRight: Math.max(...paragraphs.map((b) => b.right)),
+    references: [...document.querySelectorAll('.footnote-ref a')].map((a) => ({ href: a.getAttribute('href'), id: a.id, ...box(a), inView: inView(a) })),
+    sidenotes: [...document.querySelectorAll('.sidenote')].map((e) => ({ number: e.querySelector('.sidenote-number')?.textContent, ...box(e) })),
+    listed: [...document.querySelectorAll('.footnotes li')].map((e) => ({ id: e.id, ...box(e), inView: inView(e) })),
+    scrollWidth: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  };
+}
+
+/// The notes of `rel` at each width and in print, and at the widest, what following the first
+/// reference and then its way back shows.
+async function footnotes(base, rel) {
+  const browser = await launch();
+  const results = [];
+  try {
+    for (const [width, media] of [[390, 'screen'], [1280, 'screen'], [1280, 'print']]) {
+      const page = await browser.context.newPage();
+      await page.setViewportSize({ width, height: 800 });
+      await page.emulateMedia({ media });
+      await visit(page, new URL(rel, base).href);
+      const result = { width, media, seen: await page.evaluate(notesSeen) };
+      if (media === 'screen') {
+        await page.click('.footnote-ref a');
+        await sleep(100);
+        result.followed = { hash: await page.evaluate(() => location.hash), seen: await page.evaluate(notesSeen) };
+        await page.click(':target .footnote-back');
+        await sleep(100);
+        result.back = { hash: await page.evaluate(() => location.hash), seen: await page.evaluate(notesSeen) };
+      }
+      results.push(result);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  return { chromium: CHROMIUM, results };
+}
+
 const [command, ...args] = process.argv.slice(2);
 let report;
 switch (command) {
@@ -747,8 +799,11 @@ switch (command) {
   case 'image-bytes':
     report = await imageBytes(args[0], args[1]);
     break;
+  case 'footnotes':
+    report = await footnotes(args[0], args[1]);
+    break;
   default:
-    process.stderr.write('usage: browser.mjs pages|layout|live-reload|screenshots|glyphs|image-bytes ...\n');
+    process.stderr.write('usage: browser.mjs pages|layout|live-reload|screenshots|glyphs|image-bytes|footnotes ...\n');
     process.exit(2);
 }
 process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);

@@ -1084,3 +1084,105 @@ fn pictures_fetch_a_fraction_of_the_originals_sharp_and_without_layout_shift() {
     // What the README quotes, for whoever updates it.
     eprint!("{figures}");
 }
+
+/// A post with three one-paragraph notes, cited close together, and a note of two paragraphs.
+fn sidenote_site() -> (Site, &'static str) {
+    let site = Site::new();
+    let body = format!(
+        "Serverless has no servers to patch.[^patch] Each call runs in a sandbox of its \
+         own,[^sandbox] and nothing stays.[^stays]\n\n{FILLER}\n\n{FILLER}\n\nSome notes are \
+         longer than a paragraph.[^long]\n\n{FILLER}\n\n\
+         [^patch]: The provider patches the runtime: [its model](https://example.org/model).\n\
+         [^sandbox]: A micro-VM, *started in about 125 ms*.\n\
+         [^stays]: Not even `/tmp`.\n\
+         [^long]: This note has two paragraphs.\n\n    So it stays in the list.\n"
+    );
+    site.post("notes", "title: Notes\ndate: 2024-05-01", &body);
+    (site, "/blog/notes/")
+}
+
+/// On a wide screen, one-paragraph footnotes sit in the margin beside the line citing them,
+/// in order and without overlapping the text or each other, and the list keeps only the
+/// longer note; following a reference shows its note in the list, and its back link returns
+/// to the reference. On a phone and in print there are no sidenotes and the list holds all.
+#[test]
+fn footnotes_of_one_paragraph_sit_in_the_margin_of_wide_screens_only() {
+    require_tools();
+    let (site, path) = sidenote_site();
+    let server = Server::start(&site);
+    let report = browser(&["footnotes", &server.url, path], Duration::from_secs(120));
+    let results = list(&report["results"]);
+    assert_eq!(results.len(), 3, "{report:#}");
+    let number = |v: &Value, key: &str| v[key].as_f64().unwrap();
+    let shown = |items: &Value| -> Vec<bool> {
+        list(items)
+            .iter()
+            .map(|i| i["shown"].as_bool().unwrap())
+            .collect()
+    };
+    for r in results {
+        let (width, media) = (r["width"].as_u64().unwrap(), r["media"].as_str().unwrap());
+        let seen = &r["seen"];
+        assert_eq!(
+            number(seen, "scrollWidth"),
+            0.0,
+            "{width} {media}: scrolls sideways"
+        );
+        let sidenotes = list(&seen["sidenotes"]);
+        assert_eq!(sidenotes.len(), 3, "three notes of one paragraph: {seen:#}");
+        if width == 1280 && media == "screen" {
+            assert_eq!(
+                shown(&seen["listed"]),
+                [false, false, false, true],
+                "{seen:#}"
+            );
+            let refs = list(&seen["references"]);
+            let mut last_bottom = 0.0;
+            for (n, note) in sidenotes.iter().enumerate() {
+                assert!(note["shown"].as_bool().unwrap(), "sidenote {n}: {seen:#}");
+                assert!(
+                    number(note, "left") >= number(seen, "columnRight"),
+                    "sidenote {n} overlaps the text: {seen:#}"
+                );
+                assert!(
+                    number(note, "top") >= last_bottom,
+                    "sidenotes overlap: {seen:#}"
+                );
+                // Beside its line or the next (a float placed mid-line may start on the next
+                // one: a line is 32 px), or just below the note before it when they crowd.
+                let drift = number(note, "top") - number(&refs[n], "top");
+                assert!(
+                    (-10.0..=45.0).contains(&drift) || number(note, "top") - last_bottom < 20.0,
+                    "sidenote {n} is {drift}px from its reference: {seen:#}"
+                );
+                last_bottom = number(note, "bottom");
+            }
+        } else {
+            assert!(
+                shown(&seen["sidenotes"]).iter().all(|s| !s),
+                "{width} {media}: {seen:#}"
+            );
+            assert_eq!(
+                shown(&seen["listed"]),
+                [true; 4],
+                "{width} {media}: {seen:#}"
+            );
+        }
+        if media == "screen" {
+            let followed = &r["followed"];
+            assert_eq!(followed["hash"], "#fn-1", "{r:#}");
+            let first = &list(&followed["seen"]["listed"])[0];
+            assert!(
+                first["shown"].as_bool().unwrap() && first["inView"].as_bool().unwrap(),
+                "{width}: the note a reference leads to is shown: {r:#}"
+            );
+            let back = &r["back"];
+            assert_eq!(back["hash"], "#fnref-1", "{r:#}");
+            let reference = &list(&back["seen"]["references"])[0];
+            assert!(
+                reference["inView"].as_bool().unwrap(),
+                "{width}: back to the reference: {r:#}"
+            );
+        }
+    }
+}

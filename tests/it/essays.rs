@@ -241,3 +241,31 @@ fn related_posts_put_series_siblings_first_and_are_the_same_on_every_build() {
     site.build_ok();
     assert_eq!(first, site.snapshot(), "a second build chooses the same");
 }
+
+/// A one-paragraph note is repeated beside its reference on the page, but a feed, which a
+/// reader shows without the theme's stylesheet, has it once, in the list.
+#[test]
+fn sidenotes_are_on_the_page_and_left_out_of_feeds() {
+    let site = Site::new();
+    site.post(
+        "noted",
+        "title: Noted\ndate: 2024-01-01",
+        "A claim.[^n]\n\n[^n]: Its source, in one paragraph.\n",
+    );
+    site.build_ok();
+    let page = site.html("blog/noted/index.html");
+    assert_eq!(
+        texts(&page, ".content p .sidenote"),
+        ["1 Its source, in one paragraph."]
+    );
+    assert_eq!(attrs(&page, ".footnotes li", "class"), ["beside"]);
+    for feed in ["rss.xml", "atom.xml", "feed.json"] {
+        let text = site.read(feed);
+        assert!(!text.contains("sidenote"), "{feed}: {text}");
+        assert_eq!(
+            text.matches("Its source, in one paragraph.").count(),
+            1,
+            "{feed}"
+        );
+    }
+}

@@ -261,9 +261,17 @@ fn posts_of(content: &Path) -> Vec<Post> {
 /// The text of the HTML in `html`, with spaces normalised.
 fn html_text(html: &str) -> String {
     let fragment = Html::parse_fragment(html);
+    // Sidenotes repeat the footnotes beside their references on the page only: a feed has
+    // each note once, in the list.
+    let sidenote = |node: &scraper::Node| {
+        (node.as_element())
+            .is_some_and(|e| e.has_class("sidenote", scraper::CaseSensitivity::CaseSensitive))
+    };
     fragment
         .root_element()
-        .text()
+        .descendants()
+        .filter(|node| !node.ancestors().any(|a| sidenote(a.value())))
+        .filter_map(|node| node.value().as_text().map(|t| t.to_string()))
         .collect::<String>()
         .split_whitespace()
         .collect::<Vec<_>>()

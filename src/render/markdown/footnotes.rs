@@ -1,8 +1,25 @@
-//! Footnotes, numbered in order of first reference, each linking back to every reference.
+//! Footnotes, numbered in order of first reference, each linking back to every reference,
+//! and repeated as a sidenote beside its first reference when it is one plain paragraph (the
+//! theme shows sidenotes in the margin of wide screens, and the list below everywhere else).
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::ops::Range;
 
-use pulldown_cmark::Event;
+use pulldown_cmark::{Event, Tag, TagEnd};
+
+/// Marks where a sidenote may go: noncharacters, which a text holding them never gets
+/// sidenotes in, so no text can forge one.
+const MARK_START: char = '\u{FDD0}';
+const MARK_END: char = '\u{FDD1}';
+
+/// The HTML of one text with its footnotes placed.
+pub(super) struct Placed {
+    /// The text's HTML, with the sidenotes and the list of footnotes.
+    pub(super) html: String,
+    /// Where in `html` the sidenotes are.
+    pub(super) sidenotes: Vec<Range<usize>>,
+}
 
 /// One footnote: how often it is referenced, and its body once defined.
 struct Note<'s> {
@@ -13,6 +30,8 @@ struct Note<'s> {
 /// The footnotes of one text.
 #[derive(Default)]
 pub(super) struct Footnotes<'s> {
+    /// Whether notes may go beside their references: not in a text holding the marks.
+    sidenotes: bool,
     /// By number − 1, in order of first reference.
     notes: Vec<Note<'s>>,
     numbers: HashMap<String, usize>,
@@ -21,8 +40,17 @@ pub(super) struct Footnotes<'s> {
 }
 
 impl<'s> Footnotes<'s> {
-    /// The HTML of a reference to `label`.
-    pub(super) fn reference(&mut self, label: &str) -> String {
+    /// The footnotes of `text`.
+    pub(super) fn new(text: &str) -> Self {
+        Footnotes {
+            sidenotes: !text.contains([MARK_START, MARK_END]),
+            ..Footnotes::default()
+        }
+    }
+
+    /// The HTML of a reference to `label`; the first reference to a note `beside` a sidenote
+    /// may go after gets the mark of its place.
+    pub(super) fn reference(&mut self, label: &str, beside: bool) -> String {
         let index = match self.numbers.get(label) {
             Some(&i) => i,
             None => {
@@ -38,9 +66,13 @@ impl<'s> Footnotes<'s> {
         note.references += 1;
         let number = index + 1;
         let id = reference_id(number, note.references);
-        format!(
+        let mut html = format!(
             "<sup class=\"footnote-ref\"><a href=\"#fn-{number}\" id=\"{id}\">{number}</a></sup>"
-        )
+        );
+        if beside && self.sidenotes && note.references == 1 {
+            let _ = write!(html, "{MARK_START}{number}{MARK_END}");
+        }
+        html
     }
 
     /// Records the body of the footnote `label`.
@@ -53,11 +85,55 @@ impl<'s> Footnotes<'s> {
         }
     }
 
+    /// `html` with each marked sidenote in its place and the list of footnotes after it.
+    pub(super) fn place(self, mut html: String) -> Placed {
+        let mut beside = vec![false; self.notes.len()];
+        if !self.sidenotes || !html.contains(MARK_START) {
+            html.push_str(&self.list(&beside));
+            return Placed {
+                html,
+                sidenotes: Vec::new(),
+            };
+        }
+        let mut placed = Placed {
+            html: String::with_capacity(html.len()),
+            sidenotes: Vec::new(),
+        };
+        let phrasings: Vec<Option<String>> = (self.notes.iter())
+            .map(|note| note.body.as_deref().and_then(phrasing))
+            .collect();
+        let mut rest = html.as_str();
+        while let Some(start) = rest.find(MARK_START) {
+            placed.html.push_str(&rest[..start]);
+            let after = &rest[start + MARK_START.len_utf8()..];
+            let Some(end) = after.find(MARK_END) else {
+                rest = after;
+                continue;
+            };
+            let number: usize = after[..end].parse().unwrap_or(0);
+            let index = number.checked_sub(1);
+            if let Some((index, Some(note))) = index.and_then(|i| Some((i, phrasings.get(i)?))) {
+                beside[index] = true;
+                let from = placed.html.len();
+                let _ = write!(
+                    placed.html,
+                    "<span class=\"sidenote\" role=\"note\"><span class=\"sidenote-number\">{number}</span> {note}</span>"
+                );
+                placed.sidenotes.push(from..placed.html.len());
+            }
+            rest = &after[end + MARK_END.len_utf8()..];
+        }
+        placed.html.push_str(rest);
+        placed.html.push_str(&self.list(&beside));
+        placed
+    }
+
     /// The list of footnotes for the end of the text; empty when nothing was referenced.
-    pub(super) fn html(self) -> String {
+    fn list(self, beside: &[bool]) -> String {
         if self.notes.is_empty() {
             return String::new();
         }
+        let any_beside = beside.contains(&true);
         let mut html =
             String::from("<section class=\"footnotes\" aria-label=\"Footnotes\">\n<ol>\n");
         for (index, note) in self.notes.into_iter().enumerate() {
@@ -71,11 +147,44 @@ impl<'s> Footnotes<'s> {
                 Some(before) => format!("{before}{back}</p>"),
                 None => format!("{body}{back}"),
             };
-            html.push_str(&format!("<li id=\"fn-{number}\">{item}</li>\n"));
+            // A note shown beside its reference is left out of the list on wide screens,
+            // unless it is the target of a link; the others then keep their own numbers.
+            let (class, value) = match beside.get(index) {
+                Some(true) => (" class=\"beside\"", String::new()),
+                _ if any_beside => ("", format!(" value=\"{number}\"")),
+                _ => ("", String::new()),
+            };
+            let _ = writeln!(html, "<li id=\"fn-{number}\"{class}{value}>{item}</li>");
         }
         html.push_str("</ol>\n</section>\n");
         html
     }
+}
+
+/// A note's body as phrasing content, for a sidenote: only a note of one paragraph of text,
+/// emphasis, code and links qualifies, and none holding an id (the page would hold it twice).
+fn phrasing(events: &[Event]) -> Option<String> {
+    let [
+        Event::Start(Tag::Paragraph),
+        inner @ ..,
+        Event::End(TagEnd::Paragraph),
+    ] = events
+    else {
+        return None;
+    };
+    let plain = inner.iter().all(|event| match event {
+        Event::Text(_) | Event::Code(_) | Event::SoftBreak | Event::HardBreak => true,
+        Event::InlineHtml(html) => !html.contains(" id="),
+        Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough) => true,
+        Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough) => true,
+        _ => false,
+    });
+    if !plain {
+        return None;
+    }
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, inner.iter().cloned());
+    Some(html)
 }
 
 /// The id of the `n`th reference to footnote `number`.
@@ -120,11 +229,11 @@ mod tests {
     fn numbered_by_first_reference_whichever_is_defined_first() {
         let mut notes = Footnotes::default();
         notes.define("early".into(), paragraph("Defined before use."));
-        assert!(notes.reference("late").contains("id=\"fnref-1\""));
-        assert!(notes.reference("early").contains("href=\"#fn-2\""));
-        assert!(notes.reference("late").contains("id=\"fnref-1-2\""));
+        assert!(notes.reference("late", false).contains("id=\"fnref-1\""));
+        assert!(notes.reference("early", false).contains("href=\"#fn-2\""));
+        assert!(notes.reference("late", false).contains("id=\"fnref-1-2\""));
         notes.define("late".into(), paragraph("Defined after."));
-        let html = notes.html();
+        let html = notes.place(String::new()).html;
         let late = html.find("Defined after.").unwrap();
         let early = html.find("Defined before use.").unwrap();
         assert!(late < early, "{html}");
@@ -135,6 +244,36 @@ mod tests {
     fn no_reference_no_list() {
         let mut notes = Footnotes::default();
         notes.define("unused".into(), paragraph("Never cited."));
-        assert_eq!(notes.html(), "");
+        assert_eq!(notes.place(String::new()).html, "");
+    }
+
+    #[test]
+    fn a_plain_note_goes_beside_its_first_reference_only() {
+        let mut notes = Footnotes::new("");
+        let mut html = format!("<p>A{}", notes.reference("a", true));
+        html.push_str(&format!(" again{}</p>", notes.reference("a", true)));
+        notes.define("a".into(), paragraph("Plain."));
+        let placed = notes.place(html);
+        assert_eq!(placed.sidenotes.len(), 1);
+        let sidenote = &placed.html[placed.sidenotes[0].clone()];
+        assert_eq!(
+            sidenote,
+            "<span class=\"sidenote\" role=\"note\"><span class=\"sidenote-number\">1</span> Plain.</span>"
+        );
+        assert!(placed.html.contains("<li id=\"fn-1\" class=\"beside\">"));
+        assert!(!placed.html.contains(MARK_START), "{}", placed.html);
+    }
+
+    #[test]
+    fn a_note_of_more_than_one_paragraph_stays_in_the_list_only() {
+        let mut notes = Footnotes::new("");
+        let html = notes.reference("long", true);
+        let mut body = paragraph("One.");
+        body.extend(paragraph("Two."));
+        notes.define("long".into(), body);
+        let placed = notes.place(html);
+        assert!(placed.sidenotes.is_empty());
+        assert!(!placed.html.contains("sidenote"), "{}", placed.html);
+        assert!(placed.html.contains("<li id=\"fn-1\">"));
     }
 }

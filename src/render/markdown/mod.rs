@@ -154,6 +154,9 @@ pub struct Resolution {
 pub struct Rendered {
     /// The HTML.
     pub html: String,
+    /// Where in `html` the sidenotes are: footnotes repeated beside their references, which a
+    /// feed leaves out, since a feed reader has no stylesheet to place them.
+    pub sidenotes: Vec<std::ops::Range<usize>>,
     /// The table of contents.
     pub toc: Vec<TocEntry>,
     /// Words, code included.
@@ -174,6 +177,20 @@ pub struct Rendered {
     pub images: Vec<VariantFile>,
     /// The image files the text shows, whose problems it has reported at their lines.
     pub shown_images: Vec<std::path::PathBuf>,
+}
+
+impl Rendered {
+    /// The HTML without its sidenotes, for feeds.
+    pub fn html_without_sidenotes(&self) -> String {
+        let mut html = String::with_capacity(self.html.len());
+        let mut from = 0;
+        for sidenote in &self.sidenotes {
+            html.push_str(self.html.get(from..sidenote.start).unwrap_or_default());
+            from = sidenote.end;
+        }
+        html.push_str(self.html.get(from..).unwrap_or_default());
+        html
+    }
 }
 
 /// A text's summary, as [`MarkdownRenderer::summary`] reads it.

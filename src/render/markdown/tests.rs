@@ -190,6 +190,14 @@ snapshot!(
     "First[^b], second[^a], first again[^b].\n\n[^a]: The a note.\n[^b]: The b note, *styled*.\n"
 );
 snapshot!(
+    footnotes_cited_in_a_heading_or_a_table_get_no_sidenote,
+    "# Title[^h]\n\n| a |\n|---|\n| cell[^t] |\n\nText[^x].\n\n[^h]: In a heading.\n[^t]: In a table.\n[^x]: In a paragraph.\n"
+);
+snapshot!(
+    a_text_holding_the_sidenote_marks_gets_no_sidenotes,
+    "Text[^x] with \u{FDD0}1\u{FDD1} in it.\n\n[^x]: A note.\n"
+);
+snapshot!(
     headings_get_unique_ids_anchors_and_a_toc,
     "# Title\n\n## Part one\n\n### Detail\n\n## Part one\n\n## Custom {#chosen .wide}\n\n## \n"
 );

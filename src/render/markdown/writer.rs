@@ -197,7 +197,7 @@ impl<'r, 's> Writer<'r, 's> {
             pending: VecDeque::new(),
             frames: Vec::new(),
             headings: Headings::default(),
-            footnotes: Footnotes::default(),
+            footnotes: Footnotes::new(source.body),
             text: Text::new(source.body),
             lines: Lines::new(source.body, source.place.body_line),
             links: Vec::new(),
@@ -375,7 +375,9 @@ impl<'r, 's> Writer<'r, 's> {
                 }
             }
             Event::FootnoteReference(label) => {
-                let html = self.footnotes.reference(&label);
+                // In a heading, a table or a figure, a sidenote would break what holds it.
+                let beside = self.frames.is_empty() && self.table.is_none() && !self.figure;
+                let html = self.footnotes.reference(&label, beside);
                 self.html(html);
             }
             Event::SoftBreak | Event::HardBreak => {
@@ -744,12 +746,13 @@ impl<'r, 's> Writer<'r, 's> {
         self.emit(Event::Html(block.html.into()));
     }
 
-    fn finish(mut self, mut html: String) -> (Rendered, Diagnostics) {
+    fn finish(mut self, html: String) -> (Rendered, Diagnostics) {
         self.check_raw_html();
-        html.push_str(&self.footnotes.html());
+        let placed = self.footnotes.place(html);
         let gathered = self.text.finish();
         let rendered = Rendered {
-            html,
+            html: placed.html,
+            sidenotes: placed.sidenotes,
             toc: self.headings.toc(),
             word_count: gathered.word_count,
             reading_time: gathered.reading_time,
