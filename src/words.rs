@@ -17,15 +17,9 @@ pub struct Word(u32);
 
 impl Word {
     /// The word `text` is, lowercased, whether or not it is one worth counting.
-    pub fn of(text: &str) -> Word {
-        let mut word = WordHash::default();
-        for lower in text.chars().flat_map(char::to_lowercase) {
-            let mut buf = [0; 4];
-            for &byte in lower.encode_utf8(&mut buf).as_bytes() {
-                word.push(byte, true);
-            }
-        }
-        Word(word.hash)
+    #[cfg(test)]
+    pub(crate) fn of(text: &str) -> Word {
+        Word(fnv_str(&text.to_lowercase()))
     }
 }
 
@@ -44,7 +38,8 @@ pub struct WordCounts(Vec<WordCount>);
 
 impl WordCounts {
     /// The words of `text`, each counted `weight` times over.
-    pub fn of(text: &str, weight: u32) -> WordCounts {
+    #[cfg(test)]
+    pub(crate) fn of(text: &str, weight: u32) -> WordCounts {
         let mut tally = Tally::default();
         tally.add(text, weight);
         tally.take()
@@ -89,7 +84,7 @@ impl WordCounts {
 /// Calls `found` with every word of `text`: runs of letters and digits, lowercased, of a
 /// useful length and not a bare number. Markdown's own marks are not letters, so they fall
 /// away; the words of link targets and code stay, and are weighed like any other.
-pub fn each_word(text: &str, mut found: impl FnMut(Word)) {
+fn each_word(text: &str, mut found: impl FnMut(Word)) {
     let mut word = WordHash::default();
     let bytes = text.as_bytes();
     let mut at = 0;

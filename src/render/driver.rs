@@ -167,7 +167,9 @@ impl Pass<'_> {
     /// an earlier render's markdown when it still holds, else from the start of the text.
     fn teasers(&self) -> Teasers {
         let site = self.renderer.site;
-        let mut shown: Vec<PageId> = site.pages.iter().flat_map(|p| p.related.clone()).collect();
+        let mut shown: Vec<PageId> = (site.pages.iter())
+            .flat_map(|p| p.related.iter().copied())
+            .collect();
         shown.sort_unstable();
         shown.dedup();
         shown

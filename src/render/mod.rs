@@ -221,20 +221,19 @@ impl<'a> Renderer<'a> {
             },
             ..self.markdown()
         };
-        let mut text = None;
-        let mut read = || {
-            text.get_or_insert_with(|| {
-                markdown.summary(&markdown::Source {
-                    body: &page.source.body,
-                    place: self.markdown_place(id),
-                })
+        let read = || {
+            markdown.summary(&markdown::Source {
+                body: &page.source.body,
+                place: self.markdown_place(id),
             })
-            .clone()
         };
-        let before_more = markdown::may_have_more_marker(&page.source.body)
-            .then(|| read().before_more)
-            .flatten();
-        context::summary_text(page, before_more.as_deref(), || read().first_paragraph)
+        // Without a marker, a description is the summary and the text need not be read.
+        if markdown::may_have_more_marker(&page.source.body) {
+            let text = read();
+            context::summary_text(page, text.before_more.as_deref(), || text.first_paragraph)
+        } else {
+            context::summary_text(page, None, || read().first_paragraph)
+        }
     }
 
     /// Renders the `_index.md` bodies of every section.

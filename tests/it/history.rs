@@ -9,6 +9,15 @@ const SITE_TOML: &str =
     "title = \"History\"\nbase_url = \"https://example.com\"\n\n[build]\nupdated_from_git = true\n";
 
 /// Commits everything in the site with `date` as the author's and committer's date.
+fn git_init(site: &Site) {
+    let status = Command::new("git")
+        .args(["init", "-q"])
+        .arg(site.root())
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git init");
+}
+
 fn commit(site: &Site, date: &str) {
     for args in [&["add", "-A"][..], &["commit", "-q", "-m", "edit"]] {
         let status = Command::new("git")
@@ -53,12 +62,7 @@ fn pages_without_updated_take_their_last_commit_date() {
         "title: B\ndate: 2020-01-01\nupdated: 2023-05-05",
         "Second.",
     );
-    let status = Command::new("git")
-        .args(["init", "-q"])
-        .arg(site.root())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    git_init(&site);
     commit(&site, "2024-02-03T04:05:06Z");
     site.post("a", "title: A\ndate: 2020-01-01", "First, edited.");
     commit(&site, "2024-06-07T08:09:10+02:00");
@@ -88,12 +92,7 @@ fn a_file_named_outside_ascii_takes_its_commit_date_too() {
     let site = Site::new();
     site.write("site.toml", SITE_TOML);
     site.post("café-crème", "title: Café\ndate: 2020-01-01", "Unicode.");
-    let status = Command::new("git")
-        .args(["init", "-q"])
-        .arg(site.root())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    git_init(&site);
     commit(&site, "2024-02-03T04:05:06Z");
     let out = site.run(&["build"]);
     assert!(

@@ -110,10 +110,15 @@ impl<'s> Footnotes<'s> {
                 rest = after;
                 continue;
             };
-            let number: usize = after[..end].parse().unwrap_or(0);
-            let index = number.checked_sub(1);
-            if let Some((index, Some(note))) = index.and_then(|i| Some((i, phrasings.get(i)?))) {
+            let index = after[..end]
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1));
+            if let Some(index) = index
+                && let Some(Some(note)) = phrasings.get(index)
+            {
                 beside[index] = true;
+                let number = index + 1;
                 let from = placed.html.len();
                 let _ = write!(
                     placed.html,
