@@ -6,6 +6,7 @@
 //! `serve`, `check` and `deploy` reuse those stages.
 
 pub mod build;
+pub mod card;
 pub mod check;
 pub mod config;
 pub mod content_type;
