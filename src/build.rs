@@ -273,11 +273,16 @@ fn full_disk(output: &Path, needed: Option<u64>) -> Diagnostic {
 
 /// The output folder claimed, with its lock held so no other build writes into it. A folder the
 /// build may not use is refused before anything is written beside it (the lock file included),
-/// and claimed again once locked: what was there, another build may have been changing.
-fn claim_locked(options: &BuildOptions) -> Result<(output::Claim, OutputLock), Diagnostic> {
-    let first = output::claim(&options.output, &options.root, options.force)?;
+/// and claimed again once locked: what was there, another build may have been changing. The
+/// site's cache folder is `cache`, wherever `[build] cache_dir` or `--cache-dir` put it.
+fn claim_locked(
+    options: &BuildOptions,
+    cache: &Path,
+) -> Result<(output::Claim, OutputLock), Diagnostic> {
+    let (root, force) = (&options.root, options.force);
+    let first = output::claim_with_cache(&options.output, root, cache, force)?;
     let lock = lock_output(&first.output, options.wait)?;
-    let claim = output::claim(&first.output, &options.root, options.force)?;
+    let claim = output::claim_with_cache(&first.output, root, cache, force)?;
     Ok((claim, lock))
 }
 
@@ -299,7 +304,8 @@ fn lock_output(output: &Path, wait: Wait) -> Result<OutputLock, Diagnostic> {
 pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
     let started = Instant::now();
     let (site, mut problems) = load_site(options);
-    let (claim, _lock) = match claim_locked(options) {
+    let cache = cache_dir(&site.config, &options.root);
+    let (claim, _lock) = match claim_locked(options, &cache) {
         Ok(claimed) => claimed,
         Err(refused) => {
             problems.push(refused);

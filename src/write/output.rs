@@ -78,9 +78,21 @@ pub struct Claim {
     pub previous: Previous,
 }
 
-/// Checks that a build of the site at `root` may write to `output` (`force`: take over a
-/// folder that is not pamphlet's); the error says what is wrong and what to do.
+/// Checks that a build of the site at `root`, keeping its cache in `.pamphlet-cache`, may write
+/// to `output` (`force`: take over a folder that is not pamphlet's); the error says what is
+/// wrong and what to do.
 pub fn claim(output: &Path, root: &Path, force: bool) -> Result<Claim, Diagnostic> {
+    claim_with_cache(output, root, &root.join(CACHE_DIR), force)
+}
+
+/// [`claim`] for a site whose cache folder is `cache` (`[build] cache_dir` or `--cache-dir`,
+/// wherever it is): the output may not be it, lie inside it or hold it, even with `force`.
+pub fn claim_with_cache(
+    output: &Path,
+    root: &Path,
+    cache: &Path,
+    force: bool,
+) -> Result<Claim, Diagnostic> {
     let output = resolve(output).map_err(|e| {
         Diagnostic::error(format!(
             "cannot use {} as the output folder: {e}",
@@ -94,6 +106,13 @@ pub fn claim(output: &Path, root: &Path, force: bool) -> Result<Claim, Diagnosti
         ))
     })?;
     refuse_site_folders(&output, &root)?;
+    let cache = resolve(cache).map_err(|e| {
+        Diagnostic::error(format!(
+            "cannot read the site's cache folder {}: {e}",
+            cache.display()
+        ))
+    })?;
+    refuse_cache(&output, &cache)?;
     let previous = match fs::symlink_metadata(&output) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Previous::Absent,
         Err(e) => {
@@ -162,6 +181,26 @@ fn refuse_site_folders(output: &Path, root: &Path) -> Result<(), Diagnostic> {
         .help("give --output a folder of its own, such as public/ (the default); --force does not change this")),
         None => Ok(()),
     }
+}
+
+/// Refuses an output that is the cache folder `cache`, lies inside it or holds it: a build
+/// would replace the cache with the site, or the site with the cache. (The default cache is one
+/// of [`INPUT_DIRS`], already refused by name.)
+fn refuse_cache(output: &Path, cache: &Path) -> Result<(), Diagnostic> {
+    let why = if output == cache {
+        "it is the site's cache folder (where made images are kept)".to_string()
+    } else if output.starts_with(cache) {
+        format!("it is inside the site's cache folder {}", cache.display())
+    } else if cache.starts_with(output) {
+        format!("it holds the site's cache folder {}", cache.display())
+    } else {
+        return Ok(());
+    };
+    Err(Diagnostic::error(format!(
+        "refusing to build into {}: {why}, and a build replaces everything in its output folder",
+        output.display()
+    ))
+    .help("give --output a folder of its own, such as public/ (the default), or keep the cache elsewhere ([build] cache_dir in site.toml, or --cache-dir); --force does not change this"))
 }
 
 /// `path` made absolute, `.` and `..` taken out, and symbolic links resolved as far as it
@@ -286,6 +325,48 @@ mod tests {
                 previous: Previous::Absent
             }
         );
+    }
+
+    #[test]
+    fn a_moved_cache_folder_is_never_an_output() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = tmp.path().canonicalize().unwrap();
+        let root = base.join("site");
+        fs::create_dir(&root).unwrap();
+        for cache in [root.join("cache"), base.join("shared-cache")] {
+            // The cache need not exist yet: a first build makes it.
+            for bad in [cache.clone(), cache.join("images"), cache.join("x/../y")] {
+                let e = claim_with_cache(&bad, &root, &cache, true).unwrap_err();
+                assert!(e.message.contains("refusing to build into"), "{bad:?}: {e}");
+                assert!(e.message.contains("cache folder"), "{bad:?}: {e}");
+            }
+            assert_eq!(
+                claim_with_cache(&root.join("public"), &root, &cache, false)
+                    .unwrap()
+                    .previous,
+                Previous::Absent
+            );
+        }
+        // Named through a symbolic link, it is still the cache.
+        let cache = base.join("real-cache");
+        fs::create_dir(&cache).unwrap();
+        std::os::unix::fs::symlink(&cache, base.join("link")).unwrap();
+        let e = claim_with_cache(&base.join("link"), &root, &cache, true).unwrap_err();
+        assert!(e.message.contains("the site's cache folder"), "{e}");
+        let e = claim_with_cache(&cache, &root, &base.join("link/."), true).unwrap_err();
+        assert!(e.message.contains("the site's cache folder"), "{e}");
+        // The cache inside the output, in the site or out of it: building would wipe it.
+        for (output, cache) in [
+            (root.join("public"), root.join("public/.cache")),
+            (base.join("caches"), base.join("caches/site")),
+        ] {
+            let e = claim_with_cache(&output, &root, &cache, true).unwrap_err();
+            let holds = format!("it holds the site's cache folder {}", cache.display());
+            assert!(e.message.contains(&holds), "{e}");
+        }
+        // With the cache moved, the default folder is still refused by name.
+        let e = claim_with_cache(&root.join(CACHE_DIR), &root, &cache, true).unwrap_err();
+        assert!(e.message.contains(".pamphlet-cache/ folder"), "{e}");
     }
 
     #[test]

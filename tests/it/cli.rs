@@ -68,6 +68,87 @@ fn the_site_and_its_input_folders_are_never_an_output_even_with_force() {
 }
 
 #[test]
+fn a_moved_cache_folder_is_never_an_output_even_with_force() {
+    // Refuses `args` (a build with its output), with and without --force, saying why, and
+    // changing nothing in the site or in `elsewhere`.
+    fn refused(site: &Site, elsewhere: &Path, args: &[&str], why: &str) {
+        let before = (everything(site), snapshot(elsewhere));
+        for force in [false, true] {
+            let mut args = args.to_vec();
+            if force {
+                args.push("--force");
+            }
+            let out = site.run(&args);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+            assert!(err.contains("refusing to build into"), "{args:?}: {err}");
+            assert!(err.contains(why), "{args:?}: {err}");
+            assert!(err.contains("--force does not change this"), "{err}");
+            assert!(
+                err.contains("--cache-dir"),
+                "the help says how to move it: {err}"
+            );
+            assert_eq!(
+                (everything(site), snapshot(elsewhere)),
+                before,
+                "{args:?} changed a folder"
+            );
+        }
+    }
+
+    // `[build] cache_dir` in site.toml, inside the site.
+    let site = site();
+    site.write(
+        "site.toml",
+        "title = \"Test site\"\nbase_url = \"https://example.com\"\n\n[build]\ncache_dir = \"cache\"\n",
+    );
+    site.write("cache/images/kept.bin", "a made image");
+    let nowhere = tempfile::tempdir().unwrap();
+    for output in ["cache", "cache/images", "cache/../cache", "cache/new"] {
+        refused(
+            &site,
+            nowhere.path(),
+            &["build", "--output", output],
+            "the site's cache folder",
+        );
+    }
+
+    // `--cache-dir` outside the site: the output may not be it, lie in it, or hold it.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let cache = elsewhere.path().join("cache");
+    std::fs::create_dir_all(cache.join("images")).unwrap();
+    std::fs::write(cache.join("images/kept.bin"), "a made image").unwrap();
+    let cache_arg = cache.to_str().unwrap();
+    let inside = cache.join("site");
+    let holding = elsewhere.path().to_str().unwrap();
+    for (output, why) in [
+        (cache_arg, "it is the site's cache folder"),
+        (
+            inside.to_str().unwrap(),
+            "it is inside the site's cache folder",
+        ),
+        (holding, "it holds the site's cache folder"),
+    ] {
+        let args = ["build", "--cache-dir", cache_arg, "--output", output];
+        refused(&site, elsewhere.path(), &args, why);
+    }
+
+    // A cache inside the output folder would be swapped out with the old site.
+    let args = ["build", "--cache-dir", "public/.cache"];
+    refused(
+        &site,
+        nowhere.path(),
+        &args,
+        "it holds the site's cache folder",
+    );
+
+    // A cache of its own, beside the output, is fine.
+    let out = site.run(&["build", "--cache-dir", cache_arg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(site.root().join("public/blog/a/index.html").exists());
+}
+
+#[test]
 fn a_folder_holding_other_files_is_an_error_naming_them_and_force_takes_it_over() {
     let site = site();
     site.write("important/mine.txt", "my notes");
