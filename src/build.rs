@@ -48,6 +48,18 @@ pub struct BuildOptions {
     /// Keep each post's word counts with its loaded document, so that modelling the same
     /// documents again (as serve does on every rebuild) counts only the files read again.
     pub keep_word_counts: bool,
+    /// Show a progress bar on stderr, when it is a terminal, while making images takes more
+    /// than a second (the command line's `build`; off for the library's other callers).
+    pub progress_bar: bool,
+}
+
+/// How [`render_into`] treats what it finds, and what it shows while it works.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderMode {
+    /// Raw HTML the Content-Security-Policy blocks is an error (as `check` wants), not a warning.
+    pub csp_blocks_fail: bool,
+    /// Show a progress bar for slow image work (see [`BuildOptions::progress_bar`]).
+    pub progress_bar: bool,
 }
 
 impl BuildOptions {
@@ -65,6 +77,7 @@ impl BuildOptions {
             wait: Wait::Quietly,
             stop: Stop::default(),
             keep_word_counts: false,
+            progress_bar: false,
         }
     }
 }
@@ -189,7 +202,7 @@ pub fn render_into(
     root: &Path,
     highlighter: &Highlighter,
     sink: &dyn Sink,
-    csp_blocks_fail: bool,
+    mode: RenderMode,
 ) -> RenderReport {
     let mut theme = match Theme::load(root, &site.config) {
         Ok(theme) => theme,
@@ -200,14 +213,17 @@ pub fn render_into(
             };
         }
     };
-    let images = images_for(&site.config, root);
+    let mut images = images_for(&site.config, root);
+    if mode.progress_bar {
+        images = images.with_progress_bar();
+    }
     let inputs = Inputs {
         site,
         theme: &mut theme,
         highlighter,
         root,
         images: &images,
-        csp_blocks_fail,
+        csp_blocks_fail: mode.csp_blocks_fail,
     };
     let report = render_site(inputs, sink, &NoReuse);
     if !report.diagnostics.has_errors() {
@@ -249,7 +265,11 @@ fn render_staged(site: &Site, options: &BuildOptions, staging: &Staging) -> Stag
         stop: &options.stop,
     };
     let sink = LinkSink::ids_passing_to(&stoppable);
-    let report = render_into(site, &options.root, &Highlighter::new(), &sink, false);
+    let mode = RenderMode {
+        csp_blocks_fail: false,
+        progress_bar: options.progress_bar,
+    };
+    let report = render_into(site, &options.root, &Highlighter::new(), &sink, mode);
     Staged {
         report,
         scanned: sink.finish(),

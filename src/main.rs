@@ -154,6 +154,7 @@ fn main() -> ExitCode {
             options.future = keep_future(future);
             options.base_url = base_url;
             options.stop = stop_on_signals();
+            options.progress_bar = true;
             build_site(&options)
         }
         Command::Serve {

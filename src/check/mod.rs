@@ -6,7 +6,7 @@ pub mod scan;
 
 use std::collections::HashMap;
 
-use crate::build::{BuildOptions, load_site, render_into};
+use crate::build::{BuildOptions, RenderMode, load_site, render_into};
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::model::Site;
 use crate::render::csp::{Policy, references};
@@ -31,7 +31,11 @@ pub struct Checked {
 pub fn check(options: &BuildOptions) -> Result<Checked, Diagnostics> {
     let (site, mut problems) = load_site(options);
     let sink = LinkSink::alone();
-    let report = render_into(&site, &options.root, &Highlighter::new(), &sink, true);
+    let mode = RenderMode {
+        csp_blocks_fail: true,
+        progress_bar: false,
+    };
+    let report = render_into(&site, &options.root, &Highlighter::new(), &sink, mode);
     problems.extend(report.diagnostics);
     let scanned = sink.finish();
     let origins = links::origins(&site);

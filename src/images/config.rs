@@ -35,6 +35,9 @@ pub struct ImagesConfig {
     /// The `sizes` attribute of every picture: how wide the theme shows an image at each
     /// viewport width, so the browser picks the file it needs before the layout is known.
     pub sizes: String,
+    /// True gives every post a drawn 1200 × 630 social card (`og:image`) unless its front
+    /// matter names an `image:`.
+    pub social_cards: bool,
 }
 
 impl Default for ImagesConfig {
@@ -47,6 +50,7 @@ impl Default for ImagesConfig {
             max_pixels: 100_000_000,
             keep_metadata: false,
             sizes: DEFAULT_SIZES.to_string(),
+            social_cards: true,
         }
     }
 }

@@ -28,6 +28,7 @@
 mod animation;
 mod assemble;
 mod cache;
+mod cards;
 mod colour;
 mod config;
 mod decode;
@@ -43,6 +44,7 @@ mod parallel;
 mod picture;
 mod problem;
 mod process;
+mod progress;
 mod resize;
 mod sniff;
 mod stored;
@@ -60,6 +62,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+pub use cards::SocialCard;
 pub use config::{DEFAULT_SIZES, Format, ImagesConfig};
 pub use picture::{Candidate, ImageStats, Kind, Picture, PruneReport, SourceSet, VariantFile};
 pub use problem::ImageProblem;
@@ -84,8 +87,14 @@ pub struct Images {
     pictures: Memo<(Stamp, String), PictureResult>,
     originals: Memo<Stamp, Result<Bytes, ImageProblem>>,
     files: Mutex<BTreeMap<String, Bytes>>,
+    /// Drawn cards kept for the next render, by key; `None` in a one-off build, where each
+    /// card is asked for once and keeping them would only hold memory.
+    cards: Option<Memo<String, Result<Arc<cards::MadeCard>, ImageProblem>>>,
     processed: AtomicUsize,
     from_cache: AtomicUsize,
+    cards_drawn: AtomicUsize,
+    cards_from_cache: AtomicUsize,
+    progress: progress::Progress,
 }
 
 impl Images {
@@ -101,9 +110,34 @@ impl Images {
             pictures: Memo::new(),
             originals: Memo::new(),
             files: Mutex::new(BTreeMap::new()),
+            cards: None,
             processed: AtomicUsize::new(0),
             from_cache: AtomicUsize::new(0),
+            cards_drawn: AtomicUsize::new(0),
+            cards_from_cache: AtomicUsize::new(0),
+            progress: progress::Progress::new(false),
         }
+    }
+
+    /// This image work, showing a progress bar on stderr when it is a terminal and making
+    /// images (not reading them from the cache) takes more than a second.
+    #[must_use]
+    pub fn with_progress_bar(mut self) -> Images {
+        self.progress = progress::Progress::new(true);
+        self
+    }
+
+    /// Removes the progress bar, if one is shown: the render is done with images.
+    pub fn finish_progress(&self) {
+        self.progress.finish();
+    }
+
+    /// This image work, keeping every social card it makes in memory, as `serve` wants across
+    /// rebuilds: a rebuild then reads no card from disk.
+    #[must_use]
+    pub fn keeping_cards(mut self) -> Images {
+        self.cards = Some(Memo::new());
+        self
     }
 
     /// The responsive set for the image file at `source`, published at root-relative `url`
@@ -182,6 +216,8 @@ impl Images {
         ImageStats {
             processed: self.processed.load(Ordering::Relaxed),
             from_cache: self.from_cache.load(Ordering::Relaxed),
+            cards_drawn: self.cards_drawn.load(Ordering::Relaxed),
+            cards_from_cache: self.cards_from_cache.load(Ordering::Relaxed),
             damaged_cache_entries: self.cache.damaged(),
             cache_warning: self.cache.warning(),
         }
@@ -216,6 +252,7 @@ impl Images {
         let processed = match self.cached(&key) {
             Some(processed) => processed,
             None => {
+                let _work = self.progress.start();
                 let made = guarded(&name, || {
                     process::process(&name, &bytes, admitted, &self.config, &self.gate)
                 })?;

@@ -77,6 +77,10 @@ pub struct ImageStats {
     pub processed: usize,
     /// How many of `processed` came from the disk cache.
     pub from_cache: usize,
+    /// Social cards drawn in this build.
+    pub cards_drawn: usize,
+    /// Social cards read from the disk cache instead.
+    pub cards_from_cache: usize,
     /// Cache entries found damaged (truncated, altered), ignored and made again.
     pub damaged_cache_entries: usize,
     /// One sentence to print as a warning when the cache could not be used; the build went

@@ -57,6 +57,9 @@ pub struct PageFront {
     pub authors: Vec<String>,
     /// A template other than `page.html`.
     pub template: Option<String>,
+    /// The picture link previews show (`og:image`): a file beside the page, or a URL. A post
+    /// without one gets its drawn social card.
+    pub image: Option<String>,
     /// Orders pages in sections sorted by weight.
     pub weight: Option<i64>,
     /// Anything else, passed to templates as `page.extra`.

@@ -175,6 +175,8 @@ pub struct HeadContext {
     pub json_ld: String,
     /// Feeds of this page's own list (a tag's feeds), besides the site feeds.
     pub feeds: Vec<FeedLink>,
+    /// The picture link previews show: `image:` from front matter, or a post's drawn card.
+    pub image: Option<super::social::SocialImage>,
 }
 
 /// The longest description the head carries: what search results and social cards show
@@ -203,6 +205,7 @@ pub fn head(config: &Config, title: Option<&str>, description: &str, url: &str) 
         modified: None,
         json_ld: escape::json_for_script(&json_ld),
         feeds: Vec::new(),
+        image: None,
     }
 }
 
@@ -218,7 +221,12 @@ fn locale(language: &str) -> String {
 }
 
 /// A post's head: `article` metadata and a `BlogPosting`.
-pub fn post_head(site: &Site, page: &Page, description: &str) -> HeadContext {
+pub fn post_head(
+    site: &Site,
+    page: &Page,
+    description: &str,
+    image: Option<&super::social::SocialImage>,
+) -> HeadContext {
     let config = &site.config;
     let mut head = head(config, Some(&page.title), description, &page.url);
     let authors = authors(config, page);
@@ -233,6 +241,9 @@ pub fn post_head(site: &Site, page: &Page, description: &str) -> HeadContext {
     });
     if !head.description.is_empty() {
         json_ld["description"] = head.description.clone().into();
+    }
+    if let Some(image) = image {
+        json_ld["image"] = image.url.clone().into();
     }
     if !authors.is_empty() {
         json_ld["author"] = authors

@@ -116,6 +116,7 @@ pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Render
     }
     report.pages = site.pages.len();
     report.files += site.outputs.len() + renderer.theme.assets.len();
+    images.finish_progress();
     report.images = images.stats();
     if let Some(warning) = &report.images.cache_warning {
         report.diagnostics.push(
@@ -248,7 +249,10 @@ impl Pass<'_> {
         });
         let summary = context::summary(renderer.site, id, &markdown.rendered);
         let mut problems = markdown.problems.clone();
-        let mut templated = renderer.page_data(id, &markdown.rendered, &summary, teasers);
+        let social = renderer.social(id);
+        problems.extend(social.problems);
+        let mut templated =
+            renderer.page_data(id, &markdown.rendered, &summary, teasers, social.image);
         let file = crate::model::url::output_file(&renderer.site.pages[id].url);
         let fingerprint = self
             .keeps
@@ -266,7 +270,7 @@ impl Pass<'_> {
                 .then(|| markdown.rendered.html_without_sidenotes()),
             links: markdown.rendered.links.clone(),
             blocked: markdown.rendered.blocked.clone(),
-            images: markdown.rendered.images.clone(),
+            images: [markdown.rendered.images.as_slice(), &social.files].concat(),
             shown_images: markdown.rendered.shown_images.clone(),
             summary,
             markdown: self.keeps.then_some(markdown),

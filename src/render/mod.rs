@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod relations;
 pub mod reuse;
 pub mod sitemap;
+pub mod social;
 pub mod theme;
 
 use std::collections::{HashMap, HashSet};
@@ -271,6 +272,7 @@ impl<'a> Renderer<'a> {
         rendered: &'s Rendered,
         summary: &'s Summary,
         teasers: &driver::Teasers,
+        image: Option<social::SocialImage>,
     ) -> Templated<'s> {
         let page = &self.site.pages[id];
         let description = page
@@ -280,8 +282,8 @@ impl<'a> Renderer<'a> {
             .clone()
             .filter(|d| !d.trim().is_empty())
             .unwrap_or_else(|| summary.summary.clone());
-        let head = if page.is_post {
-            context::post_head(self.site, page, &description)
+        let mut head = if page.is_post {
+            context::post_head(self.site, page, &description, image.as_ref())
         } else {
             context::head(
                 &self.site.config,
@@ -290,6 +292,7 @@ impl<'a> Renderer<'a> {
                 &page.url,
             )
         };
+        head.image = image;
         Templated {
             template: self.template_or(&page.template, "page.html"),
             data: TemplateData {

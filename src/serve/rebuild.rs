@@ -174,7 +174,7 @@ impl Session {
         let held = match self.images.take() {
             Some(held) if held.config == site.config.images && held.cache_dir == cache_dir => held,
             _ => HeldImages {
-                images: build::images_for(&site.config, &root),
+                images: build::images_for(&site.config, &root).keeping_cards(),
                 config: site.config.images.clone(),
                 cache_dir,
             },

@@ -556,7 +556,7 @@ fn the_command_line_builds_and_fails_with_exit_codes() {
 
 #[test]
 fn a_site_without_code_blocks_never_loads_the_syntax_set() {
-    use pamphlet::build::{load_site, render_into};
+    use pamphlet::build::{RenderMode, load_site, render_into};
     use pamphlet::render::highlight::Highlighter;
     use pamphlet::write::memory::MemorySink;
 
@@ -569,7 +569,13 @@ fn a_site_without_code_blocks_never_loads_the_syntax_set() {
     let (model, problems) = load_site(&site.options());
     assert!(!problems.has_errors());
     let highlighter = Highlighter::new();
-    let report = render_into(&model, site.root(), &highlighter, &MemorySink::new(), false);
+    let report = render_into(
+        &model,
+        site.root(),
+        &highlighter,
+        &MemorySink::new(),
+        RenderMode::default(),
+    );
     assert!(!report.diagnostics.has_errors());
     assert!(
         !highlighter.is_loaded(),
@@ -578,7 +584,13 @@ fn a_site_without_code_blocks_never_loads_the_syntax_set() {
 
     site.post("code", "title: Code", "```rust\nfn main() {}\n```");
     let (model, _) = load_site(&site.options());
-    render_into(&model, site.root(), &highlighter, &MemorySink::new(), false);
+    render_into(
+        &model,
+        site.root(),
+        &highlighter,
+        &MemorySink::new(),
+        RenderMode::default(),
+    );
     assert!(
         highlighter.is_loaded(),
         "a block naming a language loads them"

@@ -270,3 +270,55 @@ fn images_that_cannot_be_read_are_warnings_and_published_as_they_are() {
         b"just some text, not a PNG\n"
     );
 }
+
+/// Runs `pamphlet --root ROOT build` on a pseudo-terminal (util-linux's `script`, part of every
+/// Debian system), and returns what the terminal received.
+fn build_on_a_terminal(root: &std::path::Path) -> String {
+    let command = format!(
+        "'{}' --root '{}' build",
+        env!("CARGO_BIN_EXE_pamphlet"),
+        root.display()
+    );
+    let output = std::process::Command::new("script")
+        .args(["--quiet", "--return", "--command", &command, "/dev/null"])
+        .output()
+        .expect("util-linux's `script` runs the build on a pseudo-terminal");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn slow_image_work_shows_a_progress_bar_on_a_terminal_only() {
+    let site = Site::new();
+    // Full-size photos at the default widths: seconds of encoding in a test build.
+    site.post(
+        "big",
+        "title: Big\ndate: 2024-05-01",
+        "![One](one.jpg)\n\n![Two](two.jpg)\n",
+    );
+    for name in ["one", "two"] {
+        let pixels = photo_pixels(2400, 1600);
+        site.write_bytes(
+            &format!("content/blog/big/{name}.jpg"),
+            &jpeg(&pixels, 2400, 1600),
+        );
+    }
+    let terminal = build_on_a_terminal(site.root());
+    assert!(
+        terminal.contains("making images [") && terminal.contains("Built 1 page"),
+        "the bar, then the summary: {terminal}"
+    );
+    let warm = build_on_a_terminal(site.root());
+    assert!(
+        !warm.contains("making images"),
+        "images from the cache take no time worth a bar: {warm}"
+    );
+    std::fs::remove_dir_all(site.root().join(".pamphlet-cache")).unwrap();
+    let piped = site.run(&["build"]);
+    assert!(piped.status.success());
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(
+        !stderr.contains("making images"),
+        "no bar in a log: {stderr}"
+    );
+}

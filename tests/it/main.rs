@@ -15,6 +15,7 @@ mod azurite;
 mod browser;
 mod build;
 mod busy_preview;
+mod cards;
 mod cli;
 mod common;
 mod concurrent;

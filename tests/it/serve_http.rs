@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use pamphlet::build::{load_site, render_into};
+use pamphlet::build::{RenderMode, load_site, render_into};
 use pamphlet::content_type;
 use pamphlet::render::highlight::Highlighter;
 use pamphlet::serve::http::{Options, ServeError, Server, start};
@@ -1148,7 +1148,13 @@ fn a_real_build_is_served_with_live_reload_and_its_404_page() {
     let (model, problems) = load_site(&options);
     assert!(!problems.has_errors(), "{problems:?}");
     let sink = MemorySink::new();
-    let report = render_into(&model, &options.root, &Highlighter::new(), &sink, false);
+    let report = render_into(
+        &model,
+        &options.root,
+        &Highlighter::new(),
+        &sink,
+        RenderMode::default(),
+    );
     assert!(!report.diagnostics.has_errors(), "{:?}", report.diagnostics);
     let files = sink.into_files();
     let stylesheet = files

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::common::Site;
-use pamphlet::build::{BuildOptions, load_site, render_into};
+use pamphlet::build::{BuildOptions, RenderMode, load_site, render_into};
 use pamphlet::render::highlight::Highlighter;
 use pamphlet::serve::rebuild::Session;
 use pamphlet::serve::state::Change;
@@ -16,7 +16,13 @@ use pamphlet::write::memory::MemorySink;
 fn full_build(options: &BuildOptions) -> BTreeMap<String, Vec<u8>> {
     let (site, mut problems) = load_site(options);
     let sink = MemorySink::new();
-    let report = render_into(&site, &options.root, &Highlighter::new(), &sink, false);
+    let report = render_into(
+        &site,
+        &options.root,
+        &Highlighter::new(),
+        &sink,
+        RenderMode::default(),
+    );
     problems.extend(report.diagnostics);
     assert!(!problems.has_errors(), "{}", common::render(&problems));
     sink.into_files()
