@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 
 use sha2::{Digest, Sha256};
 
-use super::naming::{hex, variant_url};
+use super::naming::{fingerprint, hex, named_variant_url};
 use super::problem::ImageProblem;
 use super::{Images, guarded};
 use crate::card::{self, CardColours, CardText};
@@ -43,7 +43,12 @@ impl Images {
             None => self.make_card(&key, text, colours),
         }?;
         Ok(SocialCard {
-            url: variant_url(&format!("{page_url}card.png"), &made.png, made.width, "png"),
+            url: named_variant_url(
+                &format!("{page_url}card.png"),
+                &made.fingerprint,
+                made.width,
+                "png",
+            ),
             width: made.width,
             height: made.height,
             bytes: made.png.clone(),
@@ -71,6 +76,7 @@ impl Images {
         self.cache.put(key, &[&drawn.png, missing.as_bytes()]);
         self.cards_drawn.fetch_add(1, Ordering::Relaxed);
         Ok(Arc::new(MadeCard {
+            fingerprint: fingerprint(&drawn.png),
             png: drawn.png.into(),
             width: drawn.width,
             height: drawn.height,
@@ -83,6 +89,8 @@ impl Images {
 #[derive(Debug)]
 pub(crate) struct MadeCard {
     png: Bytes,
+    /// The PNG's fingerprint, taken once: a preview names the card on every rebuild.
+    fingerprint: String,
     width: u32,
     height: u32,
     missing_glyphs: usize,
@@ -120,6 +128,7 @@ fn from_blobs(blobs: &[Vec<u8>]) -> Option<MadeCard> {
     let width = u32::try_from(size.width).ok()?;
     let height = u32::try_from(size.height).ok()?;
     Some(MadeCard {
+        fingerprint: fingerprint(png),
         png: png.as_slice().into(),
         width,
         height,

@@ -9,6 +9,24 @@ use crate::fingerprint::FINGERPRINT_LEN;
 /// The URL of a variant of the original at `url` (`/blog/x/photo.jpg`):
 /// `/blog/x/photo.<fingerprint>.<width>.<extension>`.
 pub(crate) fn variant_url(url: &str, bytes: &[u8], width: u32, extension: &str) -> String {
+    named_variant_url(url, &fingerprint(bytes), width, extension)
+}
+
+/// The fingerprint [`variant_url`] names `bytes` by, for a caller that names the same bytes
+/// often (a social card, on every rebuild of a preview).
+pub(crate) fn fingerprint(bytes: &[u8]) -> String {
+    let mut hash = hex(&Sha256::digest(bytes));
+    hash.truncate(FINGERPRINT_LEN);
+    hash
+}
+
+/// [`variant_url`] with the bytes' [`fingerprint`] already taken.
+pub(crate) fn named_variant_url(
+    url: &str,
+    fingerprint: &str,
+    width: u32,
+    extension: &str,
+) -> String {
     let (folder, file) = match url.rfind('/') {
         Some(slash) => url.split_at(slash + 1),
         None => ("", url),
@@ -18,11 +36,7 @@ pub(crate) fn variant_url(url: &str, bytes: &[u8], width: u32, extension: &str) 
         _ if file.is_empty() => "image",
         _ => file,
     };
-    let hash = hex(&Sha256::digest(bytes));
-    format!(
-        "{folder}{stem}.{}.{width}.{extension}",
-        &hash[..FINGERPRINT_LEN]
-    )
+    format!("{folder}{stem}.{fingerprint}.{width}.{extension}")
 }
 
 /// Lower-case hex of `bytes`.
