@@ -99,6 +99,11 @@ pub(crate) struct MadeCard {
 /// The cache key of a card: everything its pixels depend on, [`card::FINGERPRINT`] included.
 fn card_key(text: &CardText<'_>, colours: &CardColours) -> String {
     let mut hasher = Sha256::new();
+    let date = text.date.unwrap_or("");
+    for part in ["card", card::FINGERPRINT, text.title, text.site_name, date] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
     let palette = [
         colours.background,
         colours.text,
@@ -107,13 +112,9 @@ fn card_key(text: &CardText<'_>, colours: &CardColours) -> String {
         colours.surface,
         colours.border,
     ];
-    let palette: Vec<String> = palette.iter().map(|c| c.to_hex()).collect();
-    let date = text.date.unwrap_or("");
-    for part in ["card", card::FINGERPRINT, text.title, text.site_name, date] {
-        hasher.update(part.as_bytes());
-        hasher.update([0]);
+    for colour in palette {
+        hasher.update([colour.r, colour.g, colour.b]);
     }
-    hasher.update(palette.concat().as_bytes());
     hex(&hasher.finalize())
 }
 
