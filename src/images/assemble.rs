@@ -1,7 +1,7 @@
 //! A processed image as the caller sees it: a [`Picture`] of URLs, and the files behind them.
 
 use super::encode::Encoding;
-use super::naming::variant_url;
+use super::naming::named_variant_url;
 use super::picture::{Candidate, Kind, Picture, SourceSet, VariantFile};
 use super::process::{Processed, fallback_encoding};
 
@@ -16,7 +16,12 @@ pub(crate) fn assemble(url: &str, processed: &Processed) -> (Picture, Vec<Varian
     let mut files = Vec::with_capacity(processed.variants.len());
     for variant in &processed.variants {
         let encoding = variant.encoding;
-        let file_url = variant_url(url, &variant.bytes, variant.width, encoding.extension());
+        let file_url = named_variant_url(
+            url,
+            &variant.fingerprint,
+            variant.width,
+            encoding.extension(),
+        );
         files.push(VariantFile {
             url: file_url.clone(),
             bytes: variant.bytes.clone(),

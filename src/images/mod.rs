@@ -47,6 +47,7 @@ mod process;
 mod progress;
 mod resize;
 mod sniff;
+mod stamp;
 mod stored;
 mod strip;
 mod svg;
@@ -58,7 +59,7 @@ mod tests;
 use std::collections::BTreeMap;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -71,10 +72,12 @@ use crate::sync::lock;
 use crate::write::memory::Bytes;
 use cache::Cache;
 use gate::Gate;
+use keys::SourceDigest;
 use memo::Memo;
 use problem::file_name;
 use process::Processed;
 use sniff::Container;
+use stamp::Stamp;
 
 type PictureResult = Result<Arc<Picture>, ImageProblem>;
 
@@ -146,9 +149,11 @@ impl Images {
     /// whole entry is there. An `Err` names what is wrong with the file; the caller
     /// publishes it as it is (through [`original`](Images::original)) and warns.
     pub fn picture(&self, source: &Path, url: &str) -> Result<Arc<Picture>, ImageProblem> {
-        let key = (Stamp::of(source), url.to_string());
+        let stamp = Stamp::of(source);
         self.pictures
-            .get_or_compute(key, || self.make_picture(source, url))
+            .get_or_compute((stamp.clone(), url.to_string()), || {
+                self.make_picture(source, &stamp, url)
+            })
     }
 
     /// The settings this image work was made under.
@@ -230,7 +235,9 @@ impl Images {
         self.cache.prune(cache::RETENTION)
     }
 
-    fn make_picture(&self, source: &Path, url: &str) -> PictureResult {
+    /// `stamp` is taken before `source` is read, so that a file changed meanwhile is never
+    /// remembered by its new stamp with its old bytes' digest.
+    fn make_picture(&self, source: &Path, stamp: &Stamp, url: &str) -> PictureResult {
         let name = file_name(source);
         let bytes = read(source, &name)?;
         let container = sniff::sniff(&bytes, &name)?;
@@ -248,7 +255,7 @@ impl Images {
                 assemble::original_only(url, admitted.upright(), kind, admitted.facts.gps);
             return Ok(Arc::new(picture));
         }
-        let key = keys::picture(&bytes, &self.config);
+        let key = keys::picture(self.source_digest(stamp, &bytes), &self.config);
         let processed = match self.cached(&key) {
             Some(processed) => processed,
             None => {
@@ -272,6 +279,25 @@ impl Images {
     }
 
     /// The entry under `key`, counted as a hit.
+    /// The digest of `bytes`, read from `source`: remembered by the source's stamp, so a warm
+    /// build reads an unchanged source's digest instead of hashing its bytes.
+    fn source_digest(&self, stamp: &Stamp, bytes: &[u8]) -> SourceDigest {
+        let key = stamp
+            .settled_text(std::time::SystemTime::now())
+            .map(|text| keys::stamp(&text));
+        let remembered = key.as_deref().and_then(|key| self.cache.get(key));
+        if let Some([digest]) = remembered.as_deref()
+            && let Ok(digest) = <[u8; 32]>::try_from(digest.as_slice())
+        {
+            return SourceDigest(digest);
+        }
+        let digest = SourceDigest::of(bytes);
+        if let Some(key) = key {
+            self.cache.put(&key, &[&digest.0]);
+        }
+        digest
+    }
+
     fn cached(&self, key: &str) -> Option<Processed> {
         let blobs = self.cache.get(key)?;
         let Some(processed) = stored::from_blobs(blobs) else {
@@ -302,25 +328,6 @@ fn has_extension(path: &Path, extensions: &[&str]) -> bool {
 
 /// A file as it is now: its path, length and modification time. An `Images` kept across
 /// `serve`'s rebuilds makes an edited file again, and reuses the work on one left alone.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Stamp {
-    path: PathBuf,
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-}
-
-impl Stamp {
-    fn of(path: &Path) -> Stamp {
-        let metadata = std::fs::metadata(path).ok();
-        Stamp {
-            path: path.to_path_buf(),
-            len: metadata.as_ref().map_or(0, std::fs::Metadata::len),
-            modified: metadata.and_then(|m| m.modified().ok()),
-        }
-    }
-}
-
-/// The kind of a still image in `container`.
 fn kind_of(container: Container) -> Kind {
     match container {
         Container::Jpeg => Kind::Photo,

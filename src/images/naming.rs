@@ -6,21 +6,15 @@ use sha2::{Digest, Sha256};
 // 40 bits of fingerprint: two variants of one image colliding is a one-in-a-trillion chance.
 use crate::fingerprint::FINGERPRINT_LEN;
 
-/// The URL of a variant of the original at `url` (`/blog/x/photo.jpg`):
-/// `/blog/x/photo.<fingerprint>.<width>.<extension>`.
-pub(crate) fn variant_url(url: &str, bytes: &[u8], width: u32, extension: &str) -> String {
-    named_variant_url(url, &fingerprint(bytes), width, extension)
-}
-
-/// The fingerprint [`variant_url`] names `bytes` by, for a caller that names the same bytes
-/// often (a social card, on every rebuild of a preview).
+/// The fingerprint a variant's URL names its `bytes` by: taken once, when they are made.
 pub(crate) fn fingerprint(bytes: &[u8]) -> String {
     let mut hash = hex(&Sha256::digest(bytes));
     hash.truncate(FINGERPRINT_LEN);
     hash
 }
 
-/// [`variant_url`] with the bytes' [`fingerprint`] already taken.
+/// The URL of a variant of the original at `url` (`/blog/x/photo.jpg`) whose bytes have
+/// `fingerprint`: `/blog/x/photo.<fingerprint>.<width>.<extension>`.
 pub(crate) fn named_variant_url(
     url: &str,
     fingerprint: &str,
@@ -47,6 +41,10 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn variant_url(url: &str, bytes: &[u8], width: u32, extension: &str) -> String {
+        named_variant_url(url, &fingerprint(bytes), width, extension)
+    }
 
     #[test]
     fn variants_live_beside_the_original_named_by_their_bytes() {

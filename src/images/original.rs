@@ -50,7 +50,7 @@ pub(crate) fn publish(
             .map_err(problem)?
             .bytes);
     }
-    let key = keys::upright_original(bytes);
+    let key = keys::upright_original(keys::SourceDigest::of(bytes));
     if let Some(mut blobs) = context.cache.get(&key).filter(|blobs| blobs.len() == 1) {
         return Ok(blobs.remove(0));
     }

@@ -188,14 +188,9 @@ fn animated_gif(
     let mut processed = as_it_is(admitted, Kind::AnimatedGif, Encoding::Gif);
     if let Some(webp) = webp {
         let width = processed.meta.width;
-        processed.variants.insert(
-            0,
-            Variant {
-                encoding: Encoding::Webp,
-                width,
-                bytes: webp.into(),
-            },
-        );
+        processed
+            .variants
+            .insert(0, Variant::new(Encoding::Webp, width, webp.into()));
     }
     Ok(processed)
 }
@@ -212,11 +207,7 @@ fn as_it_is(admitted: Admitted, kind: Kind, encoding: Encoding) -> Processed {
     };
     Processed {
         meta,
-        variants: vec![Variant {
-            encoding,
-            width,
-            bytes,
-        }],
+        variants: vec![Variant::new(encoding, width, bytes)],
     }
 }
 

@@ -10,7 +10,15 @@ use super::variants::Variant;
 #[derive(Serialize, Deserialize)]
 struct Manifest {
     meta: Meta,
-    variants: Vec<(Encoding, u32)>,
+    variants: Vec<StoredVariant>,
+}
+
+/// What a variant's bytes are, kept beside them.
+#[derive(Serialize, Deserialize)]
+struct StoredVariant {
+    encoding: Encoding,
+    width: u32,
+    fingerprint: String,
 }
 
 /// The blobs storing `processed`.
@@ -20,7 +28,11 @@ pub(crate) fn to_blobs(processed: &Processed) -> Vec<Vec<u8>> {
         variants: processed
             .variants
             .iter()
-            .map(|v| (v.encoding, v.width))
+            .map(|v| StoredVariant {
+                encoding: v.encoding,
+                width: v.width,
+                fingerprint: v.fingerprint.clone(),
+            })
             .collect(),
     };
     // Serializing plain structs of numbers and enums cannot fail; an empty manifest would
@@ -40,10 +52,11 @@ pub(crate) fn from_blobs(mut blobs: Vec<Vec<u8>>) -> Option<Processed> {
         return None;
     }
     let variants = (manifest.variants.into_iter().zip(blobs))
-        .map(|((encoding, width), bytes)| Variant {
-            encoding,
-            width,
+        .map(|(stored, bytes)| Variant {
+            encoding: stored.encoding,
+            width: stored.width,
             bytes: bytes.into(),
+            fingerprint: stored.fingerprint,
         })
         .collect();
     Some(Processed {
@@ -67,16 +80,8 @@ mod tests {
                 gps: true,
             },
             variants: vec![
-                Variant {
-                    encoding: Encoding::Avif,
-                    width: 2,
-                    bytes: b"avif"[..].into(),
-                },
-                Variant {
-                    encoding: Encoding::Jpeg,
-                    width: 3,
-                    bytes: b"jpeg"[..].into(),
-                },
+                Variant::new(Encoding::Avif, 2, b"avif"[..].into()),
+                Variant::new(Encoding::Jpeg, 3, b"jpeg"[..].into()),
             ],
         };
         let blobs = to_blobs(&processed);

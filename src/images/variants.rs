@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use super::encode::{self, Encoding};
 use super::frame::Frame;
+use super::naming;
 use super::parallel;
 use super::resize;
 use crate::write::memory::Bytes;
@@ -14,6 +15,22 @@ pub(crate) struct Variant {
     pub(crate) encoding: Encoding,
     pub(crate) width: u32,
     pub(crate) bytes: Bytes,
+    /// Of `bytes`, taken once when they are made and kept in the cache with them, so a warm
+    /// build names a variant without reading its bytes twice.
+    pub(crate) fingerprint: String,
+}
+
+impl Variant {
+    /// `bytes` encoded as `encoding` at `width`, fingerprinted.
+    pub(crate) fn new(encoding: Encoding, width: u32, bytes: Bytes) -> Variant {
+        let fingerprint = naming::fingerprint(&bytes);
+        Variant {
+            encoding,
+            width,
+            bytes,
+            fingerprint,
+        }
+    }
 }
 
 /// `frame` (in profile `icc`) at each of `widths` (ascending, none above the frame's) in each
@@ -50,11 +67,7 @@ pub(crate) fn make(
     let mut variants: Vec<Variant> = Vec::with_capacity(jobs.len());
     for (&(encoding, index), bytes) in jobs.iter().zip(encoded) {
         let bytes = bytes?;
-        variants.push(Variant {
-            encoding,
-            width: sized[index].width,
-            bytes: bytes.into(),
-        });
+        variants.push(Variant::new(encoding, sized[index].width, bytes.into()));
     }
     variants.sort_by_key(|variant| {
         order

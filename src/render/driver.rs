@@ -226,14 +226,15 @@ impl Pass<'_> {
             report.kept = Some(kept);
         }
         report.files += pictures.len();
-        for (url, bytes) in &pictures {
-            let file = url.trim_start_matches('/');
-            if let Err(e) = self.sink.put_shared(file, bytes) {
-                report
-                    .diagnostics
-                    .push(Diagnostic::error(format!("cannot write {file}: {e}")));
-            }
-        }
+        let failed: Vec<Diagnostic> = (pictures.par_iter())
+            .filter_map(|(url, bytes)| {
+                let file = url.trim_start_matches('/');
+                let written = self.sink.put_fingerprinted(file, bytes);
+                let error = |e| Diagnostic::error(format!("cannot write {file}: {e}"));
+                written.err().map(error)
+            })
+            .collect();
+        report.diagnostics.extend(failed);
         Pages {
             summaries,
             feed_html,

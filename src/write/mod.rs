@@ -23,6 +23,12 @@ pub trait Sink: Sync {
         self.put(file, bytes.to_vec())
     }
 
+    /// Stores `bytes` as the output file at `file`, whose name carries the bytes' fingerprint
+    /// (an image variant's): a file already there under that name with that length holds them.
+    fn put_fingerprinted(&self, file: &str, bytes: &memory::Bytes) -> io::Result<()> {
+        self.put_shared(file, bytes)
+    }
+
     /// Stores a copy of the file at `source` as the output file at `file`.
     fn copy(&self, file: &str, source: &Path) -> io::Result<()> {
         self.put(file, std::fs::read(source)?)
@@ -59,6 +65,11 @@ impl Sink for Stoppable<'_> {
     fn put_shared(&self, file: &str, bytes: &memory::Bytes) -> io::Result<()> {
         self.refuse_if_stopped()?;
         self.inner.put_shared(file, bytes)
+    }
+
+    fn put_fingerprinted(&self, file: &str, bytes: &memory::Bytes) -> io::Result<()> {
+        self.refuse_if_stopped()?;
+        self.inner.put_fingerprinted(file, bytes)
     }
 
     fn copy(&self, file: &str, source: &Path) -> io::Result<()> {

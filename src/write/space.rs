@@ -67,6 +67,11 @@ impl Sink for Tally<'_> {
         self.note(self.inner.put_shared(file, bytes))
     }
 
+    fn put_fingerprinted(&self, file: &str, bytes: &Bytes) -> io::Result<()> {
+        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.note(self.inner.put_fingerprinted(file, bytes))
+    }
+
     fn copy(&self, file: &str, source: &Path) -> io::Result<()> {
         let len = std::fs::metadata(source).map_or(0, |m| m.len());
         self.bytes.fetch_add(len, Ordering::Relaxed);

@@ -70,7 +70,9 @@ impl Cache {
                 Some(blobs)
             }
             None => {
-                self.damaged.fetch_add(1, Ordering::Relaxed);
+                if !entry::is_other_version(&file) {
+                    self.damaged.fetch_add(1, Ordering::Relaxed);
+                }
                 None
             }
         }

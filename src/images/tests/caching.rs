@@ -215,3 +215,48 @@ fn a_cache_that_cannot_be_written_is_no_error() {
     );
     fs::set_permissions(&folder, permissions).unwrap();
 }
+
+#[test]
+fn a_source_rewritten_with_its_old_length_and_time_is_made_again() {
+    let (site, cache) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    let photo = jpeg(&photo_pixels(300, 200), 300, 200);
+    let path = put(site.path(), "photo.jpg", &photo);
+    File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(an_hour_ago)
+        .unwrap();
+    let first = build(
+        &images(Some(cache.path())),
+        &[(path.clone(), "/x/photo.jpg".into())],
+    );
+    let warm = images(Some(cache.path()));
+    assert_eq!(
+        build(&warm, &[(path.clone(), "/x/photo.jpg".into())]),
+        first
+    );
+    assert_eq!(warm.stats().from_cache, 1);
+
+    // Its last bytes before the end marker changed, then its time set back, as `rsync -t` or
+    // a restore from a backup may: the status-change time tells, so the digest is taken anew.
+    let mut other = photo.clone();
+    let at = other.len() - 3;
+    other[at] ^= 0x01;
+    fs::write(&path, &other).unwrap();
+    File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(an_hour_ago)
+        .unwrap();
+    let rewritten = images(Some(cache.path()));
+    build(&rewritten, &[(path, "/x/photo.jpg".into())]);
+    let stats = rewritten.stats();
+    assert_eq!(
+        (stats.processed, stats.from_cache),
+        (1, 0),
+        "made from the new bytes, not found by the old digest"
+    );
+}
