@@ -197,7 +197,15 @@ pub struct DeployConfig {
     pub endpoint: String,
     /// `Cache-Control` rules, first match wins.
     pub cache: Vec<CacheRule>,
+    /// Uploads in flight at once, 1 to [`MAX_DEPLOY_CONCURRENCY`].
+    pub concurrency: usize,
 }
+
+/// `[deploy] concurrency` when not given: enough to fill a home uplink with small files.
+pub const DEFAULT_DEPLOY_CONCURRENCY: usize = 8;
+/// The most uploads `[deploy] concurrency` may keep in flight: beyond it Azure throttles a
+/// single client and the retries cost more than the parallelism wins.
+pub const MAX_DEPLOY_CONCURRENCY: usize = 64;
 
 impl Default for DeployConfig {
     fn default() -> Self {
@@ -206,6 +214,7 @@ impl Default for DeployConfig {
             container: "$web".into(),
             endpoint: String::new(),
             cache: Vec::new(),
+            concurrency: DEFAULT_DEPLOY_CONCURRENCY,
         }
     }
 }
@@ -297,6 +306,20 @@ impl Config {
                 .help("write the address the site is published at, such as https://example.com"),
             );
         }
+        let concurrency = config.deploy.concurrency;
+        if !(1..=MAX_DEPLOY_CONCURRENCY).contains(&concurrency) {
+            let mut d = Diagnostic::error(format!(
+                "[deploy] concurrency is {concurrency}; it must be from 1 to {MAX_DEPLOY_CONCURRENCY}"
+            ))
+            .help(format!(
+                "leave it out for {DEFAULT_DEPLOY_CONCURRENCY} uploads at once, or lower it on a slow or metered link"
+            ));
+            if let Some(at) = key_offset(text, "deploy", "concurrency") {
+                let (line, column) = line_column(text, at);
+                d = d.at(line, column);
+            }
+            problems.push(d);
+        }
         if problems.has_errors() {
             return Err(problems);
         }
@@ -307,6 +330,27 @@ impl Config {
     pub fn permalink(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
     }
+}
+
+/// Where `key = ...` starts in `[table]` of `text`, found line by line as a user wrote it (a
+/// value elsewhere may hold the same word).
+fn key_offset(text: &str, table: &str, key: &str) -> Option<usize> {
+    let header = format!("[{table}]");
+    let mut inside = false;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            inside = trimmed.trim_end().starts_with(&header);
+        } else if inside
+            && let Some(rest) = trimmed.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            return Some(offset + line.len() - trimmed.len());
+        }
+        offset += line.len();
+    }
+    None
 }
 
 fn clean_table(table: &mut toml::Table) {
@@ -352,5 +396,24 @@ mod tests {
     fn base_url_loses_its_trailing_slash() {
         let c = Config::parse("base_url = \"https://example.com/\"").unwrap();
         assert_eq!(c.permalink("/a/"), "https://example.com/a/");
+    }
+
+    #[test]
+    fn deploy_concurrency_defaults_to_8_and_is_bounded_at_its_line() {
+        assert_eq!(
+            Config::default().deploy.concurrency,
+            DEFAULT_DEPLOY_CONCURRENCY
+        );
+        let wide = Config::parse("[deploy]\nconcurrency = 64\n").unwrap();
+        assert_eq!(wide.deploy.concurrency, 64);
+        for bad in [0, 65] {
+            let text = format!(
+                "# concurrency of uploads\n[deploy]\ncontainer = \"concurrency\"\n  concurrency = {bad}\n"
+            );
+            let err = Config::parse(&text).unwrap_err();
+            let d = err.iter().next().unwrap();
+            assert_eq!((d.line, d.column), (Some(4), Some(3)), "{}", d.message);
+            assert!(d.message.contains("from 1 to 64"), "{}", d.message);
+        }
     }
 }

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use pamphlet::build::{BuildOptions, build};
+use pamphlet::config::MAX_DEPLOY_CONCURRENCY;
 use pamphlet::deploy::{DEFAULT_MAX_DELETES, DeployOptions};
 use pamphlet::diagnostic::Diagnostics;
 use pamphlet::model::{Future, Held};
@@ -112,6 +113,9 @@ enum Command {
         /// Refuse to delete more than this many files in one run.
         #[arg(long, default_value_t = DEFAULT_MAX_DELETES)]
         max_deletes: usize,
+        /// Uploads in flight at once, 1 to 64 [default: [deploy] concurrency, or 8].
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=MAX_DEPLOY_CONCURRENCY as i64))]
+        concurrency: Option<u16>,
     },
 }
 
@@ -181,6 +185,7 @@ fn main() -> ExitCode {
             force,
             delete,
             max_deletes,
+            concurrency,
         } => {
             let mut options = DeployOptions::new(&root);
             if let Some(output) = output {
@@ -190,6 +195,7 @@ fn main() -> ExitCode {
             options.force = force;
             options.delete = delete;
             options.max_deletes = max_deletes;
+            options.concurrency = concurrency.map(usize::from);
             options.stop = stop_on_signals();
             deploy(&options)
         }

@@ -16,7 +16,13 @@ use super::remote::Remote;
 use crate::stop::Stop;
 
 /// Uploads in flight at once: enough to hide latency, few enough to stay polite and in memory.
-const CONCURRENCY: usize = 8;
+/// How uploads fly: how many at once, and the stop that lands them.
+pub(super) struct Flight<'a> {
+    /// Uploads in flight at once, at least 1.
+    pub concurrency: usize,
+    /// Asked for by a signal: no upload starts after it.
+    pub signal: &'a Stop,
+}
 
 /// What a run got done, even when it stopped early.
 #[derive(Debug, Default)]
@@ -39,14 +45,15 @@ pub(super) async fn apply(
     listing: &std::collections::BTreeMap<String, RemoteBlob>,
     old_manifest: &Manifest,
     manifest_stored: bool,
-    signal: &Stop,
+    flight: &Flight<'_>,
 ) -> Applied {
+    let signal = flight.signal;
     let by_path: HashMap<&str, &LocalFile> = local.iter().map(|f| (f.path.as_str(), f)).collect();
     let progress = Progress::new(plan.uploads.len(), plan.upload_bytes());
     let mut applied = Applied::default();
     let mut etags: HashMap<String, String> = HashMap::new();
     for phase in [Phase::Asset, Phase::Page, Phase::Index] {
-        let phase_uploads = upload_phase(remote, plan, phase, &by_path, &progress, signal).await;
+        let phase_uploads = upload_phase(remote, plan, phase, &by_path, &progress, flight).await;
         for (upload, result) in phase_uploads {
             match result {
                 Ok(etag) => {
@@ -105,8 +112,9 @@ async fn upload_phase<'p>(
     phase: Phase,
     by_path: &HashMap<&str, &LocalFile>,
     progress: &Progress,
-    signal: &Stop,
+    flight: &Flight<'_>,
 ) -> Vec<Uploaded<'p>> {
+    let signal = flight.signal;
     let stop = Cell::new(false);
     let batch = plan.uploads.iter().filter(|u| u.phase == phase);
     stream::iter(batch)
@@ -131,7 +139,7 @@ async fn upload_phase<'p>(
                 Some((upload, result))
             }
         })
-        .buffer_unordered(CONCURRENCY)
+        .buffer_unordered(flight.concurrency.max(1))
         .filter_map(|r| async move { r })
         .inspect(|(upload, result)| {
             if result.is_ok() {

@@ -47,6 +47,8 @@ pub struct DeployOptions {
     pub delete: bool,
     /// The most files one run may delete.
     pub max_deletes: usize,
+    /// Uploads in flight at once, instead of `[deploy] concurrency`.
+    pub concurrency: Option<usize>,
     /// Asked for by SIGINT or SIGTERM: no upload starts after it, and nothing is deleted.
     pub stop: crate::stop::Stop,
 }
@@ -65,6 +67,7 @@ impl DeployOptions {
             force: false,
             delete: false,
             max_deletes: DEFAULT_MAX_DELETES,
+            concurrency: None,
             stop: crate::stop::Stop::default(),
         }
     }
@@ -183,19 +186,30 @@ pub fn deploy(
         .map_err(|e| {
             DeployError::Config(format!("cannot start the network runtime ({})", e.kind()))
         })?;
-    let mut report = runtime.block_on(sync(&remote, &local, options, &mut notes))?;
+    let run = Run {
+        options,
+        concurrency: options.concurrency.unwrap_or(config.concurrency).max(1),
+    };
+    let mut report = runtime.block_on(sync(&remote, &local, &run, &mut notes))?;
     report.notes = notes;
     report.elapsed = start.elapsed();
     Ok(report)
+}
+
+/// How one deploy runs: what it was asked, and the uploads it keeps in flight.
+struct Run<'a> {
+    options: &'a DeployOptions,
+    concurrency: usize,
 }
 
 /// Plans the deploy against the container and, unless it is a dry run, applies the plan.
 async fn sync(
     remote: &Remote,
     local: &[local::LocalFile],
-    options: &DeployOptions,
+    run: &Run<'_>,
     notes: &mut Vec<String>,
 ) -> Result<DeployReport, DeployError> {
+    let options = run.options;
     let listing = remote.list().await?;
     let manifest = match listing.manifest {
         Some(_) => remote.read_manifest().await?.unwrap_or_else(|| {
@@ -225,7 +239,10 @@ async fn sync(
         &listing.blobs,
         &manifest,
         had_manifest,
-        &options.stop,
+        &apply::Flight {
+            concurrency: run.concurrency,
+            signal: &options.stop,
+        },
     )
     .await;
     notes.extend(applied.notes);

@@ -700,3 +700,31 @@ fn a_stale_manifest_from_an_interrupted_run_still_converges() {
     site.assert_mirrors_public();
     assert!(site.deploy(&[]).uploaded().is_empty());
 }
+
+#[test]
+fn concurrency_comes_from_site_toml_or_the_flag_and_out_of_range_is_refused_at_its_line() {
+    let site = Site::new("concurrency");
+    site.write_config("concurrency = 1\n");
+    let one_at_a_time = site.deploy(&[]);
+    one_at_a_time.assert_success();
+    site.assert_mirrors_public();
+    let wide = site.deploy(&["--force", "--concurrency", "32"]);
+    wide.assert_success();
+    assert_eq!(wide.uploaded(), one_at_a_time.uploaded());
+
+    site.write_config("concurrency = 0\n");
+    let refused = site.deploy(&[]);
+    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("site.toml:8:1")
+            && refused
+                .stderr
+                .contains("[deploy] concurrency is 0; it must be from 1 to 64"),
+        "{}",
+        refused.stderr
+    );
+    site.write_config("");
+    let flag = site.deploy(&["--concurrency", "65"]);
+    assert_eq!(flag.code, Some(2), "a usage error: {}", flag.stderr);
+    assert!(flag.stderr.contains("65"), "{}", flag.stderr);
+}
