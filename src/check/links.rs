@@ -14,7 +14,7 @@ use crate::model::{Page, Route, Site};
 use crate::render::driver::PageLinks;
 use crate::render::links::resolve_url;
 use crate::write::Sink;
-use crate::write::memory::Bytes;
+use crate::write::memory::{Bytes, LazyBytes};
 
 /// A sink that reads what every output file is and links to, then hands the file on to the
 /// sink that stores it (or to nothing, for `check`).
@@ -92,6 +92,15 @@ impl Sink for LinkSink<'_> {
         self.saw(file, Some(bytes));
         match self.inner {
             Some(inner) => inner.put_shared(file, bytes),
+            None => Ok(()),
+        }
+    }
+
+    /// An image variant holds no links: it is noted without being read.
+    fn put_fingerprinted(&self, file: &str, bytes: &LazyBytes) -> io::Result<()> {
+        self.saw(file, None);
+        match self.inner {
+            Some(inner) => inner.put_fingerprinted(file, bytes),
             None => Ok(()),
         }
     }

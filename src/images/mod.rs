@@ -69,7 +69,7 @@ pub use picture::{Candidate, ImageStats, Kind, Picture, PruneReport, SourceSet, 
 pub use problem::ImageProblem;
 
 use crate::sync::lock;
-use crate::write::memory::Bytes;
+use crate::write::memory::{Bytes, LazyBytes};
 use cache::Cache;
 use gate::Gate;
 use keys::SourceDigest;
@@ -89,7 +89,7 @@ pub struct Images {
     gate: Gate,
     pictures: Memo<(Stamp, String), PictureResult>,
     originals: Memo<Stamp, Result<Bytes, ImageProblem>>,
-    files: Mutex<BTreeMap<String, Bytes>>,
+    files: Mutex<BTreeMap<String, LazyBytes>>,
     /// Drawn cards kept for the next render, by key; `None` in a one-off build, where each
     /// card is asked for once and keeping them would only hold memory.
     cards: Option<Memo<String, Result<Arc<cards::MadeCard>, ImageProblem>>>,
@@ -263,9 +263,10 @@ impl Images {
                 let made = guarded(&name, || {
                     process::process(&name, &bytes, admitted, &self.config, &self.gate)
                 })?;
-                let blobs = stored::to_blobs(&made);
-                self.cache
-                    .put(&key, &blobs.iter().map(Vec::as_slice).collect::<Vec<_>>());
+                if let Some(blobs) = stored::to_blobs(&made) {
+                    let blobs: Vec<&[u8]> = blobs.iter().map(Vec::as_slice).collect();
+                    self.cache.put(&key, &blobs);
+                }
                 made
             }
         };
@@ -298,9 +299,11 @@ impl Images {
         digest
     }
 
+    /// The picture stored under `key`: its manifest read, its variants left in the cache until
+    /// a sink needs their bytes.
     fn cached(&self, key: &str) -> Option<Processed> {
-        let blobs = self.cache.get(key)?;
-        let Some(processed) = stored::from_blobs(blobs) else {
+        let stored = self.cache.get_lazily(key)?;
+        let Some(processed) = stored::from_parts(&stored.first, stored.rest()) else {
             self.cache.damaged_entry();
             return None;
         };

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::write::memory::Bytes;
+use crate::write::memory::LazyBytes;
 
 /// The responsive set of one image: `<source>`s in preference order, then the `<img>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +67,7 @@ pub struct VariantFile {
     /// Root-relative URL, as in a [`Candidate`].
     pub url: String,
     /// The file's bytes, shared with the cache of made variants.
-    pub bytes: Bytes,
+    pub bytes: LazyBytes,
 }
 
 /// What one `Images` did, for the build's summary line.

@@ -1,11 +1,12 @@
 //! A processed image as cache blobs and back: a JSON manifest first, then each variant's
-//! bytes in the manifest's order.
+//! bytes in the manifest's order, which are read back only when needed.
 
 use serde::{Deserialize, Serialize};
 
 use super::encode::Encoding;
 use super::process::{Meta, Processed};
 use super::variants::Variant;
+use crate::write::memory::LazyBytes;
 
 #[derive(Serialize, Deserialize)]
 struct Manifest {
@@ -21,8 +22,8 @@ struct StoredVariant {
     fingerprint: String,
 }
 
-/// The blobs storing `processed`.
-pub(crate) fn to_blobs(processed: &Processed) -> Vec<Vec<u8>> {
+/// The blobs storing `processed`, whose bytes are in memory (`None` if one could not be read).
+pub(crate) fn to_blobs(processed: &Processed) -> Option<Vec<Vec<u8>>> {
     let manifest = Manifest {
         meta: processed.meta.clone(),
         variants: processed
@@ -38,24 +39,24 @@ pub(crate) fn to_blobs(processed: &Processed) -> Vec<Vec<u8>> {
     // Serializing plain structs of numbers and enums cannot fail; an empty manifest would
     // only be read back as a damaged entry.
     let mut blobs = vec![serde_json::to_vec(&manifest).unwrap_or_default()];
-    blobs.extend(processed.variants.iter().map(|v| v.bytes.to_vec()));
-    blobs
+    for variant in &processed.variants {
+        blobs.push(variant.bytes.get().ok()?.to_vec());
+    }
+    Some(blobs)
 }
 
-/// What `blobs` stored, or `None` when they do not fit together.
-pub(crate) fn from_blobs(mut blobs: Vec<Vec<u8>>) -> Option<Processed> {
-    if blobs.is_empty() {
+/// What `manifest` and the `variants` after it stored, or `None` when they do not fit
+/// together.
+pub(crate) fn from_parts(manifest: &[u8], variants: Vec<LazyBytes>) -> Option<Processed> {
+    let manifest: Manifest = serde_json::from_slice(manifest).ok()?;
+    if manifest.variants.len() != variants.len() || variants.is_empty() {
         return None;
     }
-    let manifest: Manifest = serde_json::from_slice(&blobs.remove(0)).ok()?;
-    if manifest.variants.len() != blobs.len() || blobs.is_empty() {
-        return None;
-    }
-    let variants = (manifest.variants.into_iter().zip(blobs))
+    let variants = (manifest.variants.into_iter().zip(variants))
         .map(|(stored, bytes)| Variant {
             encoding: stored.encoding,
             width: stored.width,
-            bytes: bytes.into(),
+            bytes,
             fingerprint: stored.fingerprint,
         })
         .collect();
@@ -84,10 +85,17 @@ mod tests {
                 Variant::new(Encoding::Jpeg, 3, b"jpeg"[..].into()),
             ],
         };
-        let blobs = to_blobs(&processed);
-        assert_eq!(from_blobs(blobs.clone()), Some(processed));
-        assert_eq!(from_blobs(blobs[..2].to_vec()), None);
-        assert_eq!(from_blobs(vec![b"{}".to_vec()]), None);
-        assert_eq!(from_blobs(Vec::new()), None);
+        let blobs = to_blobs(&processed).unwrap();
+        let variants = |blobs: &[Vec<u8>]| -> Vec<LazyBytes> {
+            let held = |b: &Vec<u8>| LazyBytes::held(b.as_slice().into());
+            blobs.iter().map(held).collect()
+        };
+        assert_eq!(
+            from_parts(&blobs[0], variants(&blobs[1..])),
+            Some(processed)
+        );
+        assert_eq!(from_parts(&blobs[0], variants(&blobs[1..2])), None);
+        assert_eq!(from_parts(b"{}", Vec::new()), None);
+        assert_eq!(from_parts(b"", variants(&blobs[1..])), None);
     }
 }

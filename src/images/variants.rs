@@ -7,14 +7,14 @@ use super::frame::Frame;
 use super::naming;
 use super::parallel;
 use super::resize;
-use crate::write::memory::Bytes;
+use crate::write::memory::{Bytes, LazyBytes};
 
 /// One file made from the source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Variant {
     pub(crate) encoding: Encoding,
     pub(crate) width: u32,
-    pub(crate) bytes: Bytes,
+    pub(crate) bytes: LazyBytes,
     /// Of `bytes`, taken once when they are made and kept in the cache with them, so a warm
     /// build names a variant without reading its bytes twice.
     pub(crate) fingerprint: String,
@@ -27,7 +27,7 @@ impl Variant {
         Variant {
             encoding,
             width,
-            bytes,
+            bytes: LazyBytes::held(bytes),
             fingerprint,
         }
     }

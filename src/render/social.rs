@@ -11,6 +11,7 @@ use crate::card::{CardColours, CardText};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::images::{ImageProblem, VariantFile, is_image_path};
 use crate::model::{Page, PageId};
+use crate::write::memory::LazyBytes;
 
 /// A social networks' preview is drawn about this wide: the variant picked for `image:` is the
 /// narrowest at least this wide, so it is sharp without being the 3000-pixel original.
@@ -169,7 +170,7 @@ impl Renderer<'_> {
         };
         let file = VariantFile {
             url: card.url,
-            bytes: card.bytes,
+            bytes: LazyBytes::held(card.bytes),
         };
         Ok((image, file))
     }

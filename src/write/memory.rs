@@ -38,3 +38,89 @@ impl Sink for MemorySink {
         Ok(())
     }
 }
+
+/// Reads bytes kept elsewhere (an image variant in the image cache), checking them.
+pub type ReadBytes = Arc<dyn Fn() -> io::Result<Bytes> + Send + Sync>;
+
+/// A file's bytes known by their length and read only when a sink needs them: a warm build's
+/// image variants stay in the cache when the reused output folder already holds them. Once
+/// read, they are kept.
+#[derive(Clone)]
+pub struct LazyBytes {
+    len: u64,
+    held: Arc<std::sync::OnceLock<Bytes>>,
+    read: Option<ReadBytes>,
+}
+
+impl LazyBytes {
+    /// Bytes already in memory.
+    pub fn held(bytes: Bytes) -> LazyBytes {
+        LazyBytes {
+            len: bytes.len() as u64,
+            held: Arc::new(std::sync::OnceLock::from(bytes)),
+            read: None,
+        }
+    }
+
+    /// `len` bytes that `read` fetches when first asked for.
+    pub fn stored(len: u64, read: ReadBytes) -> LazyBytes {
+        LazyBytes {
+            len,
+            held: Arc::new(std::sync::OnceLock::new()),
+            read: Some(read),
+        }
+    }
+
+    /// Their length, known without reading them.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True for no bytes at all.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The bytes, read now if they were not yet.
+    pub fn get(&self) -> io::Result<Bytes> {
+        if let Some(bytes) = self.held.get() {
+            return Ok(bytes.clone());
+        }
+        let read = self
+            .read
+            .as_ref()
+            .ok_or_else(|| io::Error::other("bytes neither held nor stored"))?;
+        let bytes = read()?;
+        if bytes.len() as u64 != self.len {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "stored bytes of another length than recorded",
+            ));
+        }
+        Ok(self.held.get_or_init(|| bytes).clone())
+    }
+}
+
+impl std::fmt::Debug for LazyBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = if self.held.get().is_some() {
+            "held"
+        } else {
+            "stored"
+        };
+        write!(f, "LazyBytes({} bytes, {state})", self.len)
+    }
+}
+
+impl PartialEq for LazyBytes {
+    /// Equal bytes, read if need be (for tests; a failed read is unequal).
+    fn eq(&self, other: &LazyBytes) -> bool {
+        self.len == other.len
+            && match (self.get(), other.get()) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => false,
+            }
+    }
+}
+
+impl Eq for LazyBytes {}

@@ -24,9 +24,10 @@ pub trait Sink: Sync {
     }
 
     /// Stores `bytes` as the output file at `file`, whose name carries the bytes' fingerprint
-    /// (an image variant's): a file already there under that name with that length holds them.
-    fn put_fingerprinted(&self, file: &str, bytes: &memory::Bytes) -> io::Result<()> {
-        self.put_shared(file, bytes)
+    /// (an image variant's): a file already there under that name with that length holds them,
+    /// and they need not be read.
+    fn put_fingerprinted(&self, file: &str, bytes: &memory::LazyBytes) -> io::Result<()> {
+        self.put_shared(file, &bytes.get()?)
     }
 
     /// Stores a copy of the file at `source` as the output file at `file`.
@@ -67,7 +68,7 @@ impl Sink for Stoppable<'_> {
         self.inner.put_shared(file, bytes)
     }
 
-    fn put_fingerprinted(&self, file: &str, bytes: &memory::Bytes) -> io::Result<()> {
+    fn put_fingerprinted(&self, file: &str, bytes: &memory::LazyBytes) -> io::Result<()> {
         self.refuse_if_stopped()?;
         self.inner.put_fingerprinted(file, bytes)
     }

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::Sink;
-use super::memory::Bytes;
+use super::memory::{Bytes, LazyBytes};
 
 /// True for what a full disk or an exhausted quota makes a write fail with (ENOSPC, EDQUOT),
 /// and for EIO, which some file systems give instead.
@@ -67,8 +67,8 @@ impl Sink for Tally<'_> {
         self.note(self.inner.put_shared(file, bytes))
     }
 
-    fn put_fingerprinted(&self, file: &str, bytes: &Bytes) -> io::Result<()> {
-        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    fn put_fingerprinted(&self, file: &str, bytes: &LazyBytes) -> io::Result<()> {
+        self.bytes.fetch_add(bytes.len(), Ordering::Relaxed);
         self.note(self.inner.put_fingerprinted(file, bytes))
     }
 

@@ -7,8 +7,9 @@
 //!   build reading at the same moment sees the old entry or the new one, never half of one,
 //!   and two builds writing the same entry both succeed (the last rename wins, with the same
 //!   bytes).
-//! - **Reads** trust nothing: every entry carries its payload's length and checksum
-//!   ([`entry`]), and a damaged one is counted, made again and rewritten.
+//! - **Reads** trust nothing: every blob of an entry carries its length and checksum
+//!   ([`entry`]). A damaged entry is counted, made again and rewritten; a picture's variants
+//!   are read, and checked, only when a sink needs their bytes ([`Cache::get_lazily`]).
 //! - **Last use** is the entry's modification time, set on every hit, so
 //!   [`prune`](Cache::prune) can drop what no build has used in [`RETENTION`].
 //! - **A folder that cannot be written** (read-only, full disk) is no error: the build goes
@@ -19,12 +20,13 @@ mod entry;
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use super::picture::PruneReport;
 use crate::sync::lock;
+use crate::write::memory::{Bytes, LazyBytes};
 
 /// Entries no build used for this long are pruned: a month keeps every image of a site that
 /// is built now and then, and drops those of removed or changed images.
@@ -62,11 +64,12 @@ impl Cache {
     /// The blobs stored under `key`, when a whole entry is there. A hit marks the entry used.
     pub(crate) fn get(&self, key: &str) -> Option<Vec<Vec<u8>>> {
         let path = self.path(key)?;
-        let file = fs::read(&path).ok()?;
+        let mut opened = File::open(&path).ok()?;
+        let mut file = Vec::new();
+        io::Read::read_to_end(&mut opened, &mut file).ok()?;
         match entry::decode(&file) {
             Some(blobs) => {
-                // Failing to mark it (a read-only folder) only lets it be pruned sooner.
-                let _ = touch(&path);
+                mark_used(&path, &opened);
                 Some(blobs)
             }
             None => {
@@ -76,6 +79,34 @@ impl Cache {
                 None
             }
         }
+    }
+
+    /// The entry under `key` with its first blob read and checked and the others left on disk,
+    /// when its table is whole and its length right. A hit marks the entry used.
+    pub(crate) fn get_lazily(&self, key: &str) -> Option<Stored> {
+        let path = self.path(key)?;
+        let mut file = File::open(&path).ok()?;
+        let table = entry::Table::read(&mut file).ok()?;
+        let metadata = file.metadata().ok()?;
+        let whole = table.filter(|t| metadata.len() == t.file_len);
+        let first = whole.as_ref().and_then(|t| t.blobs.first());
+        let Some(first) = first.and_then(|at| at.read(&mut file).ok().flatten()) else {
+            let mut start = [0; 16];
+            let stale = File::open(&path)
+                .and_then(|mut f| io::Read::read_exact(&mut f, &mut start))
+                .is_ok_and(|()| entry::is_other_version(&start));
+            if !stale {
+                self.damaged.fetch_add(1, Ordering::Relaxed);
+            }
+            return None;
+        };
+        mark_used(&path, &file);
+        let rest = whole.map(|t| t.blobs[1..].to_vec()).unwrap_or_default();
+        Some(Stored {
+            path: Arc::new(path),
+            first,
+            rest,
+        })
     }
 
     /// Counts an entry whose blobs were whole but did not say what they should.
@@ -163,6 +194,66 @@ impl Cache {
                 dir.display()
             )
         });
+    }
+}
+
+/// An entry opened by [`Cache::get_lazily`]: its first blob, and where the others are.
+pub(crate) struct Stored {
+    path: Arc<PathBuf>,
+    pub(crate) first: Vec<u8>,
+    rest: Vec<entry::BlobAt>,
+}
+
+impl Stored {
+    /// The blobs after the first, each read when first asked for.
+    pub(crate) fn rest(&self) -> Vec<LazyBytes> {
+        let blob = |at: entry::BlobAt| {
+            let path = self.path.clone();
+            let read = move || read_blob(&path, at);
+            LazyBytes::stored(at.len, Arc::new(read))
+        };
+        self.rest.iter().copied().map(blob).collect()
+    }
+}
+
+/// The blob `at` of the entry at `path`, checked. A damaged one is removed, so the next build
+/// makes it again, and this one fails with a sentence that says so.
+fn read_blob(path: &Path, at: entry::BlobAt) -> io::Result<Bytes> {
+    let mut file = File::open(path).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "the image cache entry {} could not be read again ({e}): another build pruned \
+                 it, or this one found part of it damaged; the next build makes its images again",
+                path.display()
+            ),
+        )
+    })?;
+    if let Some(bytes) = at.read(&mut file)? {
+        return Ok(bytes.into());
+    }
+    let _ = fs::remove_file(path);
+    Err(io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "the image cache entry {} was damaged since this build opened it; it was removed, \
+             so the next build makes its images again",
+            path.display()
+        ),
+    ))
+}
+
+/// A use marks an entry at most this often: pruning counts in weeks, and a warm build should
+/// not write to every entry it reads.
+const MARK_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Marks the entry at `path`, open as `file`, as used now if it was last marked over
+/// [`MARK_EVERY`] ago. Failing to (a read-only folder) only lets it be pruned sooner.
+fn mark_used(path: &Path, file: &File) {
+    let marked = file.metadata().and_then(|m| m.modified());
+    let recent = marked.is_ok_and(|at| at.elapsed().is_ok_and(|age| age < MARK_EVERY));
+    if !recent {
+        let _ = touch(path);
     }
 }
 

@@ -93,21 +93,60 @@ fn a_damaged_entry_is_made_again_and_rewritten() {
         .unwrap()
         .set_len(whole[0].len() as u64 / 2)
         .unwrap();
-    let mut flipped = whole[1].clone();
-    let middle = flipped.len() / 2;
-    flipped[middle] ^= 0x40;
-    fs::write(&entries[1], flipped).unwrap();
-    fs::write(&entries[2], b"").unwrap();
+    fs::write(&entries[1], b"").unwrap();
+    // In the table, which says where each blob is and what it hashes to.
+    let mut table = whole[2].clone();
+    table[20] ^= 0x40;
+    fs::write(&entries[2], table).unwrap();
+    // In the last variant's bytes, which a warm build reads only if a sink needs them.
+    let mut variant = whole[3].clone();
+    let last = variant.len() - 1;
+    variant[last] ^= 0x40;
+    fs::write(&entries[3], variant).unwrap();
 
     let second = images(Some(cache.path()));
-    assert_eq!(build(&second, &sources), made);
+    for (path, url) in &sources {
+        second.picture(path, url).unwrap();
+    }
     let stats = second.stats();
     assert_eq!((stats.from_cache, stats.damaged_cache_entries), (1, 3));
-    let rewritten: Vec<Vec<u8>> = entries.iter().map(|path| fs::read(path).unwrap()).collect();
-    assert_eq!(rewritten, whole);
+    let reads: Vec<_> = (second.variant_files().iter())
+        .map(|file| file.bytes.get())
+        .collect();
+    let failed: Vec<String> = reads
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .map(ToString::to_string)
+        .collect();
+    // The damaged variant, and any other of its picture read after it removed their entry.
+    assert!(!failed.is_empty());
+    assert!(
+        failed.iter().any(|f| f.contains("was damaged")),
+        "{failed:?}"
+    );
+    let name = entries[3].display().to_string();
+    for failure in &failed {
+        assert!(
+            failure.contains(&name) && failure.contains("the next build makes its images again"),
+            "{failure}"
+        );
+    }
+    assert!(!entries[3].exists(), "the damaged entry is removed");
+    for n in 0..3 {
+        assert_eq!(
+            fs::read(&entries[n]).unwrap(),
+            whole[n],
+            "entry {n} rewritten whole"
+        );
+    }
+
     let third = images(Some(cache.path()));
-    build(&third, &sources);
-    assert_eq!(third.stats().from_cache, 4);
+    assert_eq!(build(&third, &sources), made);
+    assert_eq!((third.stats().from_cache, third.stats().processed), (3, 4));
+    assert_eq!(fs::read(&entries[3]).unwrap(), whole[3]);
+    let fourth = images(Some(cache.path()));
+    build(&fourth, &sources);
+    assert_eq!(fourth.stats().from_cache, 4);
 }
 
 #[test]

@@ -146,7 +146,7 @@ fn whole_set(pixels: &[u8]) {
     let before = peak_mib();
     let images = images(None);
     let (_, ms) = timed(|| images.picture(&path, "/photo.jpg").unwrap());
-    let bytes: usize = images
+    let bytes: u64 = images
         .variant_files()
         .iter()
         .map(|file| file.bytes.len())

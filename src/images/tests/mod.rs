@@ -37,7 +37,7 @@ pub(crate) fn files(images: &Images) -> BTreeMap<String, Bytes> {
     images
         .variant_files()
         .into_iter()
-        .map(|file| (file.url, file.bytes))
+        .map(|file| (file.url, file.bytes.get().unwrap()))
         .collect()
 }
 
