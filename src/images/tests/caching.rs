@@ -255,18 +255,19 @@ fn a_cache_that_cannot_be_written_is_no_error() {
     fs::set_permissions(&folder, permissions).unwrap();
 }
 
+/// Sets the modification time of the file at `path`, as `touch -d` does.
+fn set_modified(path: &Path, at: SystemTime) {
+    let file = File::options().write(true).open(path).unwrap();
+    file.set_modified(at).unwrap();
+}
+
 #[test]
 fn a_source_rewritten_with_its_old_length_and_time_is_made_again() {
     let (site, cache) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
     let photo = jpeg(&photo_pixels(300, 200), 300, 200);
     let path = put(site.path(), "photo.jpg", &photo);
-    File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(an_hour_ago)
-        .unwrap();
+    set_modified(&path, an_hour_ago);
     let first = build(
         &images(Some(cache.path())),
         &[(path.clone(), "/x/photo.jpg".into())],
@@ -284,12 +285,7 @@ fn a_source_rewritten_with_its_old_length_and_time_is_made_again() {
     let at = other.len() - 3;
     other[at] ^= 0x01;
     fs::write(&path, &other).unwrap();
-    File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(an_hour_ago)
-        .unwrap();
+    set_modified(&path, an_hour_ago);
     let rewritten = images(Some(cache.path()));
     build(&rewritten, &[(path, "/x/photo.jpg".into())]);
     let stats = rewritten.stats();
