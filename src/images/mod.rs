@@ -279,7 +279,6 @@ impl Images {
         Ok(Arc::new(picture))
     }
 
-    /// The entry under `key`, counted as a hit.
     /// The digest of `bytes`, read from `source`: remembered by the source's stamp, so a warm
     /// build reads an unchanged source's digest instead of hashing its bytes.
     fn source_digest(&self, stamp: &Stamp, bytes: &[u8]) -> SourceDigest {
@@ -329,8 +328,6 @@ fn has_extension(path: &Path, extensions: &[&str]) -> bool {
         .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
-/// A file as it is now: its path, length and modification time. An `Images` kept across
-/// `serve`'s rebuilds makes an edited file again, and reuses the work on one left alone.
 fn kind_of(container: Container) -> Kind {
     match container {
         Container::Jpeg => Kind::Photo,

@@ -10,7 +10,7 @@
 //! - **Reads** trust nothing: every blob of an entry carries its length and checksum
 //!   ([`entry`]). A damaged entry is counted, made again and rewritten; a picture's variants
 //!   are read, and checked, only when a sink needs their bytes ([`Cache::get_lazily`]).
-//! - **Last use** is the entry's modification time, set on every hit, so
+//! - **Last use** is the entry's modification time, set on a hit at most once a day, so
 //!   [`prune`](Cache::prune) can drop what no build has used in [`RETENTION`].
 //! - **A folder that cannot be written** (read-only, full disk) is no error: the build goes
 //!   on without caching, and [`warning`](Cache::warning) says so once.
@@ -69,7 +69,9 @@ impl Cache {
         io::Read::read_to_end(&mut opened, &mut file).ok()?;
         match entry::decode(&file) {
             Some(blobs) => {
-                mark_used(&path, &opened);
+                if let Ok(metadata) = opened.metadata() {
+                    mark_used(&path, &metadata);
+                }
                 Some(blobs)
             }
             None => {
@@ -100,7 +102,7 @@ impl Cache {
             }
             return None;
         };
-        mark_used(&path, &file);
+        mark_used(&path, &metadata);
         let rest = whole.map(|t| t.blobs[1..].to_vec()).unwrap_or_default();
         Some(Stored {
             path: Arc::new(path),
@@ -247,10 +249,11 @@ fn read_blob(path: &Path, at: entry::BlobAt) -> io::Result<Bytes> {
 /// not write to every entry it reads.
 const MARK_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// Marks the entry at `path`, open as `file`, as used now if it was last marked over
-/// [`MARK_EVERY`] ago. Failing to (a read-only folder) only lets it be pruned sooner.
-fn mark_used(path: &Path, file: &File) {
-    let marked = file.metadata().and_then(|m| m.modified());
+/// Marks the entry at `path`, whose `metadata` was just read, as used now if it was last
+/// marked over [`MARK_EVERY`] ago. Failing to (a read-only folder) only lets it be pruned
+/// sooner.
+fn mark_used(path: &Path, metadata: &fs::Metadata) {
+    let marked = metadata.modified();
     let recent = marked.is_ok_and(|at| at.elapsed().is_ok_and(|age| age < MARK_EVERY));
     if !recent {
         let _ = touch(path);
