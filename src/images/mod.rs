@@ -238,6 +238,10 @@ impl Images {
     /// `stamp` is taken before `source` is read, so that a file changed meanwhile is never
     /// remembered by its new stamp with its old bytes' digest.
     fn make_picture(&self, source: &Path, stamp: &Stamp, url: &str) -> PictureResult {
+        if let Some(processed) = self.unchanged(stamp) {
+            self.from_cache.fetch_add(1, Ordering::Relaxed);
+            return Ok(self.show(url, &processed));
+        }
         let name = file_name(source);
         let bytes = read(source, &name)?;
         let container = sniff::sniff(&bytes, &name)?;
@@ -257,7 +261,10 @@ impl Images {
         }
         let key = keys::picture(self.source_digest(stamp, &bytes), &self.config);
         let processed = match self.cached(&key) {
-            Some(processed) => processed,
+            Some(processed) => {
+                self.from_cache.fetch_add(1, Ordering::Relaxed);
+                processed
+            }
             None => {
                 let _work = self.progress.start();
                 let made = guarded(&name, || {
@@ -270,32 +277,56 @@ impl Images {
                 made
             }
         };
+        Ok(self.show(url, &processed))
+    }
+
+    /// The picture at `url` of what was made (or taken from the cache), its files kept.
+    fn show(&self, url: &str, processed: &Processed) -> Arc<Picture> {
         self.processed.fetch_add(1, Ordering::Relaxed);
-        let (picture, files) = assemble::assemble(url, &processed);
+        let (picture, files) = assemble::assemble(url, processed);
         let mut known = lock(&self.files);
         for file in files {
             known.insert(file.url, file.bytes);
         }
-        Ok(Arc::new(picture))
+        Arc::new(picture)
+    }
+
+    /// The picture of a source whose settled stamp has a remembered digest with a whole cache
+    /// entry: made without reading the file. The entry is keyed by the source's bytes, so they
+    /// passed [`process::admit`] when it was made; only `max_pixels`, which is not in the key,
+    /// is checked again. An animation's frames are not in its manifest, so it takes the long way.
+    fn unchanged(&self, stamp: &Stamp) -> Option<Processed> {
+        if !self.config.enabled {
+            return None;
+        }
+        let digest = self.remembered_digest(stamp)?;
+        let processed = self.cached(&keys::picture(digest, &self.config))?;
+        let meta = &processed.meta;
+        let pixels = u64::from(meta.width) * u64::from(meta.height);
+        let still = matches!(meta.kind, Kind::Photo | Kind::Png | Kind::Gif);
+        (still && pixels <= self.config.max_pixels).then_some(processed)
     }
 
     /// The digest of `bytes`, read from `source`: remembered by the source's stamp, so a warm
     /// build reads an unchanged source's digest instead of hashing its bytes.
     fn source_digest(&self, stamp: &Stamp, bytes: &[u8]) -> SourceDigest {
-        let key = stamp
-            .settled_text(std::time::SystemTime::now())
-            .map(|text| keys::stamp(&text));
-        let remembered = key.as_deref().and_then(|key| self.cache.get(key));
-        if let Some([digest]) = remembered.as_deref()
-            && let Ok(digest) = <[u8; 32]>::try_from(digest.as_slice())
-        {
-            return SourceDigest(digest);
+        if let Some(digest) = self.remembered_digest(stamp) {
+            return digest;
         }
         let digest = SourceDigest::of(bytes);
-        if let Some(key) = key {
+        if let Some(key) = stamp_key(stamp) {
             self.cache.put(&key, &[&digest.0]);
         }
         digest
+    }
+
+    /// The digest remembered under `stamp`, once the stamp has settled.
+    fn remembered_digest(&self, stamp: &Stamp) -> Option<SourceDigest> {
+        let remembered = self.cache.get(&stamp_key(stamp)?)?;
+        let [digest] = remembered.as_slice() else {
+            return None;
+        };
+        Some(SourceDigest(<[u8; 32]>::try_from(digest.as_slice()).ok()?))
     }
 
     /// The picture stored under `key`: its manifest read, its variants left in the cache until
@@ -306,9 +337,16 @@ impl Images {
             self.cache.damaged_entry();
             return None;
         };
-        self.from_cache.fetch_add(1, Ordering::Relaxed);
         Some(processed)
     }
+}
+
+/// The cache key of the digest of the file with `stamp`, once the stamp has settled: a file
+/// changed within the last moments may change again without its stamp showing it.
+fn stamp_key(stamp: &Stamp) -> Option<String> {
+    stamp
+        .settled_text(std::time::SystemTime::now())
+        .map(|text| keys::stamp(&text))
 }
 
 /// True for the raster images pamphlet publishes stripped of metadata (JPEG, PNG, GIF,

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use super::fixtures::{self, camera_jpeg, jpeg, photo_pixels};
 use super::{files, images, put};
-use crate::images::{Images, Picture};
+use crate::images::{Images, ImagesConfig, Picture};
 use crate::write::memory::Bytes;
 
 /// A small site's images, one of each kind that is processed.
@@ -294,4 +294,34 @@ fn a_source_rewritten_with_its_old_length_and_time_is_made_again() {
         (1, 0),
         "made from the new bytes, not found by the old digest"
     );
+}
+
+#[test]
+fn an_unchanged_source_from_the_cache_keeps_its_gps_warning_and_its_max_pixels() {
+    let (site, cache) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let photo = camera_jpeg(&jpeg(&photo_pixels(600, 400), 600, 400), 6, true, None);
+    let path = put(site.path(), "photo.jpg", &photo);
+    set_modified(&path, SystemTime::now() - Duration::from_secs(3600));
+    let source = [(path.clone(), "/x/photo.jpg".to_string())];
+    let (first, _) = build(&images(Some(cache.path())), &source);
+    assert!(first[0].gps);
+
+    // Its stamp has settled and its digest is remembered: the picture comes from the entry.
+    let warm = images(Some(cache.path()));
+    let (again, _) = build(&warm, &source);
+    assert_eq!(
+        again, first,
+        "upright size and the GPS flag come from the entry"
+    );
+    assert_eq!(warm.stats().from_cache, 1);
+
+    // max_pixels is not part of the key: lowered below the photo, it refuses it, cache or not.
+    let config = ImagesConfig {
+        max_pixels: 600 * 400 - 1,
+        ..ImagesConfig::default()
+    };
+    let strict = Images::new(&config, Some(cache.path()));
+    let refused = strict.picture(&path, "/x/photo.jpg").unwrap_err();
+    assert!(refused.to_string().contains("max_pixels"), "{refused}");
+    assert_eq!(strict.stats().from_cache, 0);
 }

@@ -7,6 +7,7 @@ mod footnotes;
 mod headings;
 mod picture;
 mod position;
+mod prefetch;
 mod text;
 mod writer;
 pub(crate) mod xml;

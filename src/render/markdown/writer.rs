@@ -31,6 +31,7 @@ use crate::render::links::Resolved;
 
 /// Renders one text.
 pub(super) fn render(renderer: &MarkdownRenderer, source: &Source) -> (Rendered, Diagnostics) {
+    super::prefetch::pictures(renderer, source);
     let mut writer = Writer::new(renderer, source);
     let mut html = String::with_capacity(source.body.len() * 3 / 2);
     let events = Events {
@@ -44,7 +45,7 @@ pub(super) fn render(renderer: &MarkdownRenderer, source: &Source) -> (Rendered,
 }
 
 /// The markdown extensions every text is read with.
-fn parser_options(renderer: &MarkdownRenderer) -> ParserOptions {
+pub(super) fn parser_options(renderer: &MarkdownRenderer) -> ParserOptions {
     let mut options = ParserOptions::ENABLE_TABLES
         | ParserOptions::ENABLE_FOOTNOTES
         | ParserOptions::ENABLE_STRIKETHROUGH
