@@ -199,6 +199,8 @@ pub struct DeployConfig {
     pub cache: Vec<CacheRule>,
     /// Uploads in flight at once, 1 to [`MAX_DEPLOY_CONCURRENCY`].
     pub concurrency: usize,
+    /// Extensions of the files stored gzip-encoded (and so sent by `serve`); empty for none.
+    pub compress: Vec<String>,
 }
 
 /// `[deploy] concurrency` when not given: enough to fill a home uplink with small files.
@@ -215,6 +217,7 @@ impl Default for DeployConfig {
             endpoint: String::new(),
             cache: Vec::new(),
             concurrency: DEFAULT_DEPLOY_CONCURRENCY,
+            compress: crate::compress::DEFAULT_COMPRESS.map(String::from).to_vec(),
         }
     }
 }
@@ -320,6 +323,17 @@ impl Config {
             }
             problems.push(d);
         }
+        if let Some(bad) = (config.deploy.compress.iter()).find(|e| !is_extension(e)) {
+            let mut d = Diagnostic::error(format!(
+                "[deploy] compress holds `{bad}`, which is not a file extension"
+            ))
+            .help("list extensions such as \"html\" or \"css\", or write compress = [] to store every file as it is");
+            if let Some(at) = key_offset(text, "deploy", "compress") {
+                let (line, column) = line_column(text, at);
+                d = d.at(line, column);
+            }
+            problems.push(d);
+        }
         if problems.has_errors() {
             return Err(problems);
         }
@@ -330,6 +344,15 @@ impl Config {
     pub fn permalink(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
     }
+}
+
+/// True for `html` or `.html`: letters, digits, `-` and `_` after at most one leading dot.
+fn is_extension(extension: &str) -> bool {
+    let bare = extension.strip_prefix('.').unwrap_or(extension);
+    !bare.is_empty()
+        && bare
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Where `key = ...` starts in `[table]` of `text`, found line by line as a user wrote it (a
@@ -396,6 +419,27 @@ mod tests {
     fn base_url_loses_its_trailing_slash() {
         let c = Config::parse("base_url = \"https://example.com/\"").unwrap();
         assert_eq!(c.permalink("/a/"), "https://example.com/a/");
+    }
+
+    #[test]
+    fn deploy_compress_defaults_to_text_and_refuses_what_is_no_extension_at_its_line() {
+        assert!(
+            Config::default()
+                .deploy
+                .compress
+                .contains(&"html".to_string())
+        );
+        let off = Config::parse("[deploy]\ncompress = []\n").unwrap();
+        assert!(off.deploy.compress.is_empty());
+        let dotted = Config::parse("[deploy]\ncompress = [\".html\", \"css\"]\n").unwrap();
+        assert_eq!(dotted.deploy.compress, [".html", "css"]);
+        for bad in ["*.html", "", "a/b", ". "] {
+            let text = format!("[deploy]\ncontainer = \"compress\"\ncompress = [\"{bad}\"]\n");
+            let err = Config::parse(&text).unwrap_err();
+            let d = err.iter().next().unwrap();
+            assert_eq!((d.line, d.column), (Some(3), Some(1)), "{}", d.message);
+            assert!(d.message.contains("not a file extension"), "{}", d.message);
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod build;
 pub mod card;
 pub mod check;
+pub mod compress;
 pub mod config;
 pub mod content_type;
 pub mod deploy;

@@ -10,9 +10,10 @@ use futures_util::{StreamExt, stream};
 use super::error::DeployError;
 use super::local::{LocalFile, sha256_hex};
 use super::manifest::Manifest;
-use super::plan::{Phase, Plan, RemoteBlob, Upload, next_manifest};
+use super::plan::{Phase, Plan, RemoteBlob, Stored, Upload, next_manifest};
 use super::progress::Progress;
 use super::remote::Remote;
+use crate::compress::ContentEncoding;
 use crate::stop::Stop;
 
 /// Uploads in flight at once: enough to hide latency, few enough to stay polite and in memory.
@@ -31,6 +32,8 @@ pub(super) struct Applied {
     pub uploaded: Vec<Upload>,
     /// Deleted blobs.
     pub deleted: Vec<String>,
+    /// Bytes the finished uploads stored: what went over the wire, after compression.
+    pub stored_bytes: u64,
     /// Problems that did not fail the deploy.
     pub notes: Vec<String>,
     /// The failure that stopped the run.
@@ -51,13 +54,13 @@ pub(super) async fn apply(
     let by_path: HashMap<&str, &LocalFile> = local.iter().map(|f| (f.path.as_str(), f)).collect();
     let progress = Progress::new(plan.uploads.len(), plan.upload_bytes());
     let mut applied = Applied::default();
-    let mut etags: HashMap<String, String> = HashMap::new();
+    let mut stored: HashMap<String, Stored> = HashMap::new();
     for phase in [Phase::Asset, Phase::Page, Phase::Index] {
         let phase_uploads = upload_phase(remote, plan, phase, &by_path, &progress, flight).await;
         for (upload, result) in phase_uploads {
             match result {
-                Ok(etag) => {
-                    etags.insert(upload.path.clone(), etag);
+                Ok(blob) => {
+                    stored.insert(upload.path.clone(), blob);
                 }
                 Err(e) => {
                     applied.failure.get_or_insert(e);
@@ -75,18 +78,19 @@ pub(super) async fn apply(
     applied.uploaded = plan
         .uploads
         .iter()
-        .filter(|u| etags.contains_key(&u.path))
+        .filter(|u| stored.contains_key(&u.path))
         .cloned()
         .collect();
+    applied.stored_bytes = stored.values().map(|s| s.size).sum();
     if applied.failure.is_none() && !plan.deletes.is_empty() {
         let (deleted, failure) = remote.delete(&plan.deletes).await;
         applied.deleted = deleted;
         applied.failure = failure;
     }
-    let uploaded: Vec<(String, String)> = applied
+    let uploaded: Vec<Stored> = applied
         .uploaded
         .iter()
-        .filter_map(|u| etags.get(&u.path).map(|e| (u.path.clone(), e.clone())))
+        .filter_map(|u| stored.remove(&u.path))
         .collect();
     let next = next_manifest(old_manifest, listing, local, &uploaded, &applied.deleted);
     // Written even after a failure, so the next run need not redo what this one finished.
@@ -102,8 +106,8 @@ pub(super) async fn apply(
     applied
 }
 
-/// One upload's outcome: the blob's new ETag, or why it failed.
-type Uploaded<'p> = (&'p Upload, Result<String, DeployError>);
+/// One upload's outcome: what the container now holds, or why it failed.
+type Uploaded<'p> = (&'p Upload, Result<Stored, DeployError>);
 
 /// Uploads the files of one phase, a few at a time; the first failure stops those not started.
 async fn upload_phase<'p>(
@@ -150,17 +154,46 @@ async fn upload_phase<'p>(
         .await
 }
 
-async fn upload_one(remote: &Remote, file: &LocalFile) -> Result<String, DeployError> {
+async fn upload_one(remote: &Remote, file: &LocalFile) -> Result<Stored, DeployError> {
+    let source = file.source.clone();
+    let sha256 = file.sha256.clone();
+    let encoding = file.headers.content_encoding;
+    // Reading and gzip at the best level are the slow part of an upload of a large page: they
+    // run beside the network, on the runtime's blocking threads.
+    let bytes = tokio::task::spawn_blocking(move || read_encoded(&source, &sha256, encoding))
+        .await
+        .map_err(|_| DeployError::Read {
+            path: file.source.clone(),
+            reason: "reading it was cut short".into(),
+        })??;
+    let size = bytes.len() as u64;
+    let etag = remote.upload(&file.path, bytes, &file.headers).await?;
+    Ok(Stored {
+        path: file.path.clone(),
+        etag,
+        size,
+    })
+}
+
+/// The file at `source`, checked to still hold the content with `sha256`, as it is stored.
+fn read_encoded(
+    source: &std::path::Path,
+    sha256: &str,
+    encoding: ContentEncoding,
+) -> Result<Vec<u8>, DeployError> {
     let read_error = |reason: String| DeployError::Read {
-        path: file.source.clone(),
+        path: source.to_path_buf(),
         reason,
     };
-    let bytes = std::fs::read(&file.source).map_err(|e| read_error(e.kind().to_string()))?;
+    let bytes = std::fs::read(source).map_err(|e| read_error(e.kind().to_string()))?;
     // The manifest must describe what was uploaded, not what was there a moment ago.
-    if sha256_hex(&bytes) != file.sha256 {
+    if sha256_hex(&bytes) != sha256 {
         return Err(read_error(
             "it changed during the deploy; let `pamphlet build` finish and deploy again".into(),
         ));
     }
-    remote.upload(&file.path, bytes, &file.headers).await
+    Ok(match encoding {
+        ContentEncoding::Identity => bytes,
+        ContentEncoding::Gzip => crate::compress::gzip(&bytes),
+    })
 }

@@ -1,8 +1,10 @@
 //! The headers every blob is stored with: `Content-Type` from the shared table, `Cache-Control`
-//! from the user's `[[deploy.cache]]` rules first and pamphlet's defaults after.
+//! from the user's `[[deploy.cache]]` rules first and pamphlet's defaults after, and
+//! `Content-Encoding` from `[deploy] compress`.
 
 use globset::{Glob, GlobBuilder, GlobMatcher};
 
+use crate::compress::{CompressPolicy, ContentEncoding};
 use crate::config::CacheRule;
 use crate::content_type;
 use crate::fingerprint::is_fingerprinted;
@@ -16,19 +18,22 @@ pub const SHORT: &str = "public, max-age=300";
 /// Everything else (images, downloads, unfingerprinted assets): an hour.
 pub const MODERATE: &str = "public, max-age=3600";
 
-/// The two headers a blob is stored with.
+/// The headers a blob is stored with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Headers {
     /// `Content-Type`.
     pub content_type: String,
     /// `Cache-Control`.
     pub cache_control: String,
+    /// How the bytes are stored, and so their `Content-Encoding`.
+    pub content_encoding: ContentEncoding,
 }
 
 /// Decides the headers of every output file.
 #[derive(Debug, Clone, Default)]
 pub struct HeaderPolicy {
     rules: Vec<Rule>,
+    compress: CompressPolicy,
 }
 
 #[derive(Debug, Clone)]
@@ -72,7 +77,17 @@ impl HeaderPolicy {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(HeaderPolicy { rules })
+        Ok(HeaderPolicy {
+            rules,
+            compress: CompressPolicy::default(),
+        })
+    }
+
+    /// With `compress` deciding which files are stored gzip-encoded, instead of the default.
+    #[must_use]
+    pub fn compressing(mut self, compress: CompressPolicy) -> Self {
+        self.compress = compress;
+        self
     }
 
     /// The headers for an output file, by its `/`-separated path relative to the output folder.
@@ -80,6 +95,7 @@ impl HeaderPolicy {
         Headers {
             content_type: content_type::for_path(path).to_string(),
             cache_control: self.cache_control(path),
+            content_encoding: self.compress.encoding(path),
         }
     }
 
@@ -151,6 +167,12 @@ mod tests {
         assert_eq!(policy.cache_control("images/photo.jpg"), MODERATE);
         let headers = policy.headers("blog/index.html");
         assert_eq!(headers.content_type, "text/html; charset=utf-8");
+        assert_eq!(headers.content_encoding, ContentEncoding::Gzip);
+        let photo = policy.headers("images/photo.jpg");
+        assert_eq!(photo.content_encoding, ContentEncoding::Identity);
+        let plain = policy.compressing(CompressPolicy::new::<&str>(&[]));
+        let page = plain.headers("blog/index.html");
+        assert_eq!(page.content_encoding, ContentEncoding::Identity);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! What the last deploy left in the container, stored as a blob in the container itself so any
-//! machine can deploy: path → content hash, size, headers and the ETag Azure gave the upload.
+//! machine can deploy: path → content hash, stored size, headers and the ETag Azure gave the
+//! upload.
 //!
 //! The manifest is a cache, never the truth: an entry counts only while the listing still shows
 //! the same size and ETag, so a lost, stale or hand-edited manifest costs re-uploads, not a
@@ -8,6 +9,8 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use crate::compress::ContentEncoding;
 
 /// The manifest's blob name, kept out of the site's listing and deletions.
 pub const MANIFEST_NAME: &str = ".pamphlet-manifest.json";
@@ -30,14 +33,17 @@ pub(super) struct Manifest {
 /// One deployed file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Entry {
-    /// SHA-256 of the content, lowercase hex.
+    /// SHA-256 of the file's content before any encoding, lowercase hex.
     pub sha256: String,
-    /// Bytes.
+    /// Bytes stored: the encoded size, as the container's listing shows it.
     pub size: u64,
     /// The `Content-Type` it was stored with.
     pub content_type: String,
     /// The `Cache-Control` it was stored with.
     pub cache_control: String,
+    /// How it was stored. Manifests from before compression have none: identity.
+    #[serde(default)]
+    pub content_encoding: ContentEncoding,
     /// The ETag Azure returned for the upload, without quotes.
     pub etag: String,
 }
@@ -84,10 +90,19 @@ mod tests {
                 size: 2,
                 content_type: "text/html; charset=utf-8".into(),
                 cache_control: "public, max-age=300".into(),
+                content_encoding: ContentEncoding::Gzip,
                 etag: "0x8D1".into(),
             },
         );
         assert_eq!(Manifest::from_json(&m.to_json()), Some(m));
+    }
+
+    #[test]
+    fn an_entry_from_before_compression_reads_as_stored_as_is() {
+        let old = br#"{"version": 1, "files": {"a.css": {"sha256": "ab", "size": 2,
+            "content_type": "text/css", "cache_control": "x", "etag": "0x1"}}}"#;
+        let m = Manifest::from_json(old).unwrap();
+        assert_eq!(m.files["a.css"].content_encoding, ContentEncoding::Identity);
     }
 
     #[test]

@@ -90,8 +90,10 @@ pub struct DeployReport {
     pub kept: Vec<String>,
     /// Deletions were refused for exceeding `--max-deletes`.
     pub deletes_refused: bool,
-    /// Bytes uploaded (or to upload).
+    /// Bytes sent (or, with `--dry-run`, to send before compression).
     pub bytes: u64,
+    /// The uploaded files' own bytes, before compression.
+    pub file_bytes: u64,
     /// How long it took.
     pub elapsed: Duration,
     /// Things the user should know that did not fail the deploy.
@@ -129,6 +131,12 @@ impl DeployReport {
                 self.deleted.len()
             );
         } else {
+            let bytes = if self.file_bytes > self.bytes {
+                let before = indicatif::HumanBytes(self.file_bytes);
+                format!("{bytes}; {before} before gzip")
+            } else {
+                bytes.to_string()
+            };
             let _ = write!(
                 s,
                 "Deployed to {}: {} uploaded ({bytes}), {} unchanged, {} deleted in {seconds:.2}s.",
@@ -154,6 +162,7 @@ impl DeployReport {
             kept: plan.kept.clone(),
             deletes_refused: plan.deletes_refused,
             bytes: plan.upload_bytes(),
+            file_bytes: plan.upload_bytes(),
             elapsed: Duration::ZERO,
             notes: Vec::new(),
         }
@@ -176,7 +185,8 @@ pub fn deploy(
             marker.base_url
         )));
     }
-    let policy = HeaderPolicy::new(&config.cache)?;
+    let policy = HeaderPolicy::new(&config.cache)?
+        .compressing(crate::compress::CompressPolicy::new(&config.compress));
     let (local, mut notes) = local::scan(&options.output, &policy)?;
     let target = Target::resolve(config, credentials)?;
     let remote = Remote::new(target, credentials.secrets())?;
@@ -260,7 +270,8 @@ async fn sync(
             failure
         });
     }
-    report.bytes = applied.uploaded.iter().map(|u| u.size).sum();
+    report.file_bytes = applied.uploaded.iter().map(|u| u.size).sum();
+    report.bytes = applied.stored_bytes;
     report.uploaded = applied.uploaded;
     report.deleted = applied.deleted;
     Ok(report)
@@ -304,6 +315,7 @@ mod tests {
             kept: Vec::new(),
             deletes_refused: false,
             bytes: 2048,
+            file_bytes: 2048,
             elapsed: Duration::from_millis(1500),
             notes: Vec::new(),
         }
@@ -322,6 +334,17 @@ mod tests {
         assert_eq!(
             done.summary(),
             "Deployed to http://127.0.0.1:10000/devstoreaccount1/$web: 1 uploaded (2.00 KiB), 7 unchanged, 1 deleted in 1.50s."
+        );
+        let packed = DeployReport {
+            bytes: 1024,
+            ..report(false)
+        };
+        assert!(
+            packed
+                .summary()
+                .contains("1 uploaded (1.00 KiB; 2.00 KiB before gzip)"),
+            "{}",
+            packed.summary()
         );
         let dry = report(true);
         assert_eq!(dry.lines()[1], "would delete old/index.html");

@@ -54,7 +54,7 @@ pub enum Reason {
     New,
     /// Its content changed.
     Changed,
-    /// Only its `Content-Type` or `Cache-Control` changed.
+    /// Only its `Content-Type`, `Cache-Control` or `Content-Encoding` changed.
     Headers,
     /// The last deploy uploaded it, but it is gone from the container.
     Missing,
@@ -89,7 +89,18 @@ pub struct Upload {
     pub phase: Phase,
     /// Why.
     pub reason: Reason,
-    /// Bytes.
+    /// Bytes of the file, before any encoding.
+    pub size: u64,
+}
+
+/// A finished upload: what the container now holds under `path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Stored {
+    /// The blob name.
+    pub path: String,
+    /// The ETag Azure returned.
+    pub etag: String,
+    /// Bytes stored: after gzip, for a compressed file.
     pub size: u64,
 }
 
@@ -194,11 +205,13 @@ fn reason(
     if entry.size != blob.size || bare_etag(&entry.etag) != bare_etag(&blob.etag) {
         return Some(Reason::Modified);
     }
-    if entry.sha256 != file.sha256 || entry.size != file.size {
+    // The entry's size is what was stored, compressed or not; the digest is of the content.
+    if entry.sha256 != file.sha256 {
         return Some(Reason::Changed);
     }
     if entry.content_type != file.headers.content_type
         || entry.cache_control != file.headers.cache_control
+        || entry.content_encoding != file.headers.content_encoding
     {
         return Some(Reason::Headers);
     }
@@ -211,7 +224,7 @@ pub(super) fn next_manifest(
     old: &Manifest,
     remote: &BTreeMap<String, RemoteBlob>,
     local: &[LocalFile],
-    uploaded: &[(String, String)],
+    uploaded: &[Stored],
     deleted: &[String],
 ) -> Manifest {
     let mut next = Manifest::new();
@@ -224,16 +237,17 @@ pub(super) fn next_manifest(
         }
     }
     let by_path: BTreeMap<&str, &LocalFile> = local.iter().map(|f| (f.path.as_str(), f)).collect();
-    for (path, etag) in uploaded {
-        if let Some(file) = by_path.get(path.as_str()) {
+    for stored in uploaded {
+        if let Some(file) = by_path.get(stored.path.as_str()) {
             next.files.insert(
-                path.clone(),
+                stored.path.clone(),
                 Entry {
                     sha256: file.sha256.clone(),
-                    size: file.size,
+                    size: stored.size,
                     content_type: file.headers.content_type.clone(),
                     cache_control: file.headers.cache_control.clone(),
-                    etag: bare_etag(etag).to_string(),
+                    content_encoding: file.headers.content_encoding,
+                    etag: bare_etag(&stored.etag).to_string(),
                 },
             );
         }

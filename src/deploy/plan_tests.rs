@@ -37,6 +37,7 @@ fn deployed(files: &[LocalFile]) -> (BTreeMap<String, RemoteBlob>, Manifest) {
                 size: f.size,
                 content_type: f.headers.content_type.clone(),
                 cache_control: f.headers.cache_control.clone(),
+                content_encoding: f.headers.content_encoding,
                 etag: format!("\"{etag}\""),
             },
         );
@@ -270,7 +271,11 @@ fn next_manifest_keeps_only_what_the_listing_vouches_for() {
         &old,
         &remote,
         &edited,
-        &[("blog/a/index.html".into(), "\"0xNEW\"".into())],
+        &[Stored {
+            path: "blog/a/index.html".into(),
+            etag: "\"0xNEW\"".into(),
+            size: 7,
+        }],
         &["sitemap.xml".into()],
     );
     let paths: Vec<&str> = next.files.keys().map(String::as_str).collect();
@@ -282,6 +287,7 @@ fn next_manifest_keeps_only_what_the_listing_vouches_for() {
     assert_eq!(a.etag, "0xNEW");
     assert_eq!(a.sha256, sha256_hex(b"a, edited"));
     assert_eq!(a.cache_control, SHORT);
+    assert_eq!(a.size, 7, "the size stored, compressed, not the file's");
 }
 
 #[test]
@@ -307,22 +313,66 @@ fn a_stopped_run_converges() {
     // re-checks the ones it did.
     let plan2 = plan(&new, &remote, &manifest, PLAIN);
     assert_eq!(plan2.uploads.len(), new.len());
-    let uploaded: Vec<(String, String)> = plan2
+    let uploaded: Vec<Stored> = plan2
         .uploads
         .iter()
-        .map(|u| (u.path.clone(), format!("0xRUN2-{}", u.path)))
+        .map(|u| Stored {
+            path: u.path.clone(),
+            etag: format!("0xRUN2-{}", u.path),
+            size: u.size / 2,
+        })
         .collect();
-    for (path, etag) in &uploaded {
-        let f = new.iter().find(|f| &f.path == path).unwrap();
+    for stored in &uploaded {
         remote.insert(
-            path.clone(),
+            stored.path.clone(),
             RemoteBlob {
-                size: f.size,
-                etag: etag.clone(),
+                size: stored.size,
+                etag: stored.etag.clone(),
             },
         );
     }
     let manifest2 = next_manifest(&manifest, &remote, &new, &uploaded, &[]);
     // Run 3 has nothing to do.
     assert!(is_noop(&plan(&new, &remote, &manifest2, PLAIN)));
+}
+
+#[test]
+fn turning_compression_off_or_on_uploads_exactly_the_files_it_touches() {
+    use crate::compress::CompressPolicy;
+    let with = |policy: &HeaderPolicy| -> Vec<LocalFile> {
+        site()
+            .into_iter()
+            .map(|f| LocalFile {
+                headers: policy.headers(&f.path),
+                ..f
+            })
+            .collect()
+    };
+    let compressed = HeaderPolicy::default();
+    let plain = HeaderPolicy::default().compressing(CompressPolicy::new::<&str>(&[]));
+    let (remote, manifest) = deployed(&with(&compressed));
+    assert!(is_noop(&plan(
+        &with(&compressed),
+        &remote,
+        &manifest,
+        PLAIN
+    )));
+    let off = plan(&with(&plain), &remote, &manifest, PLAIN);
+    let mut touched: Vec<&str> = uploads(&off).into_iter().map(|(p, _)| p).collect();
+    touched.sort_unstable();
+    assert_eq!(
+        touched,
+        [
+            "blog/a/index.html",
+            "index.html",
+            "rss.xml",
+            "sitemap.xml",
+            "style.a769f81332.css"
+        ],
+        "every text file, and not the photo"
+    );
+    assert!(off.uploads.iter().all(|u| u.reason == Reason::Headers));
+    let (remote, manifest) = deployed(&with(&plain));
+    let on = plan(&with(&compressed), &remote, &manifest, PLAIN);
+    assert_eq!(on.uploads.len(), 5);
 }

@@ -142,10 +142,13 @@ impl Remote {
             action: action(),
             reason: "not a valid blob name".into(),
         })?;
-        let attributes = Attributes::from_iter([
+        let mut attributes = Attributes::from_iter([
             (Attribute::ContentType, headers.content_type.clone()),
             (Attribute::CacheControl, headers.cache_control.clone()),
         ]);
+        if let Some(encoding) = headers.content_encoding.header() {
+            attributes.insert(Attribute::ContentEncoding, encoding.into());
+        }
         let options = PutOptions {
             attributes,
             ..PutOptions::default()
@@ -188,6 +191,8 @@ impl Remote {
         let headers = Headers {
             content_type: MANIFEST_CONTENT_TYPE.into(),
             cache_control: MANIFEST_CACHE_CONTROL.into(),
+            // Read back by deploy alone, which wants the bytes as they are.
+            content_encoding: crate::compress::ContentEncoding::Identity,
         };
         self.upload(MANIFEST_NAME, manifest.to_json(), &headers)
             .await

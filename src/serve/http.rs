@@ -30,7 +30,7 @@ use tiny_http::Request;
 
 use super::state::PreviewState;
 use host::Hosts;
-use respond::{Connection, Etags};
+use respond::{Connection, SentFiles};
 
 /// How often [`pump`] connects to the server itself.
 const PUMP_PERIOD: Duration = Duration::from_millis(100);
@@ -140,7 +140,7 @@ pub fn start(
         status: Mutex::new(Status::Running),
         status_changed: Condvar::new(),
         connections: Connections::default(),
-        etags: Etags::default(),
+        sent: SentFiles::default(),
         streams: AtomicUsize::new(0),
         stream_threads: Mutex::new(Vec::new()),
         fresh: AtomicUsize::new(0),
@@ -277,7 +277,7 @@ struct Shared {
     status: Mutex<Status>,
     status_changed: Condvar,
     connections: Connections,
-    etags: Etags,
+    sent: SentFiles,
     streams: AtomicUsize,
     stream_threads: Mutex<Vec<JoinHandle<()>>>,
     /// First requests of new connections since [`pump`] last looked.

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::build::{self, BuildOptions};
+use crate::compress::CompressPolicy;
 use crate::config::CONFIG_FILE;
 use crate::diagnostic::Diagnostics;
 use crate::images::{Images, ImagesConfig};
@@ -42,6 +43,8 @@ pub struct Rebuilt {
     pub markdown_rendered: usize,
     /// Files whose template had to be rendered again.
     pub templates_rendered: usize,
+    /// Which files are sent gzip-encoded, from this build's `[deploy] compress`.
+    pub compress: CompressPolicy,
 }
 
 /// Everything kept between rebuilds of one `serve` session.
@@ -212,6 +215,7 @@ impl Session {
             changed,
             markdown_rendered: report.markdown_rendered,
             templates_rendered: report.templates_rendered,
+            compress: CompressPolicy::new(&site.config.deploy.compress),
         })
     }
 }

@@ -153,8 +153,8 @@ impl Preview {
                 } else {
                     rebuilt.change
                 };
-                self.state
-                    .publish(Snapshot::new(rebuilt.files, None), change);
+                let snapshot = Snapshot::new(rebuilt.files, None).compressing(rebuilt.compress);
+                self.state.publish(snapshot, change);
             }
             Err(problems) => {
                 let text: Vec<String> = problems.sorted().iter().map(|d| d.to_string()).collect();
@@ -171,8 +171,10 @@ impl Preview {
                     count(problems.error_count(), "error", "errors")
                 );
                 let files = self.session.last_good().clone();
-                self.state
-                    .publish(Snapshot::new(files, Some(text)), Change::Reload);
+                // A build that failed has no settings of its own: the last good one's hold.
+                let compress = self.state.current().compress.clone();
+                let snapshot = Snapshot::new(files, Some(text)).compressing(compress);
+                self.state.publish(snapshot, Change::Reload);
             }
         }
     }

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, RwLock};
 
+use crate::compress::CompressPolicy;
 use crate::fingerprint::is_fingerprinted;
 use crate::write::memory::Bytes;
 
@@ -30,6 +31,8 @@ pub struct Snapshot {
     pub generation: u64,
     /// Fingerprinted files of recent builds that this one no longer has.
     pub retired: BTreeMap<String, Retired>,
+    /// Which files are sent gzip-encoded, as the deploy stores them.
+    pub compress: CompressPolicy,
 }
 
 impl Snapshot {
@@ -40,7 +43,15 @@ impl Snapshot {
             error,
             generation: 0,
             retired: BTreeMap::new(),
+            compress: CompressPolicy::default(),
         }
+    }
+
+    /// With `compress` deciding which files are sent gzip-encoded, instead of the default.
+    #[must_use]
+    pub fn compressing(mut self, compress: CompressPolicy) -> Snapshot {
+        self.compress = compress;
+        self
     }
 
     /// The file at `path`, from this build or, if fingerprinted, a recent one.

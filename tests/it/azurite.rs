@@ -127,9 +127,13 @@ pub fn store(container: &str) -> MicrosoftAzure {
 /// A blob as read back from Azurite.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Blob {
+    /// The content as a reader gets it: a gzip-encoded blob decoded, as browsers do.
     pub bytes: Vec<u8>,
+    /// Bytes stored: what goes over the wire.
+    pub stored_len: usize,
     pub content_type: Option<String>,
     pub cache_control: Option<String>,
+    pub content_encoding: Option<String>,
     pub etag: Option<String>,
 }
 
@@ -144,14 +148,22 @@ pub fn download_all(container: &str) -> BTreeMap<String, Blob> {
             let attr = |a: &Attribute| result.attributes.get(a).map(|v| v.as_ref().to_string());
             let content_type = attr(&Attribute::ContentType);
             let cache_control = attr(&Attribute::CacheControl);
+            let content_encoding = attr(&Attribute::ContentEncoding);
             let etag = result.meta.e_tag.clone();
-            let bytes = result.bytes().await.expect("body").to_vec();
+            let stored = result.bytes().await.expect("body").to_vec();
+            let bytes = match content_encoding.as_deref() {
+                Some("gzip") => crate::common::gunzip(&stored),
+                None => stored.clone(),
+                Some(other) => panic!("{}: Content-Encoding {other}", meta.location),
+            };
             blobs.insert(
                 meta.location.to_string(),
                 Blob {
                     bytes,
+                    stored_len: stored.len(),
                     content_type,
                     cache_control,
+                    content_encoding,
                     etag,
                 },
             );

@@ -728,3 +728,55 @@ fn concurrency_comes_from_site_toml_or_the_flag_and_out_of_range_is_refused_at_i
     assert_eq!(flag.code, Some(2), "a usage error: {}", flag.stderr);
     assert!(flag.stderr.contains("65"), "{}", flag.stderr);
 }
+
+#[test]
+fn text_goes_up_gzip_encoded_and_turning_compression_off_reuploads_exactly_those_files() {
+    let site = Site::new("gzip");
+    let run = site.deploy(&[]);
+    run.assert_success();
+    assert!(run.stdout.contains("before gzip)"), "{}", run.stdout);
+    // Decoded as a browser decodes them, the blobs are public/ byte for byte.
+    site.assert_mirrors_public();
+    let (blobs, manifest) = site.remote();
+    let texts = ["html", "css", "xml", "json", "txt", "svg", "webmanifest"];
+    let is_text = |path: &str| texts.iter().any(|e| path.ends_with(&format!(".{e}")));
+    let mut packed = BTreeSet::new();
+    for (path, blob) in &blobs {
+        let expected = is_text(path).then_some("gzip");
+        assert_eq!(blob.content_encoding.as_deref(), expected, "{path}");
+        if expected.is_some() {
+            packed.insert(path.clone());
+        } else {
+            assert_eq!(blob.stored_len, blob.bytes.len(), "{path}");
+        }
+    }
+    assert!(packed.contains("index.html") && packed.contains("files/notes.txt"));
+    let page = &blobs["blog/a/index.html"];
+    assert!(
+        page.stored_len * 2 < page.bytes.len(),
+        "a page stores in {} bytes of its {}",
+        page.stored_len,
+        page.bytes.len()
+    );
+    assert_eq!(manifest.expect("a manifest").content_encoding, None);
+    assert!(site.deploy(&[]).uploaded().is_empty(), "nothing changed");
+
+    site.write_config("compress = []\n");
+    let off = site.deploy(&[]);
+    off.assert_success();
+    assert_eq!(off.uploaded(), packed, "exactly the compressed files");
+    assert!(
+        off.stdout.contains("uploaded index.html (headers changed)"),
+        "{}",
+        off.stdout
+    );
+    site.assert_mirrors_public();
+    let (after, _) = site.remote();
+    for (path, blob) in &after {
+        assert_eq!(blob.content_encoding, None, "{path}");
+        if !packed.contains(path) {
+            assert_eq!(blob.etag, blobs[path].etag, "{path} was touched");
+        }
+    }
+    assert!(site.deploy(&[]).uploaded().is_empty());
+}

@@ -1215,3 +1215,66 @@ fn every_response_has_an_etag_of_its_bytes_errors_too() {
         );
     }
 }
+
+#[test]
+fn text_files_go_gzip_encoded_to_clients_that_take_it_as_azure_stores_them() {
+    let (state, server) = serve();
+    let addr = server.addr();
+    let gzip = "Accept-Encoding: gzip, deflate, br\r\n";
+    let get_packed = |target: &str| exchange(addr, &request("GET", addr, target, gzip));
+    for target in ["/", "/style.0123456789.css", "/rss.xml", "/favicon.svg"] {
+        let plain = get(addr, target);
+        let packed = get_packed(target);
+        assert_eq!(plain.header("Content-Encoding"), None, "{target}");
+        assert_eq!(packed.header("Content-Encoding"), Some("gzip"), "{target}");
+        for reply in [&plain, &packed] {
+            assert_eq!(reply.header("Vary"), Some("Accept-Encoding"), "{target}");
+        }
+        assert_eq!(
+            common::gunzip(&packed.body),
+            plain.body,
+            "{target}: the same content, live-reload script and all"
+        );
+        assert_ne!(packed.header("ETag"), plain.header("ETag"), "{target}");
+        // The gzip ETag validates the gzip representation.
+        let held = format!(
+            "{gzip}If-None-Match: {}\r\n",
+            packed.header("ETag").unwrap()
+        );
+        assert_eq!(
+            exchange(addr, &request("GET", addr, target, &held)).status,
+            304
+        );
+        let head = exchange(addr, &request("HEAD", addr, target, gzip));
+        assert_eq!(
+            head.header("Content-Length"),
+            Some(packed.body.len().to_string().as_str()),
+            "{target}"
+        );
+    }
+    // The site's 404 page too, with its status.
+    let lost = get_packed("/nowhere");
+    assert_eq!(
+        (lost.status, lost.header("Content-Encoding")),
+        (404, Some("gzip"))
+    );
+    assert!(String::from_utf8_lossy(&common::gunzip(&lost.body)).contains("Lost"));
+
+    // Images and files without an extension as they are; gzip refused with q=0 too.
+    for target in ["/img/a.png", "/file"] {
+        let reply = get_packed(target);
+        assert_eq!(reply.header("Content-Encoding"), None, "{target}");
+        assert_eq!(reply.header("Vary"), None, "{target}");
+    }
+    let refused = exchange(
+        addr,
+        &request("GET", addr, "/", "Accept-Encoding: gzip;q=0\r\n"),
+    );
+    assert_eq!(refused.header("Content-Encoding"), None);
+
+    // `[deploy] compress = []` stores everything as it is, so the preview sends it so.
+    let plain =
+        snapshot(site(), None).compressing(pamphlet::compress::CompressPolicy::new::<&str>(&[]));
+    state.publish(plain, Change::Reload);
+    assert_eq!(get_packed("/").header("Content-Encoding"), None);
+}

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use tiny_http::{Header, Method, Request, Response, StatusCode};
 
 use super::{Shared, events, lock};
+use crate::compress::{self, ContentEncoding};
 use crate::content_type;
 use crate::serve::inject::{self, LIVERELOAD_JS, OVERLAY_CSS, RESERVED_PREFIX};
 use crate::serve::resolve::resolve;
@@ -80,6 +81,8 @@ pub(super) struct Reply {
     /// For 304, the body a 200 would have had: its length is still announced.
     body: Bytes,
     etag: Option<String>,
+    /// How `body` is encoded, for files `[deploy] compress` names; `None` for everything else.
+    encoding: Option<ContentEncoding>,
     extra: Option<(&'static str, &'static str)>,
 }
 
@@ -91,6 +94,7 @@ impl Reply {
             content_type: "text/plain; charset=utf-8",
             body: text.into_bytes().into(),
             etag: None,
+            encoding: None,
             extra: None,
         }
     }
@@ -125,8 +129,11 @@ fn decide(shared: &Shared, request: &Request) -> Decision {
     Decision::Reply(match found {
         Some((path, bytes)) => {
             let body = with_injection(shared, &snapshot, path, bytes);
-            let etag = shared.etags.get(snapshot.generation, path, &body);
-            revalidate(request, content_type::for_path(path), body, etag)
+            let encoding = encoding_for(&snapshot, request, path);
+            let sent = shared.sent.get(snapshot.generation, path, encoding, &body);
+            let mut reply = revalidate(request, content_type::for_path(path), sent.body, sent.etag);
+            reply.encoding = snapshot.compress.is_compressed(path).then_some(encoding);
+            reply
         }
         None => not_found(shared, &snapshot, request),
     })
@@ -164,13 +171,51 @@ fn not_found(shared: &Shared, snapshot: &Snapshot, request: &Request) -> Reply {
         None if accepts_html(request) => inject::fallback_404().into(),
         None => return Reply::text(404, "404 Not Found\n".into()),
     };
+    let body = with_injection(shared, snapshot, "404.html", &page);
+    let encoding = encoding_for(snapshot, request, "404.html");
+    let sent = shared
+        .sent
+        .get(snapshot.generation, "404.html", encoding, &body);
     Reply {
         status: 404,
         content_type: content_type::for_path("404.html"),
-        body: with_injection(shared, snapshot, "404.html", &page),
-        etag: None,
+        body: sent.body,
+        etag: Some(sent.etag),
+        encoding: snapshot
+            .compress
+            .is_compressed("404.html")
+            .then_some(encoding),
         extra: None,
     }
+}
+
+/// gzip for a file the deploy stores gzip-encoded, when the client takes it (every browser
+/// does, so a browser sees what Azure serves); the bytes as they are otherwise.
+fn encoding_for(snapshot: &Snapshot, request: &Request, path: &str) -> ContentEncoding {
+    if snapshot.compress.is_compressed(path) && accepts_gzip(request) {
+        ContentEncoding::Gzip
+    } else {
+        ContentEncoding::Identity
+    }
+}
+
+/// True when `Accept-Encoding` lists gzip (or `*`) without `q=0` (RFC 9110 §12.5.3).
+fn accepts_gzip(request: &Request) -> bool {
+    let codings = request
+        .headers()
+        .iter()
+        .filter(|h| h.field.equiv("Accept-Encoding"))
+        .flat_map(|h| h.value.as_str().split(','));
+    codings.into_iter().any(|coding| {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let refused = parts.any(|p| {
+            p.strip_prefix("q=")
+                .and_then(|q| q.parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+    })
 }
 
 /// The bytes as sent: HTML gets the live-reload script, and the overlay after a failed build.
@@ -197,6 +242,7 @@ fn revalidate(request: &Request, content_type: &'static str, body: Bytes, etag: 
         content_type,
         body,
         etag: Some(etag),
+        encoding: None,
         extra: None,
     }
 }
@@ -219,6 +265,11 @@ pub(super) fn send(request: Request, reply: Reply) {
     // Errors too: the README promises an ETag on every response, and a 404 page can change.
     let etag = reply.etag.unwrap_or_else(|| etag_of(&reply.body));
     headers.push(("ETag", &etag));
+    if let Some(encoding) = reply.encoding {
+        // The same URL answers in two encodings, by what the client accepts.
+        headers.push(("Vary", "Accept-Encoding"));
+        headers.extend(encoding.header().map(|value| ("Content-Encoding", value)));
+    }
     headers.extend(reply.extra);
     let headers = headers
         .into_iter()
@@ -233,32 +284,58 @@ pub(super) fn send(request: Request, reply: Reply) {
     let _ = request.respond(response);
 }
 
-/// Strong ETags from a hash of the bytes sent, remembered for the snapshot they came from, so
-/// a large file is hashed once per build rather than once per request.
-#[derive(Default)]
-pub(super) struct Etags {
-    cache: Mutex<(u64, HashMap<String, String>)>,
+/// What is sent for one file of one build in one encoding: its bytes and their strong ETag.
+#[derive(Clone)]
+struct Sent {
+    body: Bytes,
+    etag: String,
 }
 
-impl Etags {
-    fn get(&self, generation: u64, path: &str, body: &[u8]) -> String {
+/// The bytes sent for each file in each encoding, with their ETags, remembered for the snapshot
+/// they came from: a large file is hashed, and compressed, once per build rather than once per
+/// request.
+#[derive(Default)]
+pub(super) struct SentFiles {
+    cache: Mutex<Remembered>,
+}
+
+#[derive(Default)]
+struct Remembered {
+    generation: u64,
+    sent: HashMap<(String, ContentEncoding), Sent>,
+}
+
+impl SentFiles {
+    fn get(&self, generation: u64, path: &str, encoding: ContentEncoding, body: &Bytes) -> Sent {
+        let key = (path.to_string(), encoding);
         {
             let cache = lock(&self.cache);
-            if cache.0 == generation
-                && let Some(tag) = cache.1.get(path)
+            if cache.generation == generation
+                && let Some(sent) = cache.sent.get(&key)
             {
-                return tag.clone();
+                return sent.clone();
             }
         }
-        let tag = etag_of(body);
+        // Compressed outside the lock: a large page must not hold up every other request.
+        let body: Bytes = match encoding {
+            ContentEncoding::Identity => body.clone(),
+            ContentEncoding::Gzip => compress::gzip(body).into(),
+        };
+        let sent = Sent {
+            etag: etag_of(&body),
+            body,
+        };
         let mut cache = lock(&self.cache);
-        if cache.0 < generation {
-            *cache = (generation, HashMap::new());
+        if cache.generation < generation {
+            *cache = Remembered {
+                generation,
+                sent: HashMap::new(),
+            };
         }
-        if cache.0 == generation {
-            cache.1.insert(path.to_string(), tag.clone());
+        if cache.generation == generation {
+            cache.sent.insert(key, sent.clone());
         }
-        tag
+        sent
     }
 }
 
@@ -306,14 +383,33 @@ mod tests {
         }
     }
 
+    fn bytes(b: &[u8]) -> Bytes {
+        b.into()
+    }
+
     #[test]
-    fn etags_are_remembered_per_generation() {
-        let etags = Etags::default();
-        let first = etags.get(1, "a.css", b"one");
-        assert_eq!(etags.get(1, "a.css", b"ignored: remembered"), first);
-        assert_ne!(etags.get(2, "a.css", b"two"), first);
+    fn sent_files_are_remembered_per_generation_and_encoding() {
+        use std::io::Read as _;
+        let sent = SentFiles::default();
+        let first = sent.get(1, "a.css", ContentEncoding::Identity, &bytes(b"one"));
+        assert_eq!(first.etag, etag_of(b"one"));
+        let again = sent.get(1, "a.css", ContentEncoding::Identity, &bytes(b"ignored"));
+        assert_eq!(again.etag, first.etag);
+        let next = sent.get(2, "a.css", ContentEncoding::Identity, &bytes(b"two"));
+        assert_ne!(next.etag, first.etag);
         // A late request for an older build is answered but not remembered.
-        assert_eq!(etags.get(1, "a.css", b"one"), first);
-        assert_eq!(etags.get(2, "a.css", b"ignored"), etag_of(b"two"));
+        let late = sent.get(1, "a.css", ContentEncoding::Identity, &bytes(b"one"));
+        assert_eq!(late.etag, first.etag);
+        let now = sent.get(2, "a.css", ContentEncoding::Identity, &bytes(b"ignored"));
+        assert_eq!(now.etag, etag_of(b"two"));
+
+        // gzip is its own representation: its own bytes, its own ETag.
+        let packed = sent.get(2, "a.css", ContentEncoding::Gzip, &bytes(b"two"));
+        assert_ne!(packed.etag, now.etag);
+        let mut unpacked = String::new();
+        flate2::read::GzDecoder::new(&packed.body[..])
+            .read_to_string(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, "two");
     }
 }

@@ -302,3 +302,11 @@ pub fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// The content of a gzip stream, which must be whole.
+pub fn gunzip(packed: &[u8]) -> Vec<u8> {
+    let mut content = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(packed), &mut content)
+        .expect("a whole gzip stream");
+    content
+}
