@@ -14,6 +14,7 @@ pub mod content_type;
 pub mod deploy;
 pub mod diagnostic;
 pub mod fingerprint;
+pub mod front_door;
 pub mod images;
 pub mod load;
 pub mod model;

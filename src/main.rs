@@ -117,6 +117,17 @@ enum Command {
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=MAX_DEPLOY_CONCURRENCY as i64))]
         concurrency: Option<u16>,
     },
+    /// Print the security headers the site should be served with; --front-door writes them,
+    /// and a 301 for every alias, as an Azure Front Door rule set.
+    Headers {
+        /// Write the Front Door Standard/Premium rule set (an ARM template and `az afd`
+        /// commands) instead of printing the headers.
+        #[arg(long)]
+        front_door: bool,
+        /// The folder the rule set goes in, relative to --root [default: <root>/front-door].
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 /// A stop SIGINT and SIGTERM ask for, for the commands that finish cleanly on one; a system
@@ -198,6 +209,46 @@ fn main() -> ExitCode {
             options.concurrency = concurrency.map(usize::from);
             options.stop = stop_on_signals();
             deploy(&options)
+        }
+        Command::Headers { front_door, output } => {
+            let dir = front_door.then(|| root.join(output.unwrap_or_else(|| "front-door".into())));
+            headers(&root, dir.as_deref())
+        }
+    }
+}
+
+/// Prints the headers, or with `front_door` writes the rule set into that folder.
+fn headers(root: &Path, front_door: Option<&Path>) -> ExitCode {
+    let (site, problems) = pamphlet::build::load_site(&BuildOptions::new(root));
+    if problems.has_errors() {
+        return fail(&problems, "headers failed");
+    }
+    let rules = pamphlet::front_door::EdgeRules::of(&site);
+    let Some(dir) = front_door else {
+        for header in &rules.headers {
+            println!("{}: {}", header.name, header.value);
+        }
+        return ExitCode::SUCCESS;
+    };
+    match pamphlet::front_door::write(dir, &rules, &site.config.title) {
+        Ok([template, script]) => {
+            // `front-door/…`, not `./front-door/…`, when --root is the current folder.
+            let shown = |path: &Path| path.strip_prefix(".").unwrap_or(path).display().to_string();
+            println!(
+                "Wrote {} and {}: {} and {} for Front Door",
+                shown(&template),
+                shown(&script),
+                count(rules.headers.len(), "header", "headers"),
+                count(rules.redirects.len(), "redirect", "redirects")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!(
+                "error: cannot write the rule set into {}: {e}",
+                dir.display()
+            );
+            ExitCode::FAILURE
         }
     }
 }

@@ -641,3 +641,92 @@ fn front_matter_and_site_toml_errors_give_one_position_and_name_the_field() {
     }
     assert!(!err.contains(" at line "), "one position per error: {err}");
 }
+
+#[test]
+fn headers_front_door_sends_the_meta_tags_policy_and_redirects_every_alias() {
+    let site = Site::new();
+    site.write(
+        "site.toml",
+        "title = \"It's a test\"\nbase_url = \"https://example.com\"\n\n[security]\nframe_src = [\"https://www.youtube.com\"]\n",
+    );
+    site.post(
+        "moved",
+        "title: Moved\ndate: 2024-01-01\naliases: [\"/2019/old-name/\"]",
+        "It lived elsewhere once.",
+    );
+    let built = site.run(&["build"]);
+    assert!(built.status.success(), "{}", stderr(&built));
+    let page = std::fs::read_to_string(site.public().join("blog/moved/index.html")).unwrap();
+    let html = scraper::Html::parse_document(&page);
+    let meta = crate::common::attrs(&html, "meta[http-equiv=Content-Security-Policy]", "content");
+    let csp = format!("{}; frame-ancestors 'none'", meta[0]);
+    assert!(
+        csp.contains("frame-src 'self' https://www.youtube.com"),
+        "{csp}"
+    );
+
+    let printed = site.run(&["headers"]);
+    assert!(printed.status.success(), "{}", stderr(&printed));
+    assert!(
+        stdout(&printed).contains(&format!("Content-Security-Policy: {csp}\n")),
+        "{}",
+        stdout(&printed)
+    );
+
+    let out = site.run(&["headers", "--front-door", "--output", "edge"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        // The alias, and `page/1/` of the home page and of the blog section.
+        stdout(&out).contains("5 headers and 3 redirects"),
+        "{}",
+        stdout(&out)
+    );
+    let json = std::fs::read_to_string(site.root().join("edge/front-door-rules.json")).unwrap();
+    let template: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let resources = template["resources"].as_array().unwrap();
+    let actions = &resources[1]["properties"]["actions"];
+    let sent: Vec<(&str, &str)> = (actions.as_array().unwrap().iter())
+        .map(|a| {
+            let p = &a["parameters"];
+            (
+                p["headerName"].as_str().unwrap(),
+                p["value"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(sent[0], ("Content-Security-Policy", csp.as_str()));
+    assert!(sent.contains(&("X-Content-Type-Options", "nosniff")));
+    let redirect = (resources.iter())
+        .map(|r| &r["properties"])
+        .find(|p| p["actions"][0]["parameters"]["customPath"] == "/blog/moved/")
+        .expect("the alias's rule");
+    assert_eq!(
+        redirect["conditions"][0]["parameters"]["matchValues"],
+        serde_json::json!([
+            "2019/old-name/",
+            "2019/old-name",
+            "2019/old-name/index.html"
+        ])
+    );
+    assert_eq!(
+        redirect["actions"][0]["parameters"]["customPath"],
+        "/blog/moved/"
+    );
+
+    let script = site.root().join("edge/front-door-rules.sh");
+    let checked = Command::new("sh").arg("-n").arg(&script).output().unwrap();
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    // Without the profile named, the script stops before calling az at all.
+    let unset = Command::new("/bin/sh")
+        .arg(&script)
+        .env_remove("RESOURCE_GROUP")
+        .env("PATH", "")
+        .output()
+        .unwrap();
+    assert_ne!(unset.status.code(), Some(0));
+    assert!(
+        stderr(&unset).contains("set RESOURCE_GROUP"),
+        "{}",
+        stderr(&unset)
+    );
+}

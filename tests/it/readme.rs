@@ -258,6 +258,7 @@ fn run_block(block: &Block, seen: usize) -> (PathBuf, Printed, Vec<(String, Stri
             );
         }
         ("pamphlet new \"Why static sites\" ; pamphlet build --drafts", 0) => {}
+        ("pamphlet headers ; pamphlet headers --front-door", 0) => {}
         ("pamphlet build --no-wait", 0) => {
             let public = site.root().canonicalize().expect("the site").join("public");
             let _held = OutputLock::acquire(&public, Wait::No).expect("the lock");
