@@ -35,7 +35,9 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// What becomes of pages dated after the build (held back unless `--future`).
     pub future: Future,
-    /// Replaces `base_url` from `site.toml`.
+    /// The `[deploy.targets.NAME]` whose `base_url` the site is built for.
+    pub target: Option<String>,
+    /// Replaces `base_url` from `site.toml` (and the target's).
     pub base_url: Option<String>,
     /// Replace an output folder that holds files pamphlet did not write.
     pub force: bool,
@@ -71,6 +73,7 @@ impl BuildOptions {
             root,
             drafts: false,
             future: Future::Hold,
+            target: None,
             base_url: None,
             force: false,
             cache_dir: None,
@@ -113,6 +116,12 @@ pub fn settings(
         problems.extend(e);
         Config::default()
     });
+    if let Some(name) = &options.target {
+        match config.clone().for_target(name) {
+            Ok(targeted) => config = targeted,
+            Err(unknown) => problems.push(unknown),
+        }
+    }
     if let Some(base_url) = &options.base_url {
         config.base_url = base_url.trim_end_matches('/').to_string();
         config.base_url_given = true;

@@ -201,6 +201,29 @@ pub struct DeployConfig {
     pub concurrency: usize,
     /// Extensions of the files stored gzip-encoded (and so sent by `serve`); empty for none.
     pub compress: Vec<String>,
+    /// Other places to publish, chosen with `--target NAME`, by name.
+    pub targets: std::collections::BTreeMap<String, DeployTarget>,
+}
+
+/// `[deploy.targets.NAME]`: another place to publish, such as staging. Each key given replaces
+/// the `[deploy]` key of its name (or `base_url`) when `--target NAME` chooses it.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeployTarget {
+    /// Where this target publishes the site.
+    pub base_url: Option<String>,
+    /// Its storage account.
+    pub account: Option<String>,
+    /// Its container.
+    pub container: Option<String>,
+    /// Its blob endpoint.
+    pub endpoint: Option<String>,
+    /// Its `Cache-Control` rules.
+    pub cache: Option<Vec<CacheRule>>,
+    /// Its uploads in flight at once.
+    pub concurrency: Option<usize>,
+    /// Its compressed extensions.
+    pub compress: Option<Vec<String>>,
 }
 
 /// `[deploy] concurrency` when not given: enough to fill a home uplink with small files.
@@ -218,6 +241,7 @@ impl Default for DeployConfig {
             cache: Vec::new(),
             concurrency: DEFAULT_DEPLOY_CONCURRENCY,
             compress: crate::compress::DEFAULT_COMPRESS.map(String::from).to_vec(),
+            targets: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -309,30 +333,21 @@ impl Config {
                 .help("write the address the site is published at, such as https://example.com"),
             );
         }
-        let concurrency = config.deploy.concurrency;
-        if !(1..=MAX_DEPLOY_CONCURRENCY).contains(&concurrency) {
-            let mut d = Diagnostic::error(format!(
-                "[deploy] concurrency is {concurrency}; it must be from 1 to {MAX_DEPLOY_CONCURRENCY}"
-            ))
-            .help(format!(
-                "leave it out for {DEFAULT_DEPLOY_CONCURRENCY} uploads at once, or lower it on a slow or metered link"
-            ));
-            if let Some(at) = key_offset(text, "deploy", "concurrency") {
-                let (line, column) = line_column(text, at);
-                d = d.at(line, column);
-            }
-            problems.push(d);
-        }
-        if let Some(bad) = (config.deploy.compress.iter()).find(|e| !is_extension(e)) {
-            let mut d = Diagnostic::error(format!(
-                "[deploy] compress holds `{bad}`, which is not a file extension"
-            ))
-            .help("list extensions such as \"html\" or \"css\", or write compress = [] to store every file as it is");
-            if let Some(at) = key_offset(text, "deploy", "compress") {
-                let (line, column) = line_column(text, at);
-                d = d.at(line, column);
-            }
-            problems.push(d);
+        let deploy = &config.deploy;
+        let mut tables = vec![DeployKeys {
+            table: "deploy".into(),
+            concurrency: Some(deploy.concurrency),
+            compress: Some(&deploy.compress),
+            base_url: None,
+        }];
+        tables.extend(deploy.targets.iter().map(|(name, target)| DeployKeys {
+            table: format!("deploy.targets.{name}"),
+            concurrency: target.concurrency,
+            compress: target.compress.as_deref(),
+            base_url: target.base_url.as_deref(),
+        }));
+        for keys in &tables {
+            keys.check(text, &mut problems);
         }
         if problems.has_errors() {
             return Err(problems);
@@ -340,9 +355,94 @@ impl Config {
         Ok(config)
     }
 
+    /// The settings for `--target name`: its `[deploy.targets.NAME]` keys in place of the
+    /// `[deploy]` keys (and `base_url`) they name. An unknown name is an error listing the
+    /// targets there are.
+    pub fn for_target(mut self, name: &str) -> Result<Config, Diagnostic> {
+        let Some(target) = self.deploy.targets.get(name).cloned() else {
+            let known: Vec<&str> = self.deploy.targets.keys().map(String::as_str).collect();
+            let help = if known.is_empty() {
+                format!("add a [deploy.targets.{name}] table to site.toml, or leave out --target")
+            } else {
+                format!("the targets in site.toml are: {}", known.join(", "))
+            };
+            return Err(Diagnostic::error(format!(
+                "--target {name}: site.toml has no [deploy.targets.{name}]"
+            ))
+            .in_file(CONFIG_FILE)
+            .help(help));
+        };
+        if let Some(base_url) = target.base_url {
+            self.base_url = base_url.trim_end_matches('/').to_string();
+            self.base_url_given = true;
+        }
+        let deploy = &mut self.deploy;
+        let replace = |kept: &mut String, given: Option<String>| {
+            if let Some(given) = given {
+                *kept = given;
+            }
+        };
+        replace(&mut deploy.account, target.account);
+        replace(&mut deploy.container, target.container);
+        replace(&mut deploy.endpoint, target.endpoint);
+        deploy.cache = target.cache.unwrap_or(std::mem::take(&mut deploy.cache));
+        deploy.concurrency = target.concurrency.unwrap_or(deploy.concurrency);
+        deploy.compress = target
+            .compress
+            .unwrap_or(std::mem::take(&mut deploy.compress));
+        Ok(self)
+    }
+
     /// The absolute URL of a root-relative path such as `/blog/x/`.
     pub fn permalink(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
+    }
+}
+
+/// The `[deploy]` keys checked beyond their types, in `[deploy]` or one of its targets.
+struct DeployKeys<'a> {
+    table: String,
+    concurrency: Option<usize>,
+    compress: Option<&'a [String]>,
+    base_url: Option<&'a str>,
+}
+
+impl DeployKeys<'_> {
+    fn check(&self, text: &str, problems: &mut Diagnostics) {
+        let table = &self.table;
+        let at = |key: &str, d: Diagnostic| match key_offset(text, table, key) {
+            Some(at) => {
+                let (line, column) = line_column(text, at);
+                d.at(line, column)
+            }
+            None => d,
+        };
+        if let Some(concurrency) = self.concurrency
+            && !(1..=MAX_DEPLOY_CONCURRENCY).contains(&concurrency)
+        {
+            let d = Diagnostic::error(format!(
+                "[{table}] concurrency is {concurrency}; it must be from 1 to {MAX_DEPLOY_CONCURRENCY}"
+            ))
+            .help(format!(
+                "leave it out for {DEFAULT_DEPLOY_CONCURRENCY} uploads at once, or lower it on a slow or metered link"
+            ));
+            problems.push(at("concurrency", d));
+        }
+        if let Some(bad) = (self.compress.unwrap_or_default().iter()).find(|e| !is_extension(e)) {
+            let d = Diagnostic::error(format!(
+                "[{table}] compress holds `{bad}`, which is not a file extension"
+            ))
+            .help("list extensions such as \"html\" or \"css\", or write compress = [] to store every file as it is");
+            problems.push(at("compress", d));
+        }
+        if let Some(url) = self.base_url
+            && !url.starts_with("http://")
+            && !url.starts_with("https://")
+        {
+            let d = Diagnostic::error(format!("[{table}] base_url `{url}` is not an http(s) URL"))
+                .help("write the address this target publishes at, such as https://staging.example.com");
+            problems.push(at("base_url", d));
+        }
     }
 }
 
@@ -439,6 +539,66 @@ mod tests {
             let d = err.iter().next().unwrap();
             assert_eq!((d.line, d.column), (Some(3), Some(1)), "{}", d.message);
             assert!(d.message.contains("not a file extension"), "{}", d.message);
+        }
+    }
+
+    const TARGETS: &str = "base_url = \"https://example.com\"\n\n[deploy]\naccount = \"prod\"\nconcurrency = 16\n\n\
+        [deploy.targets.staging]\nbase_url = \"https://staging.example.com/\"\ncontainer = \"staging\"\ncompress = []\n";
+
+    #[test]
+    fn a_target_replaces_exactly_the_keys_it_gives() {
+        let config = Config::parse(TARGETS).unwrap();
+        assert_eq!(config.deploy.container, "$web");
+        let staging = config.clone().for_target("staging").unwrap();
+        assert_eq!(staging.base_url, "https://staging.example.com");
+        assert_eq!(staging.deploy.container, "staging");
+        assert!(staging.deploy.compress.is_empty());
+        // What the target leaves out comes from [deploy].
+        assert_eq!(staging.deploy.account, "prod");
+        assert_eq!(staging.deploy.concurrency, 16);
+        assert_eq!(staging.deploy.targets, config.deploy.targets);
+    }
+
+    #[test]
+    fn an_unknown_target_names_the_ones_there_are() {
+        let config = Config::parse(TARGETS).unwrap();
+        let unknown = config.for_target("prod").unwrap_err();
+        assert!(
+            unknown.message.contains("no [deploy.targets.prod]"),
+            "{}",
+            unknown.message
+        );
+        assert!(
+            unknown
+                .help
+                .as_deref()
+                .is_some_and(|h| h.contains("staging"))
+        );
+        let none = Config::default().for_target("staging").unwrap_err();
+        assert!(
+            none.help
+                .as_deref()
+                .is_some_and(|h| h.contains("[deploy.targets.staging]"))
+        );
+    }
+
+    #[test]
+    fn a_targets_bad_values_are_errors_at_their_lines() {
+        let text = "[deploy.targets.staging]\nbase_url = \"ftp://x\"\nconcurrency = 0\ncompress = [\"a b\"]\nregion = 1\n";
+        let err = Config::parse(text).unwrap_err();
+        let lines: Vec<Option<usize>> = err.iter().map(|d| d.line).collect();
+        assert!(lines.contains(&Some(5)), "the unknown key: {lines:?}");
+        let text = "[deploy.targets.staging]\nbase_url = \"ftp://x\"\nconcurrency = 0\ncompress = [\"a b\"]\n";
+        let err = Config::parse(text).unwrap_err();
+        let found: Vec<(Option<usize>, &str)> =
+            err.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(found.len(), 3, "{found:?}");
+        for (line, message) in found {
+            assert!(
+                message.starts_with("[deploy.targets.staging] "),
+                "{message}"
+            );
+            assert!(line.is_some_and(|l| (2..=4).contains(&l)), "{message}");
         }
     }
 

@@ -51,7 +51,10 @@ enum Command {
         /// Include posts dated in the future (otherwise held back until their date).
         #[arg(long)]
         future: bool,
-        /// Override `base_url` from site.toml.
+        /// Build for `[deploy.targets.NAME]` in site.toml: its base_url instead of the site's.
+        #[arg(long, value_name = "NAME")]
+        target: Option<String>,
+        /// Override `base_url` from site.toml (and --target's).
         #[arg(long)]
         base_url: Option<String>,
         /// Where made images are kept between builds, relative to --root [default:
@@ -113,6 +116,9 @@ enum Command {
         /// Refuse to delete more than this many files in one run.
         #[arg(long, default_value_t = DEFAULT_MAX_DELETES)]
         max_deletes: usize,
+        /// Deploy to `[deploy.targets.NAME]` in site.toml: its keys instead of [deploy]'s.
+        #[arg(long, value_name = "NAME")]
+        target: Option<String>,
         /// Uploads in flight at once, 1 to 64 [default: [deploy] concurrency, or 8].
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=MAX_DEPLOY_CONCURRENCY as i64))]
         concurrency: Option<u16>,
@@ -150,6 +156,7 @@ fn main() -> ExitCode {
             force,
             drafts,
             future,
+            target,
             base_url,
             cache_dir,
             no_wait,
@@ -167,6 +174,7 @@ fn main() -> ExitCode {
             options.force = force;
             options.drafts = drafts;
             options.future = keep_future(future);
+            options.target = target;
             options.base_url = base_url;
             options.stop = stop_on_signals();
             options.progress_bar = true;
@@ -196,6 +204,7 @@ fn main() -> ExitCode {
             force,
             delete,
             max_deletes,
+            target,
             concurrency,
         } => {
             let mut options = DeployOptions::new(&root);
@@ -208,7 +217,7 @@ fn main() -> ExitCode {
             options.max_deletes = max_deletes;
             options.concurrency = concurrency.map(usize::from);
             options.stop = stop_on_signals();
-            deploy(&options)
+            deploy(&options, target.as_deref())
         }
         Command::Headers { front_door, output } => {
             let dir = front_door.then(|| root.join(output.unwrap_or_else(|| "front-door".into())));
@@ -374,11 +383,24 @@ fn init(dir: &Path) -> ExitCode {
     }
 }
 
-fn deploy(options: &DeployOptions) -> ExitCode {
+fn deploy(options: &DeployOptions, target: Option<&str>) -> ExitCode {
     let config = match pamphlet::config::Config::load(&options.root) {
         Ok(config) => config,
         Err(problems) => return fail(&problems, "deploy failed"),
     };
+    let config = match target.map(|name| config.clone().for_target(name)) {
+        None => config,
+        Some(Ok(targeted)) => targeted,
+        Some(Err(unknown)) => {
+            let mut problems = Diagnostics::new();
+            problems.push(unknown);
+            return fail(&problems, "deploy failed");
+        }
+    };
+    if let Some(sentence) = wrong_target(&options.output, &config, target) {
+        eprintln!("deploy failed: {sentence}");
+        return ExitCode::FAILURE;
+    }
     let credentials = pamphlet::deploy::Credentials::from_env();
     match pamphlet::deploy::deploy(options, &config.deploy, &credentials) {
         Ok(report) => {
@@ -395,6 +417,35 @@ fn deploy(options: &DeployOptions) -> ExitCode {
             eprintln!("deploy failed: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Why the build in `output` must not go where `config` (chosen by `target`) deploys: a build
+/// for one target deployed to another would link every page to the wrong site. A build with
+/// `--base-url` of its own may still go anywhere, as before targets.
+fn wrong_target(
+    output: &Path,
+    config: &pamphlet::config::Config,
+    target: Option<&str>,
+) -> Option<String> {
+    let marker = pamphlet::write::output::Marker::read(output)?;
+    if marker.base_url == config.base_url {
+        return None;
+    }
+    let built_for = config.deploy.targets.iter().find(|(_, t)| {
+        t.base_url.as_deref().map(|u| u.trim_end_matches('/')) == Some(marker.base_url.as_str())
+    });
+    let output = output.display();
+    match (target, built_for) {
+        (Some(name), _) => Some(format!(
+            "{output} was built for {}, but target {name} publishes {}; build it with --target {name} and deploy again",
+            marker.base_url, config.base_url
+        )),
+        (None, Some((name, _))) => Some(format!(
+            "{output} was built for target {name} ({}); deploy it with --target {name}, or build without --target",
+            marker.base_url
+        )),
+        (None, None) => None,
     }
 }
 

@@ -780,3 +780,90 @@ fn text_goes_up_gzip_encoded_and_turning_compression_off_reuploads_exactly_those
     }
     assert!(site.deploy(&[]).uploaded().is_empty());
 }
+
+#[test]
+fn a_named_target_deploys_its_own_build_to_its_own_container_and_refuses_anothers() {
+    let site = Site::new("prod");
+    let staging = unique_container("staging");
+    create_container(&staging);
+    site.write_config(&format!(
+        "\n[deploy.targets.staging]\nbase_url = \"https://staging.deploy.example\"\ncontainer = \"{staging}\"\ncompress = []\n"
+    ));
+    let build = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
+            .arg("--root")
+            .arg(site.root())
+            .arg("build")
+            .args(args)
+            .output()
+            .expect("the pamphlet binary runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    build(&["--target", "staging"]);
+    let canonical = |html: &str| {
+        common::attrs(
+            &scraper::Html::parse_document(html),
+            "link[rel=canonical]",
+            "href",
+        )
+    };
+    let page = std::fs::read_to_string(site.public().join("blog/a/index.html")).unwrap();
+    assert_eq!(canonical(&page), ["https://staging.deploy.example/blog/a/"]);
+
+    // Built for staging, the site may not go to production, nor the other way round.
+    let wrong = site.deploy(&[]);
+    let line = wrong.assert_one_sentence_failure();
+    assert!(
+        line.contains("was built for target staging (https://staging.deploy.example); deploy it with --target staging"),
+        "{line}"
+    );
+    assert!(
+        download_all(&site.container).is_empty(),
+        "production got nothing"
+    );
+    site.build();
+    let refused = site.deploy(&["--target", "staging"]);
+    let line = refused.assert_one_sentence_failure();
+    assert!(
+        line.contains("was built for https://deploy.example, but target staging publishes https://staging.deploy.example; build it with --target staging"),
+        "{line}"
+    );
+
+    build(&["--target", "staging"]);
+    let run = site.deploy(&["--target", "staging"]);
+    run.assert_success();
+    assert!(
+        run.stdout.contains(&format!("/{staging}: ")),
+        "{}",
+        run.stdout
+    );
+    let blobs = download_all(&staging);
+    let page = &blobs["blog/a/index.html"];
+    assert_eq!(
+        page.content_encoding, None,
+        "the target's compress = [] holds"
+    );
+    assert_eq!(
+        canonical(&String::from_utf8_lossy(&page.bytes)),
+        ["https://staging.deploy.example/blog/a/"]
+    );
+
+    let unknown = site.deploy(&["--target", "preview"]);
+    assert_eq!(unknown.code, Some(1), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("no [deploy.targets.preview]"),
+        "{}",
+        unknown.stderr
+    );
+    assert!(
+        unknown
+            .stderr
+            .contains("the targets in site.toml are: staging"),
+        "{}",
+        unknown.stderr
+    );
+}
