@@ -128,11 +128,9 @@ fn decide(shared: &Shared, request: &Request) -> Decision {
         .find_map(|path| snapshot.file(path).map(|bytes| (path, bytes)));
     Decision::Reply(match found {
         Some((path, bytes)) => {
-            let body = with_injection(shared, &snapshot, path, bytes);
-            let encoding = encoding_for(&snapshot, request, path);
-            let sent = shared.sent.get(snapshot.generation, path, encoding, &body);
+            let sent = as_sent(shared, &snapshot, request, path, bytes);
             let mut reply = revalidate(request, content_type::for_path(path), sent.body, sent.etag);
-            reply.encoding = snapshot.compress.is_compressed(path).then_some(encoding);
+            reply.encoding = sent.encoding;
             reply
         }
         None => not_found(shared, &snapshot, request),
@@ -171,32 +169,37 @@ fn not_found(shared: &Shared, snapshot: &Snapshot, request: &Request) -> Reply {
         None if accepts_html(request) => inject::fallback_404().into(),
         None => return Reply::text(404, "404 Not Found\n".into()),
     };
-    let body = with_injection(shared, snapshot, "404.html", &page);
-    let encoding = encoding_for(snapshot, request, "404.html");
-    let sent = shared
-        .sent
-        .get(snapshot.generation, "404.html", encoding, &body);
+    let sent = as_sent(shared, snapshot, request, "404.html", &page);
     Reply {
         status: 404,
         content_type: content_type::for_path("404.html"),
         body: sent.body,
         etag: Some(sent.etag),
-        encoding: snapshot
-            .compress
-            .is_compressed("404.html")
-            .then_some(encoding),
+        encoding: sent.encoding,
         extra: None,
     }
 }
 
-/// gzip for a file the deploy stores gzip-encoded, when the client takes it (every browser
-/// does, so a browser sees what Azure serves); the bytes as they are otherwise.
-fn encoding_for(snapshot: &Snapshot, request: &Request, path: &str) -> ContentEncoding {
-    if snapshot.compress.is_compressed(path) && accepts_gzip(request) {
+/// The output file `path` of `snapshot` as sent to `request`: with the live-reload script if
+/// it is HTML, and gzip-encoded if the deploy stores it so and the client takes gzip (every
+/// browser does, so a browser sees what Azure serves).
+fn as_sent(
+    shared: &Shared,
+    snapshot: &Snapshot,
+    request: &Request,
+    path: &str,
+    bytes: &Bytes,
+) -> Sent {
+    let body = with_injection(shared, snapshot, path, bytes);
+    let compressed = snapshot.compress.is_compressed(path);
+    let encoding = if compressed && accepts_gzip(request) {
         ContentEncoding::Gzip
     } else {
         ContentEncoding::Identity
-    }
+    };
+    let mut sent = shared.sent.get(snapshot.generation, path, encoding, &body);
+    sent.encoding = compressed.then_some(encoding);
+    sent
 }
 
 /// True when `Accept-Encoding` lists gzip (or `*`) without `q=0` (RFC 9110 §12.5.3).
@@ -289,6 +292,9 @@ pub(super) fn send(request: Request, reply: Reply) {
 struct Sent {
     body: Bytes,
     etag: String,
+    /// The encoding to announce: `body`'s, until [`as_sent`] clears it for a file the deploy
+    /// never compresses, which is sent with neither `Content-Encoding` nor `Vary`.
+    encoding: Option<ContentEncoding>,
 }
 
 /// The bytes sent for each file in each encoding, with their ETags, remembered for the snapshot
@@ -324,6 +330,7 @@ impl SentFiles {
         let sent = Sent {
             etag: etag_of(&body),
             body,
+            encoding: Some(encoding),
         };
         let mut cache = lock(&self.cache);
         if cache.generation < generation {
