@@ -117,7 +117,7 @@ pub fn settings(
         Config::default()
     });
     if let Some(name) = &options.target {
-        match config.clone().for_target(name) {
+        match config.for_target(name) {
             Ok(targeted) => config = targeted,
             Err(unknown) => problems.push(unknown),
         }

@@ -358,7 +358,7 @@ impl Config {
     /// The settings for `--target name`: its `[deploy.targets.NAME]` keys in place of the
     /// `[deploy]` keys (and `base_url`) they name. An unknown name is an error listing the
     /// targets there are.
-    pub fn for_target(mut self, name: &str) -> Result<Config, Diagnostic> {
+    pub fn for_target(&self, name: &str) -> Result<Config, Diagnostic> {
         let Some(target) = self.deploy.targets.get(name).cloned() else {
             let known: Vec<&str> = self.deploy.targets.keys().map(String::as_str).collect();
             let help = if known.is_empty() {
@@ -372,11 +372,12 @@ impl Config {
             .in_file(CONFIG_FILE)
             .help(help));
         };
+        let mut targeted = self.clone();
         if let Some(base_url) = target.base_url {
-            self.base_url = base_url.trim_end_matches('/').to_string();
-            self.base_url_given = true;
+            targeted.base_url = base_url.trim_end_matches('/').to_string();
+            targeted.base_url_given = true;
         }
-        let deploy = &mut self.deploy;
+        let deploy = &mut targeted.deploy;
         let replace = |kept: &mut String, given: Option<String>| {
             if let Some(given) = given {
                 *kept = given;
@@ -390,7 +391,7 @@ impl Config {
         deploy.compress = target
             .compress
             .unwrap_or(std::mem::take(&mut deploy.compress));
-        Ok(self)
+        Ok(targeted)
     }
 
     /// The absolute URL of a root-relative path such as `/blog/x/`.
@@ -549,7 +550,7 @@ mod tests {
     fn a_target_replaces_exactly_the_keys_it_gives() {
         let config = Config::parse(TARGETS).unwrap();
         assert_eq!(config.deploy.container, "$web");
-        let staging = config.clone().for_target("staging").unwrap();
+        let staging = config.for_target("staging").unwrap();
         assert_eq!(staging.base_url, "https://staging.example.com");
         assert_eq!(staging.deploy.container, "staging");
         assert!(staging.deploy.compress.is_empty());

@@ -388,7 +388,7 @@ fn deploy(options: &DeployOptions, target: Option<&str>) -> ExitCode {
         Ok(config) => config,
         Err(problems) => return fail(&problems, "deploy failed"),
     };
-    let config = match target.map(|name| config.clone().for_target(name)) {
+    let config = match target.map(|name| config.for_target(name)) {
         None => config,
         Some(Ok(targeted)) => targeted,
         Some(Err(unknown)) => {

@@ -16,7 +16,6 @@ use super::remote::Remote;
 use crate::compress::ContentEncoding;
 use crate::stop::Stop;
 
-/// Uploads in flight at once: enough to hide latency, few enough to stay polite and in memory.
 /// How uploads fly: how many at once, and the stop that lands them.
 pub(super) struct Flight<'a> {
     /// Uploads in flight at once, at least 1.

@@ -238,7 +238,11 @@ impl Images {
     /// `stamp` is taken before `source` is read, so that a file changed meanwhile is never
     /// remembered by its new stamp with its old bytes' digest.
     fn make_picture(&self, source: &Path, stamp: &Stamp, url: &str) -> PictureResult {
-        if let Some(processed) = self.unchanged(stamp) {
+        // Read once: a source the shortcut refuses still needs its digest below.
+        let remembered = (self.config.enabled)
+            .then(|| self.remembered_digest(stamp))
+            .flatten();
+        if let Some(processed) = remembered.and_then(|digest| self.unchanged(digest)) {
             self.from_cache.fetch_add(1, Ordering::Relaxed);
             return Ok(self.show(url, &processed));
         }
@@ -259,7 +263,8 @@ impl Images {
                 assemble::original_only(url, admitted.upright(), kind, admitted.facts.gps);
             return Ok(Arc::new(picture));
         }
-        let key = keys::picture(self.source_digest(stamp, &bytes), &self.config);
+        let digest = remembered.unwrap_or_else(|| self.remember_digest(stamp, &bytes));
+        let key = keys::picture(digest, &self.config);
         let processed = match self.cached(&key) {
             Some(processed) => {
                 self.from_cache.fetch_add(1, Ordering::Relaxed);
@@ -291,15 +296,11 @@ impl Images {
         Arc::new(picture)
     }
 
-    /// The picture of a source whose settled stamp has a remembered digest with a whole cache
+    /// The picture of a source whose settled stamp has a remembered `digest` with a whole cache
     /// entry: made without reading the file. The entry is keyed by the source's bytes, so they
     /// passed [`process::admit`] when it was made; only `max_pixels`, which is not in the key,
     /// is checked again. An animation's frames are not in its manifest, so it takes the long way.
-    fn unchanged(&self, stamp: &Stamp) -> Option<Processed> {
-        if !self.config.enabled {
-            return None;
-        }
-        let digest = self.remembered_digest(stamp)?;
+    fn unchanged(&self, digest: SourceDigest) -> Option<Processed> {
         let processed = self.cached(&keys::picture(digest, &self.config))?;
         let meta = &processed.meta;
         let pixels = u64::from(meta.width) * u64::from(meta.height);
@@ -307,12 +308,9 @@ impl Images {
         (still && pixels <= self.config.max_pixels).then_some(processed)
     }
 
-    /// The digest of `bytes`, read from `source`: remembered by the source's stamp, so a warm
-    /// build reads an unchanged source's digest instead of hashing its bytes.
-    fn source_digest(&self, stamp: &Stamp, bytes: &[u8]) -> SourceDigest {
-        if let Some(digest) = self.remembered_digest(stamp) {
-            return digest;
-        }
+    /// The digest of `bytes`, read from the source with `stamp`, remembered under the stamp so
+    /// a warm build need not read or hash an unchanged source.
+    fn remember_digest(&self, stamp: &Stamp, bytes: &[u8]) -> SourceDigest {
         let digest = SourceDigest::of(bytes);
         if let Some(key) = stamp_key(stamp) {
             self.cache.put(&key, &[&digest.0]);
