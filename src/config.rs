@@ -201,8 +201,35 @@ pub struct DeployConfig {
     pub concurrency: usize,
     /// Extensions of the files stored gzip-encoded (and so sent by `serve`); empty for none.
     pub compress: Vec<String>,
+    /// How deploy signs in: a key or SAS from the environment, or an Entra ID identity.
+    pub auth: DeployAuth,
     /// Other places to publish, chosen with `--target NAME`, by name.
     pub targets: std::collections::BTreeMap<String, DeployTarget>,
+}
+
+/// `[deploy] auth`: which of the ways to sign in deploy uses. Secrets and identities always come
+/// from the environment; this only chooses among them.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeployAuth {
+    /// The first that is set of a connection string, an account key, a SAS token, a federated
+    /// token and a client secret.
+    #[default]
+    Auto,
+    /// `AZURE_STORAGE_CONNECTION_STRING` only.
+    ConnectionString,
+    /// `AZURE_STORAGE_KEY` only.
+    Key,
+    /// `AZURE_STORAGE_SAS_TOKEN` only.
+    Sas,
+    /// Entra ID workload identity: `AZURE_FEDERATED_TOKEN_FILE` (GitHub Actions OIDC, AKS).
+    WorkloadIdentity,
+    /// Entra ID service principal: `AZURE_CLIENT_SECRET`.
+    ClientSecret,
+    /// The managed identity of the Azure machine deploy runs on.
+    ManagedIdentity,
+    /// The Azure CLI's signed-in account (`az login`).
+    AzureCli,
 }
 
 /// `[deploy.targets.NAME]`: another place to publish, such as staging. Each key given replaces
@@ -224,6 +251,8 @@ pub struct DeployTarget {
     pub concurrency: Option<usize>,
     /// Its compressed extensions.
     pub compress: Option<Vec<String>>,
+    /// How it signs in.
+    pub auth: Option<DeployAuth>,
 }
 
 /// `[deploy] concurrency` when not given: enough to fill a home uplink with small files.
@@ -241,6 +270,7 @@ impl Default for DeployConfig {
             cache: Vec::new(),
             concurrency: DEFAULT_DEPLOY_CONCURRENCY,
             compress: crate::compress::DEFAULT_COMPRESS.map(String::from).to_vec(),
+            auth: DeployAuth::Auto,
             targets: std::collections::BTreeMap::new(),
         }
     }
@@ -391,6 +421,7 @@ impl Config {
         deploy.compress = target
             .compress
             .unwrap_or(std::mem::take(&mut deploy.compress));
+        deploy.auth = target.auth.unwrap_or(deploy.auth);
         Ok(targeted)
     }
 
@@ -620,5 +651,20 @@ mod tests {
             assert_eq!((d.line, d.column), (Some(4), Some(3)), "{}", d.message);
             assert!(d.message.contains("from 1 to 64"), "{}", d.message);
         }
+    }
+
+    #[test]
+    fn deploy_auth_is_one_of_the_ways_at_its_line_and_a_target_may_choose_its_own() {
+        assert_eq!(Config::default().deploy.auth, DeployAuth::Auto);
+        let text =
+            "[deploy]\nauth = \"client-secret\"\n[deploy.targets.laptop]\nauth = \"azure-cli\"\n";
+        let config = Config::parse(text).unwrap();
+        assert_eq!(config.deploy.auth, DeployAuth::ClientSecret);
+        let laptop = config.for_target("laptop").unwrap();
+        assert_eq!(laptop.deploy.auth, DeployAuth::AzureCli);
+        let err = Config::parse("[deploy]\nauth = \"password\"\n").unwrap_err();
+        let d = err.iter().next().unwrap();
+        assert_eq!(d.line, Some(2), "{}", d.message);
+        assert!(d.message.contains("managed-identity"), "{}", d.message);
     }
 }

@@ -1,13 +1,18 @@
 //! Where to deploy and with which secret: the account, container and endpoint from site.toml,
-//! the secret from the environment only, so it never sits in a file in the repository.
+//! the secret or identity from the environment only, so it never sits in a file in the repository.
 
 use std::fmt;
+use std::path::PathBuf;
 
 use base64::Engine as _;
 
-use crate::config::DeployConfig;
+use crate::config::{DeployAuth, DeployConfig};
 
 use super::error::DeployError;
+use super::identity::{
+    AUTHORITY_HOST_VAR, App, CLIENT_ID_VAR, CLIENT_SECRET_VAR, FEDERATED_TOKEN_FILE_VAR,
+    IDENTITY_ENDPOINT_VAR, Identity, TENANT_ID_VAR,
+};
 
 /// A full connection string, as the Azure portal shows it.
 pub const CONNECTION_STRING_VAR: &str = "AZURE_STORAGE_CONNECTION_STRING";
@@ -17,6 +22,8 @@ pub const KEY_VAR: &str = "AZURE_STORAGE_KEY";
 pub const SAS_VAR: &str = "AZURE_STORAGE_SAS_TOKEN";
 /// The account name, when site.toml does not give one.
 pub const ACCOUNT_VAR: &str = "AZURE_STORAGE_ACCOUNT";
+/// Extra certificate authorities to trust (a PEM bundle), as curl and the Azure CLI read it.
+pub const CA_FILE_VAR: &str = "SSL_CERT_FILE";
 
 /// Azurite's well-known development account, used by `UseDevelopmentStorage=true`.
 const DEV_ACCOUNT: &str = "devstoreaccount1";
@@ -24,13 +31,21 @@ const DEV_KEY: &str =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 const DEV_ENDPOINT: &str = "http://127.0.0.1:10000/devstoreaccount1";
 
-/// The secrets `pamphlet deploy` may use, read from the environment and never printed.
+/// The secrets and identities `pamphlet deploy` may use, read from the environment and never
+/// printed.
 #[derive(Clone, Default)]
 pub struct Credentials {
     connection_string: Option<String>,
     key: Option<String>,
     sas: Option<String>,
     account: Option<String>,
+    client_id: Option<String>,
+    tenant_id: Option<String>,
+    client_secret: Option<String>,
+    federated_token_file: Option<String>,
+    authority_host: Option<String>,
+    identity_endpoint: Option<String>,
+    ca_file: Option<String>,
 }
 
 impl fmt::Debug for Credentials {
@@ -41,13 +56,21 @@ impl fmt::Debug for Credentials {
             .field("key", &shown(&self.key))
             .field("sas", &shown(&self.sas))
             .field("account", &self.account)
+            .field("client_id", &self.client_id)
+            .field("tenant_id", &self.tenant_id)
+            .field("client_secret", &shown(&self.client_secret))
+            .field("federated_token_file", &self.federated_token_file)
+            .field("authority_host", &self.authority_host)
+            .field("identity_endpoint", &self.identity_endpoint)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
 
 impl Credentials {
-    /// Reads `AZURE_STORAGE_CONNECTION_STRING`, `AZURE_STORAGE_KEY`, `AZURE_STORAGE_SAS_TOKEN`
-    /// and `AZURE_STORAGE_ACCOUNT`.
+    /// Reads the storage variables (`AZURE_STORAGE_*`), the Entra ID ones (`AZURE_CLIENT_ID`,
+    /// `AZURE_TENANT_ID`, `AZURE_CLIENT_SECRET`, `AZURE_FEDERATED_TOKEN_FILE`,
+    /// `AZURE_AUTHORITY_HOST`, `IDENTITY_ENDPOINT`) and `SSL_CERT_FILE`.
     pub fn from_env() -> Self {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -64,6 +87,13 @@ impl Credentials {
             key: get(KEY_VAR),
             sas: get(SAS_VAR),
             account: get(ACCOUNT_VAR),
+            client_id: get(CLIENT_ID_VAR),
+            tenant_id: get(TENANT_ID_VAR),
+            client_secret: get(CLIENT_SECRET_VAR),
+            federated_token_file: get(FEDERATED_TOKEN_FILE_VAR),
+            authority_host: get(AUTHORITY_HOST_VAR),
+            identity_endpoint: get(IDENTITY_ENDPOINT_VAR),
+            ca_file: get(CA_FILE_VAR),
         }
     }
 
@@ -77,11 +107,16 @@ impl Credentials {
 
     /// Every secret value, so that text about to be shown can be scrubbed of them.
     pub(crate) fn secrets(&self) -> Vec<String> {
-        let mut secrets: Vec<String> = [&self.connection_string, &self.key, &self.sas]
-            .into_iter()
-            .flatten()
-            .cloned()
-            .collect();
+        let mut secrets: Vec<String> = [
+            &self.connection_string,
+            &self.key,
+            &self.sas,
+            &self.client_secret,
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
         if let Some(cs) = &self.connection_string {
             secrets.extend(
                 parse_connection_string(cs)
@@ -104,6 +139,8 @@ pub enum Auth {
     Key(String),
     /// A SAS token's query string, without `?`.
     Sas(String),
+    /// An Entra ID identity: bearer tokens, no key.
+    Entra(Identity),
 }
 
 /// A resolved deploy target: where, and with what secret.
@@ -119,6 +156,8 @@ pub struct Target {
     pub auth: Auth,
     /// The variable the secret came from, to name it when Azure refuses it.
     pub variable: &'static str,
+    /// `SSL_CERT_FILE`: certificate authorities to trust besides the system's.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl fmt::Debug for Target {
@@ -143,17 +182,23 @@ impl Target {
         let container = resolve_container(config)?;
         let endpoint = resolve_endpoint(config, &cs, &account);
         check_endpoint(&endpoint)?;
-        let (auth, variable) = choose_auth(credentials, &cs).ok_or_else(|| {
+        let (auth, variable) = choose_auth(config.auth, credentials, &cs)?.ok_or_else(|| {
             DeployError::Config(format!(
-                "no credentials for storage account `{account}`; set {KEY_VAR}, {SAS_VAR} or {CONNECTION_STRING_VAR} in the environment"
+                "no way to sign in to storage account `{account}`; set {KEY_VAR}, {SAS_VAR} or {CONNECTION_STRING_VAR}, or sign in with Entra ID: {CLIENT_ID_VAR} and {TENANT_ID_VAR} with {FEDERATED_TOKEN_FILE_VAR} or {CLIENT_SECRET_VAR}, or auth = \"managed-identity\" or \"azure-cli\" under [deploy] in site.toml"
             ))
         })?;
+        if matches!(auth, Auth::Entra(_)) && endpoint.starts_with("http://") {
+            return Err(DeployError::Config(format!(
+                "Entra ID tokens are only sent over https, and the blob endpoint is {endpoint}; use its https address"
+            )));
+        }
         Ok(Target {
             account,
             container,
             endpoint,
             auth: check_auth(auth, variable)?,
             variable,
+            ca_file: credentials.ca_file.as_ref().map(PathBuf::from),
         })
     }
 
@@ -191,6 +236,18 @@ impl ConnectionString {
     fn account(&self) -> Option<String> {
         self.get("AccountName")
             .or_else(|| self.dev.then(|| DEV_ACCOUNT.to_string()))
+    }
+
+    /// The secret the connection string holds, if any.
+    fn auth(&self) -> Option<(Auth, &'static str)> {
+        if let Some(key) = self.get("AccountKey") {
+            Some((Auth::Key(key), CONNECTION_STRING_VAR))
+        } else if let Some(sas) = self.get("SharedAccessSignature") {
+            Some((Auth::Sas(sas), CONNECTION_STRING_VAR))
+        } else {
+            self.dev
+                .then(|| (Auth::Key(DEV_KEY.to_string()), CONNECTION_STRING_VAR))
+        }
     }
 }
 
@@ -265,22 +322,112 @@ fn resolve_endpoint(config: &DeployConfig, cs: &ConnectionString, account: &str)
     endpoint.trim_end_matches('/').to_string()
 }
 
-/// The first secret there is, in the README's order, with the variable it came from.
-fn choose_auth(credentials: &Credentials, cs: &ConnectionString) -> Option<(Auth, &'static str)> {
-    if let Some(key) = cs.get("AccountKey") {
-        Some((Auth::Key(key), CONNECTION_STRING_VAR))
-    } else if let Some(sas) = cs.get("SharedAccessSignature") {
-        Some((Auth::Sas(sas), CONNECTION_STRING_VAR))
-    } else if cs.dev {
-        Some((Auth::Key(DEV_KEY.to_string()), CONNECTION_STRING_VAR))
-    } else if let Some(key) = &credentials.key {
-        Some((Auth::Key(key.clone()), KEY_VAR))
-    } else {
-        credentials
-            .sas
-            .as_ref()
-            .map(|sas| (Auth::Sas(sas.clone()), SAS_VAR))
+/// The way to sign in that `[deploy] auth` asks for, with the variable it came from; `Ok(None)`
+/// when `auto` finds none.
+fn choose_auth(
+    mode: DeployAuth,
+    env: &Credentials,
+    cs: &ConnectionString,
+) -> Result<Option<(Auth, &'static str)>, DeployError> {
+    let needs = |variable: &str| {
+        let name = auth_name(mode);
+        DeployError::Config(format!(
+            "auth = \"{name}\" under [deploy] in site.toml needs {variable} in the environment"
+        ))
+    };
+    let key = || env.key.clone().map(|k| (Auth::Key(k), KEY_VAR));
+    let sas = || env.sas.clone().map(|s| (Auth::Sas(s), SAS_VAR));
+    let chosen = match mode {
+        DeployAuth::Auto => {
+            let found = cs.auth().or_else(key).or_else(sas);
+            match found {
+                Some(found) => Some(found),
+                None if env.federated_token_file.is_some() => Some(workload(env)?),
+                None if env.client_secret.is_some() => Some(client_secret(env)?),
+                None => None,
+            }
+        }
+        DeployAuth::ConnectionString => {
+            Some(cs.auth().ok_or_else(|| needs(CONNECTION_STRING_VAR))?)
+        }
+        DeployAuth::Key => Some(key().ok_or_else(|| needs(KEY_VAR))?),
+        DeployAuth::Sas => Some(sas().ok_or_else(|| needs(SAS_VAR))?),
+        DeployAuth::WorkloadIdentity => match env.federated_token_file {
+            Some(_) => Some(workload(env)?),
+            None => return Err(needs(FEDERATED_TOKEN_FILE_VAR)),
+        },
+        DeployAuth::ClientSecret => match env.client_secret {
+            Some(_) => Some(client_secret(env)?),
+            None => return Err(needs(CLIENT_SECRET_VAR)),
+        },
+        DeployAuth::ManagedIdentity => Some((
+            Auth::Entra(Identity::Managed {
+                client_id: env.client_id.clone(),
+                endpoint: env.identity_endpoint.clone(),
+            }),
+            "[deploy] auth",
+        )),
+        DeployAuth::AzureCli => Some((Auth::Entra(Identity::AzureCli), "[deploy] auth")),
+    };
+    Ok(chosen)
+}
+
+/// `[deploy] auth` as site.toml spells it.
+fn auth_name(mode: DeployAuth) -> &'static str {
+    match mode {
+        DeployAuth::Auto => "auto",
+        DeployAuth::ConnectionString => "connection-string",
+        DeployAuth::Key => "key",
+        DeployAuth::Sas => "sas",
+        DeployAuth::WorkloadIdentity => "workload-identity",
+        DeployAuth::ClientSecret => "client-secret",
+        DeployAuth::ManagedIdentity => "managed-identity",
+        DeployAuth::AzureCli => "azure-cli",
     }
+}
+
+/// Workload identity: the federated token file must be there now, not only at the first upload.
+fn workload(env: &Credentials) -> Result<(Auth, &'static str), DeployError> {
+    let app = App::from_parts(
+        env.client_id.as_ref(),
+        env.tenant_id.as_ref(),
+        env.authority_host.as_ref(),
+        FEDERATED_TOKEN_FILE_VAR,
+    )?;
+    let token_file = PathBuf::from(env.federated_token_file.clone().unwrap_or_default());
+    match std::fs::read_to_string(&token_file) {
+        Ok(token) if !token.trim().is_empty() => {}
+        Ok(_) => {
+            return Err(DeployError::Config(format!(
+                "{FEDERATED_TOKEN_FILE_VAR} names {}, which is empty; write the identity provider's token to it first",
+                token_file.display()
+            )));
+        }
+        Err(e) => {
+            return Err(DeployError::Config(format!(
+                "cannot read {} from {FEDERATED_TOKEN_FILE_VAR} ({}); write the identity provider's token to it first",
+                token_file.display(),
+                e.kind()
+            )));
+        }
+    }
+    let identity = Identity::Workload { app, token_file };
+    Ok((Auth::Entra(identity), FEDERATED_TOKEN_FILE_VAR))
+}
+
+/// A service principal with `AZURE_CLIENT_SECRET`.
+fn client_secret(env: &Credentials) -> Result<(Auth, &'static str), DeployError> {
+    let app = App::from_parts(
+        env.client_id.as_ref(),
+        env.tenant_id.as_ref(),
+        env.authority_host.as_ref(),
+        CLIENT_SECRET_VAR,
+    )?;
+    let secret = env.client_secret.clone().unwrap_or_default();
+    Ok((
+        Auth::Entra(Identity::ClientSecret { app, secret }),
+        CLIENT_SECRET_VAR,
+    ))
 }
 
 /// Refuses a secret that cannot work, naming only its variable; a SAS loses its `?`.
@@ -307,6 +454,7 @@ fn check_auth(auth: Auth, variable: &str) -> Result<Auth, DeployError> {
             }
             Ok(Auth::Sas(sas))
         }
+        entra @ Auth::Entra(_) => Ok(entra),
     }
 }
 
@@ -390,7 +538,7 @@ mod tests {
         assert_eq!(t.endpoint, "https://mysite.blob.core.chinacloudapi.cn");
         match t.auth {
             Auth::Key(k) => assert_eq!(k, DEV_KEY),
-            Auth::Sas(_) => panic!("expected a key"),
+            _ => panic!("expected a key"),
         }
         let e = Target::resolve(&config("other", ""), &env(&[(CONNECTION_STRING_VAR, &cs)]))
             .unwrap_err();
@@ -418,7 +566,7 @@ mod tests {
         assert_eq!(t.endpoint, "http://127.0.0.1:10000/mysite");
         match t.auth {
             Auth::Sas(s) => assert_eq!(s, "sv=2024&sp=rwdl&sig=abc"),
-            Auth::Key(_) => panic!("expected a SAS"),
+            _ => panic!("expected a SAS"),
         }
     }
 
@@ -452,5 +600,134 @@ mod tests {
         );
         let debug = format!("{:?}", env(&[(KEY_VAR, DEV_KEY)]));
         assert!(!debug.contains(DEV_KEY), "{debug}");
+    }
+
+    fn with_auth(mode: DeployAuth) -> DeployConfig {
+        DeployConfig {
+            auth: mode,
+            ..config("mysite", "")
+        }
+    }
+
+    fn way(config: &DeployConfig, credentials: &Credentials) -> String {
+        match Target::resolve(config, credentials) {
+            Ok(t) => match t.auth {
+                Auth::Key(_) => format!("key from {}", t.variable),
+                Auth::Sas(_) => format!("sas from {}", t.variable),
+                Auth::Entra(identity) => identity.describe(),
+            },
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    #[test]
+    fn auto_takes_the_first_way_in_the_readmes_order() {
+        let token = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(token.path(), "eyJ.federated.token").unwrap();
+        let token_path = token.path().to_string_lossy().to_string();
+        let cs = format!("AccountName=mysite;AccountKey={DEV_KEY}");
+        let everything = [
+            (CONNECTION_STRING_VAR, cs.as_str()),
+            (KEY_VAR, DEV_KEY),
+            (SAS_VAR, "sv=1&sig=x"),
+            (FEDERATED_TOKEN_FILE_VAR, token_path.as_str()),
+            (CLIENT_SECRET_VAR, "secret"),
+            (CLIENT_ID_VAR, "app-id"),
+            (TENANT_ID_VAR, "tenant-id"),
+        ];
+        let expected = [
+            "key from AZURE_STORAGE_CONNECTION_STRING",
+            "key from AZURE_STORAGE_KEY",
+            "sas from AZURE_STORAGE_SAS_TOKEN",
+            "the workload identity of application app-id",
+            "service principal app-id",
+        ];
+        let auto = with_auth(DeployAuth::Auto);
+        for (skip, expected) in expected.iter().enumerate() {
+            let set: Vec<(&str, &str)> = everything
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i >= skip)
+                .map(|(_, pair)| *pair)
+                .collect();
+            assert_eq!(
+                way(&auto, &env(&set)),
+                *expected,
+                "without the first {skip}"
+            );
+        }
+        let none = way(&auto, &env(&[(CLIENT_ID_VAR, "app-id")]));
+        for named in [
+            KEY_VAR,
+            SAS_VAR,
+            CONNECTION_STRING_VAR,
+            FEDERATED_TOKEN_FILE_VAR,
+            CLIENT_SECRET_VAR,
+            "managed-identity",
+            "azure-cli",
+        ] {
+            assert!(none.contains(named), "{none}");
+        }
+    }
+
+    #[test]
+    fn an_explicit_auth_uses_only_its_own_way_and_says_what_it_needs() {
+        let key_only = env(&[(KEY_VAR, DEV_KEY), (CLIENT_ID_VAR, "app-id")]);
+        assert_eq!(
+            way(&with_auth(DeployAuth::ClientSecret), &key_only),
+            "error: auth = \"client-secret\" under [deploy] in site.toml needs AZURE_CLIENT_SECRET in the environment"
+        );
+        assert_eq!(
+            way(&with_auth(DeployAuth::ManagedIdentity), &key_only),
+            "managed identity app-id"
+        );
+        assert_eq!(
+            way(&with_auth(DeployAuth::ManagedIdentity), &env(&[])),
+            "this machine's system-assigned managed identity"
+        );
+        assert_eq!(
+            way(&with_auth(DeployAuth::AzureCli), &key_only),
+            "the Azure CLI's signed-in account"
+        );
+        let sas_wanted = way(&with_auth(DeployAuth::Sas), &key_only);
+        assert!(
+            sas_wanted.contains("needs AZURE_STORAGE_SAS_TOKEN"),
+            "{sas_wanted}"
+        );
+        let secret = env(&[(CLIENT_SECRET_VAR, "s3cr3t"), (CLIENT_ID_VAR, "app-id")]);
+        let half = way(&with_auth(DeployAuth::ClientSecret), &secret);
+        assert!(half.contains("also needs AZURE_TENANT_ID"), "{half}");
+        assert!(!half.contains("s3cr3t"), "{half}");
+    }
+
+    #[test]
+    fn a_federated_token_file_must_be_readable_before_anything_is_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("token");
+        let ids = |file: &str| {
+            env(&[
+                (FEDERATED_TOKEN_FILE_VAR, file),
+                (CLIENT_ID_VAR, "app-id"),
+                (TENANT_ID_VAR, "tenant-id"),
+            ])
+        };
+        let auto = with_auth(DeployAuth::Auto);
+        let e = way(&auto, &ids(&missing.to_string_lossy()));
+        assert!(e.contains("cannot read") && e.contains("token"), "{e}");
+        std::fs::write(&missing, "  \n").unwrap();
+        let e = way(&auto, &ids(&missing.to_string_lossy()));
+        assert!(e.contains("which is empty"), "{e}");
+    }
+
+    #[test]
+    fn tokens_go_over_https_only() {
+        let e = way(
+            &DeployConfig {
+                auth: DeployAuth::AzureCli,
+                ..config("mysite", "http://127.0.0.1:10000/mysite")
+            },
+            &env(&[]),
+        );
+        assert!(e.contains("only sent over https"), "{e}");
     }
 }

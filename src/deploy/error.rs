@@ -37,6 +37,30 @@ pub enum DeployError {
         /// Where the secret came from and what to check about it.
         hint: String,
     },
+    /// Entra ID, the managed identity endpoint or the Azure CLI gave no token.
+    #[error("signing in as {identity} failed: {reason}")]
+    SignIn {
+        /// Who was signing in, and from which variables: never a secret.
+        identity: String,
+        /// Why, already redacted.
+        reason: String,
+    },
+    /// The token was good but the identity may not write to the container.
+    #[error(
+        "storage account `{account}` refused {identity} ({code}); it needs the Storage Blob Data Contributor role on container `{container}`: `az role assignment create --role \"Storage Blob Data Contributor\" --assignee {assignee} --scope <the storage account's resource id>/blobServices/default/containers/{container}`"
+    )]
+    RoleMissing {
+        /// The account name.
+        account: String,
+        /// The container name.
+        container: String,
+        /// Who was refused.
+        identity: String,
+        /// What `--assignee` takes for it.
+        assignee: String,
+        /// Azure's error code, such as `AuthorizationPermissionMismatch`.
+        code: String,
+    },
     /// The container does not exist.
     #[error(
         "container `{container}` does not exist in storage account `{account}`; turn on the account's static website (which creates `$web`) or fix `container` under [deploy] in site.toml"
@@ -91,6 +115,9 @@ impl DeployError {
             DeployError::Denied { code, .. } => {
                 format!("the storage account refused the credentials ({code})")
             }
+            DeployError::RoleMissing { identity, code, .. } => {
+                format!("the storage account refused {identity} ({code})")
+            }
             DeployError::NoContainer { container, .. } => {
                 format!("container `{container}` is gone")
             }
@@ -108,6 +135,8 @@ impl DeployError {
 /// What kind of failure an object_store error is, with only safe details kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Cause {
+    /// No token: why, from the token endpoint's answer or the Azure CLI (to be redacted).
+    SignIn(String),
     /// 401 or 403, with Azure's error code.
     Denied(String),
     /// 404, with Azure's error code.
@@ -124,6 +153,9 @@ pub(crate) enum Cause {
 
 /// Sorts an object_store error into a [`Cause`].
 pub(crate) fn classify(error: &object_store::Error) -> Cause {
+    if let Some(reason) = sign_in_failure(error) {
+        return Cause::SignIn(reason);
+    }
     let text = error.to_string();
     let code = azure_code(&text);
     match error {
@@ -157,6 +189,79 @@ pub(crate) fn classify(error: &object_store::Error) -> Cause {
         (Some(_), None) => Cause::Status(status.unwrap_or_default()),
         (None, None) => Cause::Other(innermost(error)),
     }
+}
+
+/// Why no token came, when that is what failed: object_store's credential errors are private
+/// types, so they are known by the words their messages begin with.
+fn sign_in_failure(error: &object_store::Error) -> Option<String> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        let text = e.to_string();
+        if text.starts_with("Error performing token request") {
+            return Some(token_request_failure(e, &text));
+        }
+        if text.starts_with("Error getting token response body") {
+            return Some("the token endpoint's answer holds no token".into());
+        }
+        if text.starts_with("Error reading federated token file") {
+            return Some("the federated token file cannot be read".into());
+        }
+        if let Some(message) = text.strip_prefix("'az account get-access-token' command failed:") {
+            let first = message.trim().lines().next().unwrap_or("no reason given");
+            return Some(format!(
+                "`az account get-access-token` failed ({first}); run `az login`"
+            ));
+        }
+        if text.starts_with("Failed to parse azure cli response") {
+            return Some("the Azure CLI's token could not be read; update the Azure CLI".into());
+        }
+        source = e.source();
+    }
+    None
+}
+
+/// A token endpoint's refusal in its own words (`error_description`, as Entra ID and the
+/// instance metadata service give it), its status, or why it could not be reached.
+fn token_request_failure(error: &dyn std::error::Error, text: &str) -> String {
+    if let Some(description) = json_string(text, "error_description") {
+        // Entra appends trace and correlation ids and a timestamp: the first sentence says it.
+        let first = description.split(". ").next().unwrap_or(&description);
+        return first.trim_end_matches('.').chars().take(300).collect();
+    }
+    if let Some(status) = http_status(text) {
+        return format!("the token endpoint answered {status}");
+    }
+    let mut source = error.source();
+    while let Some(e) = source {
+        if let Some(http) = e.downcast_ref::<HttpError>()
+            && http.kind() == HttpErrorKind::Connect
+        {
+            return format!("the token endpoint did not answer ({})", io_reason(http));
+        }
+        source = e.source();
+    }
+    "the token endpoint could not be reached".into()
+}
+
+/// The string value of `"key":"..."` in a JSON reply quoted inside an error message.
+fn json_string(text: &str, key: &str) -> Option<String> {
+    let marker = format!("\"{key}\"");
+    let after = &text[text.find(&marker)? + marker.len()..];
+    let value = after
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    None
 }
 
 /// The operating system's reason under a connection error, such as `connection refused`.
@@ -247,6 +352,29 @@ mod tests {
             http_status("Server returned non-2xx status code: 500 Internal Server Error: body"),
             Some("500 Internal Server Error".into())
         );
+    }
+
+    #[test]
+    fn a_token_endpoints_refusal_is_its_first_sentence() {
+        let text = r#"Server returned non-2xx status code: 401 Unauthorized: {"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent. Trace ID: 1","error_codes":[7000215]}"#;
+        assert_eq!(
+            json_string(text, "error_description").as_deref(),
+            Some(
+                "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent. Trace ID: 1"
+            )
+        );
+        let io = std::io::Error::other(text);
+        assert_eq!(
+            token_request_failure(&io, text),
+            "AADSTS7000215: Invalid client secret provided"
+        );
+        let bare = "Server returned non-2xx status code: 500 Internal Server Error: ";
+        assert_eq!(
+            token_request_failure(&std::io::Error::other(bare), bare),
+            "the token endpoint answered 500 Internal Server Error"
+        );
+        assert_eq!(json_string(r#"{"a":"x\"y"}"#, "a").as_deref(), Some("x\"y"));
+        assert_eq!(json_string(r#"{"a": 1}"#, "a"), None);
     }
 
     #[test]

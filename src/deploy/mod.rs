@@ -9,6 +9,7 @@ mod apply;
 mod credentials;
 mod error;
 pub mod headers;
+mod identity;
 mod local;
 mod manifest;
 mod plan;
@@ -22,8 +23,14 @@ use std::time::{Duration, Instant};
 use crate::config::DeployConfig;
 use crate::write::output::Marker;
 
-pub use credentials::{ACCOUNT_VAR, CONNECTION_STRING_VAR, Credentials, KEY_VAR, SAS_VAR, Target};
+pub use credentials::{
+    ACCOUNT_VAR, CA_FILE_VAR, CONNECTION_STRING_VAR, Credentials, KEY_VAR, SAS_VAR, Target,
+};
 pub use error::DeployError;
+pub use identity::{
+    AUTHORITY_HOST_VAR, CLIENT_ID_VAR, CLIENT_SECRET_VAR, FEDERATED_TOKEN_FILE_VAR,
+    IDENTITY_ENDPOINT_VAR, Identity, TENANT_ID_VAR,
+};
 pub use manifest::MANIFEST_NAME;
 pub use plan::{Phase, Reason, Upload};
 

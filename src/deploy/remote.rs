@@ -12,7 +12,7 @@ use object_store::{
     PutPayload, RetryConfig,
 };
 
-use super::credentials::{Auth, Target};
+use super::credentials::{Auth, CA_FILE_VAR, Target};
 use super::error::{Cause, DeployError, classify, redact};
 use super::headers::Headers;
 use super::manifest::{MANIFEST_CACHE_CONTROL, MANIFEST_CONTENT_TYPE, MANIFEST_NAME, Manifest};
@@ -51,12 +51,17 @@ pub(super) struct Listing {
 
 impl Remote {
     /// A client for `target`; nothing is sent yet.
-    pub(super) fn new(target: Target, secrets: Vec<String>) -> Result<Remote, DeployError> {
-        let options = ClientOptions::new()
+    pub(super) fn new(target: Target, mut secrets: Vec<String>) -> Result<Remote, DeployError> {
+        let mut options = ClientOptions::new()
             .with_allow_http(target.endpoint.starts_with("http://"))
             // Whole-request time: a large image on a slow uplink needs minutes, not 30 s.
             .with_timeout(Duration::from_secs(300))
             .with_connect_timeout(Duration::from_secs(10));
+        if let Some(file) = &target.ca_file {
+            for certificate in extra_authorities(file)? {
+                options = options.with_root_certificate(certificate);
+            }
+        }
         let builder = MicrosoftAzureBuilder::new()
             .with_account(&target.account)
             .with_container_name(&target.container)
@@ -73,6 +78,10 @@ impl Remote {
                     ))
                 })?;
                 builder.with_sas_authorization(pairs)
+            }
+            Auth::Entra(identity) => {
+                secrets.extend(identity.secrets());
+                identity.configure(builder)
             }
         };
         // The builder's messages may quote the key, so only the fact of failure is kept.
@@ -199,21 +208,52 @@ impl Remote {
             .map(|_| ())
     }
 
+    /// The identity signing in, for a refused sign-in.
+    fn identity_description(&self) -> String {
+        match &self.target.auth {
+            Auth::Entra(identity) => {
+                format!("{} (from {})", identity.describe(), identity.variables())
+            }
+            Auth::Key(_) | Auth::Sas(_) => self.target.variable.to_string(),
+        }
+    }
+
+    /// The storage account refused what deploy signed in with: a key or SAS to check, or an
+    /// identity lacking its role.
+    fn denied(&self, code: String) -> DeployError {
+        let target = &self.target;
+        let hint = match &target.auth {
+            Auth::Key(_) => format!("the account key in {}", target.variable),
+            Auth::Sas(_) => format!(
+                "the SAS token in {}: it must allow read, write, delete and list on the container, and not have expired",
+                target.variable
+            ),
+            Auth::Entra(identity) => {
+                return DeployError::RoleMissing {
+                    account: target.account.clone(),
+                    container: target.container.clone(),
+                    identity: identity.describe(),
+                    assignee: identity.assignee().to_string(),
+                    code,
+                };
+            }
+        };
+        DeployError::Denied {
+            account: target.account.clone(),
+            code,
+            hint,
+        }
+    }
+
     /// One sentence for a failed request, naming what to fix where that is known.
     fn error(&self, action: String, error: &object_store::Error) -> DeployError {
         let target = &self.target;
         match classify(error) {
-            Cause::Denied(code) => DeployError::Denied {
-                account: target.account.clone(),
-                code,
-                hint: match target.auth {
-                    Auth::Key(_) => format!("the account key in {}", target.variable),
-                    Auth::Sas(_) => format!(
-                        "the SAS token in {}: it must allow read, write, delete and list on the container, and not have expired",
-                        target.variable
-                    ),
-                },
+            Cause::SignIn(reason) => DeployError::SignIn {
+                identity: self.identity_description(),
+                reason: redact(&reason, &self.secrets),
             },
+            Cause::Denied(code) => self.denied(code),
             Cause::NotFound(code) | Cause::Status(code) if code == "ContainerNotFound" => {
                 DeployError::NoContainer {
                     account: target.account.clone(),
@@ -237,5 +277,25 @@ impl Remote {
                 reason: redact(&text, &self.secrets),
             },
         }
+    }
+}
+
+/// The certificate authorities in `SSL_CERT_FILE`, trusted besides the system's: a corporate
+/// TLS proxy's, or a test's throwaway one.
+fn extra_authorities(
+    file: &std::path::Path,
+) -> Result<Vec<object_store::Certificate>, DeployError> {
+    let bad = |why: String| {
+        DeployError::Config(format!(
+            "{} from {CA_FILE_VAR} {why}; point it at a PEM file of certificates, or unset it",
+            file.display()
+        ))
+    };
+    let pem = std::fs::read(file).map_err(|e| bad(format!("cannot be read ({})", e.kind())))?;
+    let certificates = object_store::Certificate::from_pem_bundle(&pem)
+        .map_err(|_| bad("holds no readable certificate".into()))?;
+    match certificates.is_empty() {
+        true => Err(bad("holds no certificate".into())),
+        false => Ok(certificates),
     }
 }

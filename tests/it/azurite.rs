@@ -76,13 +76,18 @@ pub fn unique_container(tag: &str) -> String {
 /// Creates a container with a Shared Key signed `PUT ?restype=container`, which object_store
 /// does not offer.
 pub fn create_container(name: &str) {
-    let endpoint = endpoint();
+    create_container_at(&endpoint(), name, &reqwest::Client::new());
+}
+
+/// Creates a container at the Azurite listening at `endpoint` (http or https), through `client`.
+pub fn create_container_at(endpoint: &str, name: &str, client: &reqwest::Client) {
     let date = jiff::Timestamp::now()
         .strftime("%a, %d %b %Y %H:%M:%S GMT")
         .to_string();
     let version = "2021-08-06";
     let path = endpoint
-        .trim_start_matches("http://")
+        .split_once("://")
+        .map_or(endpoint, |(_, rest)| rest)
         .split_once('/')
         .map(|(_, p)| format!("/{p}"))
         .unwrap_or_default();
@@ -97,7 +102,7 @@ pub fn create_container(name: &str) {
     let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     let url = format!("{endpoint}/{name}?restype=container");
     let status = runtime().block_on(async {
-        reqwest::Client::new()
+        client
             .put(&url)
             .header("x-ms-date", &date)
             .header("x-ms-version", version)
@@ -139,7 +144,11 @@ pub struct Blob {
 
 /// Every blob in the container, downloaded.
 pub fn download_all(container: &str) -> BTreeMap<String, Blob> {
-    let store = store(container);
+    download_all_from(&store(container))
+}
+
+/// Every blob `store` reaches, downloaded.
+pub fn download_all_from(store: &MicrosoftAzure) -> BTreeMap<String, Blob> {
     runtime().block_on(async {
         let metas: Vec<_> = store.list(None).try_collect().await.expect("listing");
         let mut blobs = BTreeMap::new();

@@ -555,7 +555,7 @@ fn a_wrong_key_or_a_dead_endpoint_fails_in_one_sentence_and_changes_nothing() {
 
     let missing = site.deploy_with_key("", &[]);
     let line = missing.assert_one_sentence_failure();
-    assert!(line.contains("no credentials"), "{line}");
+    assert!(line.contains("no way to sign in"), "{line}");
 
     // A port nothing listens on: bind one, then let it go.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
