@@ -122,6 +122,9 @@ enum Command {
         /// Uploads in flight at once, 1 to 64 [default: [deploy] concurrency, or 8].
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=MAX_DEPLOY_CONCURRENCY as i64))]
         concurrency: Option<u16>,
+        /// Turn the account's static website on, with index.html and 404.html, when it is not.
+        #[arg(long)]
+        configure: bool,
     },
     /// Print the security headers the site should be served with; --front-door writes them,
     /// and a 301 for every alias, as an Azure Front Door rule set.
@@ -206,8 +209,10 @@ fn main() -> ExitCode {
             max_deletes,
             target,
             concurrency,
+            configure,
         } => {
             let mut options = DeployOptions::new(&root);
+            options.configure = configure;
             if let Some(output) = output {
                 options.output = root.join(output);
             }

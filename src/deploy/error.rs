@@ -291,7 +291,7 @@ fn innermost(error: &object_store::Error) -> String {
 }
 
 /// Azure's machine-readable error code, such as `AuthenticationFailed`, from a reply's body.
-fn azure_code(text: &str) -> Option<String> {
+pub(crate) fn azure_code(text: &str) -> Option<String> {
     let start = text.find("<Code>")? + "<Code>".len();
     let len = text[start..].find("</Code>")?;
     let code = &text[start..start + len];

@@ -15,6 +15,7 @@ mod manifest;
 mod plan;
 mod progress;
 mod remote;
+mod website;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -58,6 +59,8 @@ pub struct DeployOptions {
     pub concurrency: Option<usize>,
     /// Asked for by SIGINT or SIGTERM: no upload starts after it, and nothing is deleted.
     pub stop: crate::stop::Stop,
+    /// Turn the static website on with `index.html` and `404.html` when its settings differ.
+    pub configure: bool,
 }
 
 /// `--max-deletes` when not given.
@@ -76,6 +79,7 @@ impl DeployOptions {
             max_deletes: DEFAULT_MAX_DELETES,
             concurrency: None,
             stop: crate::stop::Stop::default(),
+            configure: false,
         }
     }
 }
@@ -105,6 +109,8 @@ pub struct DeployReport {
     pub elapsed: Duration,
     /// Things the user should know that did not fail the deploy.
     pub notes: Vec<String>,
+    /// What `--configure` changed in the static website's settings, or would change.
+    pub configured: Option<String>,
 }
 
 impl DeployReport {
@@ -120,7 +126,12 @@ impl DeployReport {
             .iter()
             .map(|u| format!("{up} {} ({})", u.path, u.reason));
         let deletes = self.deleted.iter().map(|p| format!("{del} {p}"));
-        uploads.chain(deletes).collect()
+        self.configured
+            .iter()
+            .cloned()
+            .chain(uploads)
+            .chain(deletes)
+            .collect()
     }
 
     /// The closing line: counts, bytes and time.
@@ -172,6 +183,7 @@ impl DeployReport {
             file_bytes: plan.upload_bytes(),
             elapsed: Duration::ZERO,
             notes: Vec::new(),
+            configured: None,
         }
     }
 }
@@ -227,6 +239,7 @@ async fn sync(
     notes: &mut Vec<String>,
 ) -> Result<DeployReport, DeployError> {
     let options = run.options;
+    let configured = check_website(remote, options, notes).await?;
     let listing = remote.list().await?;
     let manifest = match listing.manifest {
         Some(_) => remote.read_manifest().await?.unwrap_or_else(|| {
@@ -245,6 +258,7 @@ async fn sync(
     let plan = plan::plan(local, &listing.blobs, &manifest, settings);
     notes.extend(deletion_note(&plan, options));
     let mut report = DeployReport::planned(remote.target().url(), &plan, options.dry_run);
+    report.configured = configured;
     if options.dry_run {
         return Ok(report);
     }
@@ -282,6 +296,43 @@ async fn sync(
     report.uploaded = applied.uploaded;
     report.deleted = applied.deleted;
     Ok(report)
+}
+
+/// Checks the static website's settings when deploying to `$web`, the container it serves: a
+/// note for each problem, or with `--configure`, the settings made right and a line saying so.
+async fn check_website(
+    remote: &Remote,
+    options: &DeployOptions,
+    notes: &mut Vec<String>,
+) -> Result<Option<String>, DeployError> {
+    let target = remote.target();
+    if target.container != "$web" {
+        return Ok(None);
+    }
+    let problems = match remote.website().await? {
+        Some(website) => website.problems(),
+        None if options.configure => vec!["its settings could not be read".into()],
+        // These credentials may write blobs but not read account settings: nothing to say.
+        None => return Ok(None),
+    };
+    if problems.is_empty() {
+        return Ok(None);
+    }
+    if !options.configure {
+        let fix = website::fix(&target.account);
+        notes.extend(problems.into_iter().map(|p| format!("{p}; {fix}")));
+        return Ok(None);
+    }
+    let settings = format!(
+        "the static website: on, index document {}, error document {}",
+        website::INDEX_DOCUMENT,
+        website::ERROR_DOCUMENT
+    );
+    if options.dry_run {
+        return Ok(Some(format!("would configure {settings}")));
+    }
+    remote.configure_website().await?;
+    Ok(Some(format!("configured {settings}")))
 }
 
 /// What to tell the user about remote files that are gone locally, if any.
@@ -325,6 +376,7 @@ mod tests {
             file_bytes: 2048,
             elapsed: Duration::from_millis(1500),
             notes: Vec::new(),
+            configured: None,
         }
     }
 

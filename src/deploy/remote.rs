@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt, stream};
-use object_store::azure::{MicrosoftAzure, MicrosoftAzureBuilder, split_sas};
+use object_store::azure::{AzureAuthorizer, MicrosoftAzure, MicrosoftAzureBuilder, split_sas};
 use object_store::path::Path;
 use object_store::{
     Attribute, Attributes, BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, PutOptions,
@@ -13,10 +13,11 @@ use object_store::{
 };
 
 use super::credentials::{Auth, CA_FILE_VAR, Target};
-use super::error::{Cause, DeployError, classify, redact};
+use super::error::{self, Cause, DeployError, classify, redact};
 use super::headers::Headers;
 use super::manifest::{MANIFEST_CACHE_CONTROL, MANIFEST_CONTENT_TYPE, MANIFEST_NAME, Manifest};
 use super::plan::RemoteBlob;
+use super::website::{self, Website};
 
 /// Transient failures (5xx, throttling, dropped connections) are retried with exponential
 /// back-off and jitter: 0.2 s, then up to 0.4, 0.8, 1.6 and 3.2 s. Five tries ride out a blip
@@ -36,6 +37,9 @@ pub(super) fn retry_config() -> RetryConfig {
 /// The deploy target's container.
 pub(super) struct Remote {
     store: MicrosoftAzure,
+    /// For the account's service properties, which object_store does not offer; signed with
+    /// object_store's own credentials, and trusting the same certificate authorities.
+    http: reqwest::Client,
     target: Target,
     secrets: Vec<String>,
 }
@@ -57,11 +61,22 @@ impl Remote {
             // Whole-request time: a large image on a slow uplink needs minutes, not 30 s.
             .with_timeout(Duration::from_secs(300))
             .with_connect_timeout(Duration::from_secs(10));
+        let mut http = reqwest::Client::builder()
+            .https_only(!target.endpoint.starts_with("http://"))
+            .timeout(Duration::from_secs(60))
+            .connect_timeout(Duration::from_secs(10));
         if let Some(file) = &target.ca_file {
-            for certificate in extra_authorities(file)? {
+            let pem = extra_authorities(file)?;
+            for certificate in object_store::Certificate::from_pem_bundle(&pem).unwrap_or_default()
+            {
                 options = options.with_root_certificate(certificate);
             }
+            http = http
+                .tls_certs_merge(reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default());
         }
+        let http = http.build().map_err(|_| {
+            DeployError::Config("cannot set up an https client; check SSL_CERT_FILE".into())
+        })?;
         let builder = MicrosoftAzureBuilder::new()
             .with_account(&target.account)
             .with_container_name(&target.container)
@@ -94,6 +109,7 @@ impl Remote {
         })?;
         Ok(Remote {
             store,
+            http,
             target,
             secrets,
         })
@@ -208,6 +224,102 @@ impl Remote {
             .map(|_| ())
     }
 
+    /// The static website's settings; `Ok(None)` when these credentials may not read them.
+    pub(super) async fn website(&self) -> Result<Option<Website>, DeployError> {
+        let reply = self.service_properties(reqwest::Method::GET, None).await?;
+        match reply.status {
+            s if s.is_success() => Ok(Some(Website::from_properties(&reply.body))),
+            reqwest::StatusCode::FORBIDDEN => Ok(None),
+            _ => Err(self.service_refusal(&reply)),
+        }
+    }
+
+    /// Turns the static website on with pamphlet's index and error documents.
+    pub(super) async fn configure_website(&self) -> Result<(), DeployError> {
+        let body = website::configured_properties();
+        let reply = self
+            .service_properties(reqwest::Method::PUT, Some(body))
+            .await?;
+        match reply.status.is_success() {
+            true => Ok(()),
+            false => Err(self.service_refusal(&reply)),
+        }
+    }
+
+    /// One Get or Set Blob Service Properties request, signed as object_store signs its own.
+    async fn service_properties(
+        &self,
+        method: reqwest::Method,
+        body: Option<String>,
+    ) -> Result<ServiceReply, DeployError> {
+        let action = || "reading the static website's settings".to_string();
+        let credential = self
+            .store
+            .credentials()
+            .get_credential()
+            .await
+            .map_err(|e| self.error(action(), &e))?;
+        let url = format!("{}/?restype=service&comp=properties", self.target.endpoint);
+        let body = body.unwrap_or_default();
+        let mut builder = http::Request::builder().method(method.as_str()).uri(&url);
+        if !body.is_empty() {
+            builder = builder
+                .header("content-length", body.len())
+                .header("content-type", "application/xml");
+        }
+        let unsigned = |_| DeployError::Config(format!("cannot sign a request to {url}"));
+        let mut request = builder
+            .body(object_store::client::HttpRequestBody::from(body.clone()))
+            .map_err(unsigned)?;
+        AzureAuthorizer::new(&credential, &self.target.account)
+            .try_authorize(&mut request)
+            .map_err(|_| DeployError::Config(format!("cannot sign a request to {url}")))?;
+        let sent = self
+            .http
+            .request(method, request.uri().to_string())
+            .headers(request.headers().clone())
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.service_failure(&e))?;
+        let status = sent.status();
+        let body = sent.text().await.unwrap_or_default();
+        Ok(ServiceReply { status, body })
+    }
+
+    /// A refused or failed service properties request, in the same words as any other.
+    fn service_refusal(&self, reply: &ServiceReply) -> DeployError {
+        let code = error::azure_code(&reply.body).unwrap_or_else(|| reply.status.to_string());
+        match reply.status.as_u16() {
+            401 | 403 => match &self.target.auth {
+                Auth::Entra(identity) => DeployError::Config(format!(
+                    "storage account `{}` refused to let {} change its static website settings ({code}); that needs a role such as Storage Account Contributor, or turn the website on in the portal",
+                    self.target.account,
+                    identity.describe()
+                )),
+                Auth::Key(_) | Auth::Sas(_) => self.denied(code),
+            },
+            _ => DeployError::Remote {
+                action: "changing the static website's settings".into(),
+                reason: code,
+            },
+        }
+    }
+
+    fn service_failure(&self, error: &reqwest::Error) -> DeployError {
+        if error.is_timeout() {
+            return DeployError::Remote {
+                action: "reading the static website's settings".into(),
+                reason: "timed out".into(),
+            };
+        }
+        DeployError::Unreachable {
+            endpoint: self.target.endpoint.clone(),
+            // reqwest's own message quotes the URL, which holds a SAS token's signature.
+            reason: io_kind(error).unwrap_or_else(|| "the request failed".into()),
+        }
+    }
+
     /// The identity signing in, for a refused sign-in.
     fn identity_description(&self) -> String {
         match &self.target.auth {
@@ -280,11 +392,27 @@ impl Remote {
     }
 }
 
-/// The certificate authorities in `SSL_CERT_FILE`, trusted besides the system's: a corporate
-/// TLS proxy's, or a test's throwaway one.
-fn extra_authorities(
-    file: &std::path::Path,
-) -> Result<Vec<object_store::Certificate>, DeployError> {
+/// The operating system's reason under a failed request, such as `connection refused`.
+fn io_kind(error: &reqwest::Error) -> Option<String> {
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(io.kind().to_string());
+        }
+        source = e.source();
+    }
+    None
+}
+
+/// A service properties reply: its status and body.
+struct ServiceReply {
+    status: reqwest::StatusCode,
+    body: String,
+}
+
+/// The certificate authorities in `SSL_CERT_FILE` (PEM), trusted besides the system's: a
+/// corporate TLS proxy's, or a test's throwaway one. Checked here, so both clients can use them.
+fn extra_authorities(file: &std::path::Path) -> Result<Vec<u8>, DeployError> {
     let bad = |why: String| {
         DeployError::Config(format!(
             "{} from {CA_FILE_VAR} {why}; point it at a PEM file of certificates, or unset it",
@@ -296,6 +424,6 @@ fn extra_authorities(
         .map_err(|_| bad("holds no readable certificate".into()))?;
     match certificates.is_empty() {
         true => Err(bad("holds no certificate".into())),
-        false => Ok(certificates),
+        false => Ok(pem),
     }
 }

@@ -93,8 +93,12 @@ impl Run {
 
 impl Site {
     fn new(tag: &str) -> Site {
+        Site::in_container(unique_container(tag))
+    }
+
+    /// A site deploying to `container`, made if it is missing.
+    fn in_container(container: String) -> Site {
         require_azurite();
-        let container = unique_container(tag);
         create_container(&container);
         let dir = tempfile::tempdir().expect("a temporary folder");
         let site = Site { dir, container };
@@ -866,4 +870,110 @@ fn a_named_target_deploys_its_own_build_to_its_own_container_and_refuses_another
         "{}",
         unknown.stderr
     );
+}
+
+/// Sets the account's static website settings as the portal would, signed with the account key.
+fn set_static_website(xml_part: &str) {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><StorageServiceProperties>{xml_part}</StorageServiceProperties>"
+    );
+    let status = service_properties(http::Method::PUT, body).0;
+    assert!(status.is_success(), "setting the static website: {status}");
+}
+
+/// Get (with an empty body) or Set Blob Service Properties: the status and the reply.
+fn service_properties(method: http::Method, body: String) -> (reqwest::StatusCode, String) {
+    use object_store::azure::{AzureAccessKey, AzureAuthorizer, AzureCredential};
+    let credential = AzureCredential::AccessKey(AzureAccessKey::try_new(KEY).expect("the key"));
+    let url = format!("{}/?restype=service&comp=properties", endpoint());
+    let mut builder = http::Request::builder().method(method.clone()).uri(&url);
+    if !body.is_empty() {
+        builder = builder
+            .header("content-length", body.len())
+            .header("content-type", "application/xml");
+    }
+    let mut request = builder
+        .body(object_store::client::HttpRequestBody::from(body.clone()))
+        .expect("a request");
+    AzureAuthorizer::new(&credential, ACCOUNT)
+        .try_authorize(&mut request)
+        .expect("signed");
+    runtime().block_on(async {
+        let reply = reqwest::Client::new()
+            .request(method, request.uri().to_string())
+            .headers(request.headers().clone())
+            .body(body)
+            .send()
+            .await
+            .expect("Azurite answers");
+        (reply.status(), reply.text().await.unwrap_or_default())
+    })
+}
+
+#[test]
+fn the_static_website_off_or_misnamed_is_a_warning_and_configure_sets_it_right() {
+    let site = Site::in_container("$web".into());
+    set_static_website(
+        "<Logging><Version>1.0</Version><Delete>true</Delete><Read>false</Read><Write>true</Write><RetentionPolicy><Enabled>false</Enabled></RetentionPolicy></Logging><StaticWebsite><Enabled>false</Enabled></StaticWebsite>",
+    );
+    let off = site.deploy(&[]);
+    off.assert_success();
+    assert!(off.stderr.contains("warning: the storage account's static website is off, so nothing in `$web` is served; run `pamphlet deploy --configure`"), "{}", off.stderr);
+
+    set_static_website(
+        "<StaticWebsite><Enabled>true</Enabled><IndexDocument>default.htm</IndexDocument></StaticWebsite>",
+    );
+    let misnamed = site.deploy(&[]);
+    misnamed.assert_success();
+    assert!(
+        misnamed
+            .stderr
+            .contains("index document is `default.htm`, not index.html"),
+        "{}",
+        misnamed.stderr
+    );
+    assert!(
+        misnamed
+            .stderr
+            .contains("error document is not set, not 404.html"),
+        "{}",
+        misnamed.stderr
+    );
+    assert!(
+        !misnamed.stdout.contains("configured"),
+        "{}",
+        misnamed.stdout
+    );
+
+    let dry = site.deploy(&["--configure", "--dry-run"]);
+    dry.assert_success();
+    assert!(dry.stdout.starts_with("would configure the static website: on, index document index.html, error document 404.html\n"), "{}", dry.stdout);
+    assert!(
+        service_properties(http::Method::GET, String::new())
+            .1
+            .contains("<IndexDocument>default.htm</IndexDocument>")
+    );
+
+    let configured = site.deploy(&["--configure"]);
+    configured.assert_success();
+    assert!(configured.stdout.starts_with("configured the static website: on, index document index.html, error document 404.html\n"), "{}", configured.stdout);
+    assert!(
+        !configured.stderr.contains("static website"),
+        "{}",
+        configured.stderr
+    );
+    let (_, properties) = service_properties(http::Method::GET, String::new());
+    assert!(properties.contains("<StaticWebsite><Enabled>true</Enabled><IndexDocument>index.html</IndexDocument><ErrorDocument404Path>404.html</ErrorDocument404Path>"), "{properties}");
+    // Only the website's settings change: logging keeps what the portal set.
+    assert!(properties.contains("<Read>false</Read>"), "{properties}");
+
+    let settled = site.deploy(&["--configure"]);
+    settled.assert_success();
+    assert!(
+        !settled.stdout.contains("configured") && !settled.stderr.contains("static website"),
+        "{}{}",
+        settled.stdout,
+        settled.stderr
+    );
+    site.assert_mirrors_public();
 }
