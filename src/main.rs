@@ -85,6 +85,15 @@ enum Command {
         /// Include posts dated in the future.
         #[arg(long)]
         future: bool,
+        /// Fetch the deployed site at URL and compare every file with public/ and its headers.
+        #[arg(long, value_name = "URL")]
+        live: Option<String>,
+        /// With --live, also compare the security headers with `pamphlet headers`.
+        #[arg(long, requires = "live")]
+        headers: bool,
+        /// With --live, the headers and compression of `[deploy.targets.NAME]`.
+        #[arg(long, value_name = "NAME", requires = "live")]
+        target: Option<String>,
     },
     /// Start a new draft post at content/<section>/<slug>/index.md.
     New {
@@ -193,7 +202,13 @@ fn main() -> ExitCode {
             port,
             drafts,
         }),
-        Command::Check { drafts, future } => {
+        Command::Check {
+            live: Some(url),
+            headers,
+            target,
+            ..
+        } => check_live(&root, url, headers, target.as_deref()),
+        Command::Check { drafts, future, .. } => {
             let mut options = BuildOptions::new(&root);
             options.drafts = drafts;
             options.future = keep_future(future);
@@ -262,6 +277,40 @@ fn headers(root: &Path, front_door: Option<&Path>) -> ExitCode {
                 "error: cannot write the rule set into {}: {e}",
                 dir.display()
             );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `check --live URL`: one line per finding, a summary, exit 1 when anything differs.
+fn check_live(root: &Path, url: String, headers: bool, target: Option<&str>) -> ExitCode {
+    let mut build = BuildOptions::new(root);
+    build.target = target.map(String::from);
+    let (site, problems) = pamphlet::build::load_site(&build);
+    if problems.has_errors() {
+        return fail(&problems, "check failed");
+    }
+    let rules = pamphlet::front_door::EdgeRules::of(&site);
+    let options = pamphlet::deploy::LiveOptions {
+        url,
+        output: root.join(pamphlet::build::OUTPUT_DIR),
+        headers,
+        concurrency: site.config.deploy.concurrency,
+    };
+    match pamphlet::deploy::check_live(&options, &site.config.deploy, &rules) {
+        Ok(report) => {
+            for finding in &report.findings {
+                println!("{}: {}", finding.path, finding.what);
+            }
+            println!("{}", report.summary());
+            if report.findings.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("check failed: {e}");
             ExitCode::FAILURE
         }
     }

@@ -51,7 +51,7 @@ pub(super) async fn apply(
 ) -> Applied {
     let signal = flight.signal;
     let by_path: HashMap<&str, &LocalFile> = local.iter().map(|f| (f.path.as_str(), f)).collect();
-    let progress = Progress::new(plan.uploads.len(), plan.upload_bytes());
+    let progress = Progress::new(plan.uploads.len(), plan.upload_bytes(), "uploading");
     let mut applied = Applied::default();
     let mut stored: HashMap<String, Stored> = HashMap::new();
     for phase in [Phase::Asset, Phase::Page, Phase::Index] {

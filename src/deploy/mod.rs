@@ -10,6 +10,7 @@ mod credentials;
 mod error;
 pub mod headers;
 mod identity;
+mod live;
 mod local;
 mod manifest;
 mod plan;
@@ -32,6 +33,7 @@ pub use identity::{
     AUTHORITY_HOST_VAR, CLIENT_ID_VAR, CLIENT_SECRET_VAR, FEDERATED_TOKEN_FILE_VAR,
     IDENTITY_ENDPOINT_VAR, Identity, TENANT_ID_VAR,
 };
+pub use live::{Finding, LiveOptions, LiveReport, check_live};
 pub use manifest::MANIFEST_NAME;
 pub use plan::{Phase, Reason, Upload};
 

@@ -15,13 +15,14 @@ pub(super) struct Progress {
 }
 
 impl Progress {
-    /// A bar for `files` uploads of `bytes` in all, hidden unless stderr is a terminal.
-    pub(super) fn new(files: usize, bytes: u64) -> Progress {
+    /// A bar for `files` files of `bytes` in all, being `doing` (such as "uploading"), hidden
+    /// unless stderr is a terminal.
+    pub(super) fn new(files: usize, bytes: u64, doing: &str) -> Progress {
         let visible = files > 0 && std::io::stderr().is_terminal();
         let bar = visible.then(|| {
-            let style = ProgressStyle::with_template(
-                "{spinner} uploading [{bar:30}] {msg} files, {bytes}/{total_bytes} ({bytes_per_sec})",
-            )
+            let style = ProgressStyle::with_template(&format!(
+                "{{spinner}} {doing} [{{bar:30}}] {{msg}} files, {{bytes}}/{{total_bytes}} ({{bytes_per_sec}})"
+            ))
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
             let bar = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::stderr())

@@ -40,6 +40,25 @@ pub fn inject(html: &[u8], version: &str, error: Option<&str>) -> Vec<u8> {
     out
 }
 
+/// `html` as it was before [`inject`] added the live-reload script (and no overlay), so
+/// `check --live` can compare what the preview sends with `public/`.
+pub fn without_live_reload(html: &[u8]) -> Vec<u8> {
+    let opening = format!("<script src=\"{SCRIPT_URL}\" data-version=\"");
+    let Some(start) = find(html, opening.as_bytes()) else {
+        return html.to_vec();
+    };
+    let closing = b"defer></script>\n";
+    let Some(length) = find(&html[start..], closing) else {
+        return html.to_vec();
+    };
+    let end = start + length + closing.len();
+    [&html[..start], &html[end..]].concat()
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 /// A minimal page for a site without `404.html`, so the overlay and live reload still work.
 pub fn fallback_404() -> &'static [u8] {
     b"<!doctype html>\n<html lang=\"en\">\n<meta charset=\"utf-8\">\n<title>404 Not Found</title>\n\
@@ -117,6 +136,23 @@ mod tests {
         assert!(out.contains(&format!("<p>hi</p>{tag}\n</BODY>")), "{out}");
         assert_eq!(out.matches("livereload.js").count(), 1);
         assert!(!out.contains("pamphlet-overlay"));
+    }
+
+    #[test]
+    fn taking_the_script_out_gives_back_the_page_as_built() {
+        let page = b"<html><body><p>x</p></body></html>\n";
+        for version in ["7.3", "a\"b<c"] {
+            assert_eq!(
+                without_live_reload(&inject(page, version, None)),
+                page.to_vec()
+            );
+        }
+        let bare = b"no body at all";
+        assert_eq!(
+            without_live_reload(&inject(bare, "1.1", None)),
+            bare.to_vec()
+        );
+        assert_eq!(without_live_reload(page), page.to_vec());
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod fuzz_corpus;
 mod history;
 mod hostile;
 mod images;
+mod live;
 mod outputs;
 mod properties;
 mod readme;

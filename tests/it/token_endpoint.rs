@@ -214,11 +214,12 @@ struct Shared {
     wrong_audience: Arc<AtomicBool>,
 }
 
-struct Request {
-    method: String,
-    target: String,
-    headers: Vec<(String, String)>,
-    body: String,
+/// One HTTP/1.1 request as read off a connection.
+pub struct Request {
+    pub method: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
 }
 
 impl Request {
@@ -360,7 +361,8 @@ fn access_token(reg: &Registration, audience: &str) -> String {
     format!("{header}.{claims}.c2lnbmF0dXJl")
 }
 
-fn read_request(stream: &mut impl Read) -> Option<Request> {
+/// Reads one request (line, headers, a `Content-Length` body) off `stream`.
+pub fn read_request(stream: &mut impl Read) -> Option<Request> {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
