@@ -20,8 +20,20 @@ fn sources(dir: &Path) -> Vec<(PathBuf, String)> {
         ("deep.png", fixtures::png16()),
         ("demo.gif", fixtures::screen_recording(12)),
     ];
+    // Dated an hour ahead, so their stamps never settle during the test: a loaded machine could
+    // otherwise let them age two seconds and add small digest entries beside the pictures'.
+    let ahead = SystemTime::now() + Duration::from_secs(60 * 60);
     (made.into_iter())
-        .map(|(name, bytes)| (put(dir, name, &bytes), format!("/x/{name}")))
+        .map(|(name, bytes)| {
+            let path = put(dir, name, &bytes);
+            File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(ahead)
+                .unwrap();
+            (path, format!("/x/{name}"))
+        })
         .collect()
 }
 
