@@ -203,8 +203,30 @@ pub struct DeployConfig {
     pub compress: Vec<String>,
     /// How deploy signs in: a key or SAS from the environment, or an Entra ID identity.
     pub auth: DeployAuth,
+    /// The Azure Front Door endpoint in front of the website, whose cache deploy purges.
+    pub front_door: Option<FrontDoorConfig>,
     /// Other places to publish, chosen with `--target NAME`, by name.
     pub targets: std::collections::BTreeMap<String, DeployTarget>,
+}
+
+/// `[deploy.front_door]`: the Front Door Standard/Premium endpoint whose cache a deploy purges of
+/// exactly the addresses it changed or deleted.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FrontDoorConfig {
+    /// The Azure subscription id holding the profile.
+    pub subscription: String,
+    /// The profile's resource group.
+    pub resource_group: String,
+    /// The Front Door profile's name.
+    pub profile: String,
+    /// The endpoint's name within the profile.
+    pub endpoint: String,
+    /// The domains to purge on; empty for every domain of the endpoint.
+    pub domains: Vec<String>,
+    /// Azure Resource Manager's address: another cloud's, such as
+    /// `https://management.chinacloudapi.cn`; empty for Azure's public cloud.
+    pub management_endpoint: String,
 }
 
 /// `[deploy] auth`: which of the ways to sign in deploy uses. Secrets and identities always come
@@ -253,6 +275,8 @@ pub struct DeployTarget {
     pub compress: Option<Vec<String>>,
     /// How it signs in.
     pub auth: Option<DeployAuth>,
+    /// Its Front Door endpoint.
+    pub front_door: Option<FrontDoorConfig>,
 }
 
 /// `[deploy] concurrency` when not given: enough to fill a home uplink with small files.
@@ -271,6 +295,7 @@ impl Default for DeployConfig {
             concurrency: DEFAULT_DEPLOY_CONCURRENCY,
             compress: crate::compress::DEFAULT_COMPRESS.map(String::from).to_vec(),
             auth: DeployAuth::Auto,
+            front_door: None,
             targets: std::collections::BTreeMap::new(),
         }
     }
@@ -422,6 +447,9 @@ impl Config {
             .compress
             .unwrap_or(std::mem::take(&mut deploy.compress));
         deploy.auth = target.auth.unwrap_or(deploy.auth);
+        if target.front_door.is_some() {
+            deploy.front_door = target.front_door;
+        }
         Ok(targeted)
     }
 

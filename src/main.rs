@@ -134,6 +134,9 @@ enum Command {
         /// Turn the account's static website on, with index.html and 404.html, when it is not.
         #[arg(long)]
         configure: bool,
+        /// Ask [deploy.front_door] to purge what changed, without waiting for it to finish.
+        #[arg(long)]
+        no_wait: bool,
     },
     /// Print the security headers the site should be served with; --front-door writes them,
     /// and a 301 for every alias, as an Azure Front Door rule set.
@@ -225,9 +228,11 @@ fn main() -> ExitCode {
             target,
             concurrency,
             configure,
+            no_wait,
         } => {
             let mut options = DeployOptions::new(&root);
             options.configure = configure;
+            options.no_wait = no_wait;
             if let Some(output) = output {
                 options.output = root.join(output);
             }
@@ -465,7 +470,17 @@ fn deploy(options: &DeployOptions, target: Option<&str>) -> ExitCode {
                 eprintln!("warning: {note}");
             }
             println!("{}", report.summary());
-            ExitCode::SUCCESS
+            match &report.purge {
+                None => ExitCode::SUCCESS,
+                Some(Ok(purged)) => {
+                    println!("{purged}");
+                    ExitCode::SUCCESS
+                }
+                Some(Err(failed)) => {
+                    eprintln!("deploy failed: {failed}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Err(e) => {
             eprintln!("deploy failed: {e}");

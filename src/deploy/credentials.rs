@@ -386,6 +386,28 @@ fn auth_name(mode: DeployAuth) -> &'static str {
     }
 }
 
+/// The Entra ID identity the Front Door purge signs in as: deploy's own, or, when deploy uses a
+/// key or SAS (which Azure Resource Manager does not take), a federated token or client secret
+/// from the environment.
+pub(super) fn arm_identity(auth: &Auth, env: &Credentials) -> Result<Identity, DeployError> {
+    let found = match auth {
+        Auth::Entra(identity) => return Ok(identity.clone()),
+        Auth::Key(_) | Auth::Sas(_) if env.federated_token_file.is_some() => workload(env)?,
+        Auth::Key(_) | Auth::Sas(_) if env.client_secret.is_some() => client_secret(env)?,
+        Auth::Key(_) | Auth::Sas(_) => {
+            return Err(DeployError::Config(format!(
+                "purging Front Door needs an Entra ID sign-in, as Azure Resource Manager takes no storage key; set {CLIENT_ID_VAR} and {TENANT_ID_VAR} with {FEDERATED_TOKEN_FILE_VAR} or {CLIENT_SECRET_VAR}, or choose an Entra ID way with auth under [deploy] in site.toml"
+            )));
+        }
+    };
+    match found {
+        (Auth::Entra(identity), _) => Ok(identity),
+        _ => Err(DeployError::Config(
+            "no Entra ID identity for Front Door".into(),
+        )),
+    }
+}
+
 /// Workload identity: the federated token file must be there now, not only at the first upload.
 fn workload(env: &Credentials) -> Result<(Auth, &'static str), DeployError> {
     let app = App::from_parts(

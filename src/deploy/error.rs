@@ -244,7 +244,7 @@ fn token_request_failure(error: &dyn std::error::Error, text: &str) -> String {
 }
 
 /// The string value of `"key":"..."` in a JSON reply quoted inside an error message.
-fn json_string(text: &str, key: &str) -> Option<String> {
+pub(crate) fn json_string(text: &str, key: &str) -> Option<String> {
     let marker = format!("\"{key}\"");
     let after = &text[text.find(&marker)? + marker.len()..];
     let value = after

@@ -6,6 +6,7 @@
 //! and this module's API, stay synchronous.
 
 mod apply;
+mod arm;
 mod credentials;
 mod error;
 pub mod headers;
@@ -15,6 +16,7 @@ mod local;
 mod manifest;
 mod plan;
 mod progress;
+mod purge;
 mod remote;
 mod website;
 
@@ -63,6 +65,8 @@ pub struct DeployOptions {
     pub stop: crate::stop::Stop,
     /// Turn the static website on with `index.html` and `404.html` when its settings differ.
     pub configure: bool,
+    /// Ask Front Door to purge, without waiting for it to finish.
+    pub no_wait: bool,
 }
 
 /// `--max-deletes` when not given.
@@ -82,6 +86,7 @@ impl DeployOptions {
             concurrency: None,
             stop: crate::stop::Stop::default(),
             configure: false,
+            no_wait: false,
         }
     }
 }
@@ -113,6 +118,9 @@ pub struct DeployReport {
     pub notes: Vec<String>,
     /// What `--configure` changed in the static website's settings, or would change.
     pub configured: Option<String>,
+    /// The Front Door purge, after the summary: what it did, or why it failed (the site is
+    /// deployed either way).
+    pub purge: Option<Result<String, String>>,
 }
 
 impl DeployReport {
@@ -186,6 +194,7 @@ impl DeployReport {
             elapsed: Duration::ZERO,
             notes: Vec::new(),
             configured: None,
+            purge: None,
         }
     }
 }
@@ -210,7 +219,17 @@ pub fn deploy(
         .compressing(crate::compress::CompressPolicy::new(&config.compress));
     let (local, mut notes) = local::scan(&options.output, &policy)?;
     let target = Target::resolve(config, credentials)?;
+    let arm_identity = match &config.front_door {
+        Some(_) => Some(credentials::arm_identity(&target.auth, credentials)?),
+        None => None,
+    };
     let remote = Remote::new(target, credentials.secrets())?;
+    let purger = match (&config.front_door, arm_identity) {
+        (Some(front_door), Some(identity)) => {
+            Some(purge::Purger::new(front_door, identity, remote.http())?)
+        }
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -222,9 +241,50 @@ pub fn deploy(
         concurrency: options.concurrency.unwrap_or(config.concurrency).max(1),
     };
     let mut report = runtime.block_on(sync(&remote, &local, &run, &mut notes))?;
+    if let (Some(purger), Some(front_door)) = (&purger, &config.front_door) {
+        report.purge = Some(runtime.block_on(purge_edge(purger, front_door, &report, options)));
+    }
     report.notes = notes;
     report.elapsed = start.elapsed();
     Ok(report)
+}
+
+/// Purges Front Door of what this deploy changed or deleted: a sentence for the summary, or
+/// why it failed.
+async fn purge_edge(
+    purger: &purge::Purger,
+    front_door: &crate::config::FrontDoorConfig,
+    report: &DeployReport,
+    options: &DeployOptions,
+) -> Result<String, String> {
+    let endpoint = &front_door.endpoint;
+    let paths = purge::paths(&report.uploaded, &report.deleted);
+    let count = crate::plural::count(paths.len(), "path", "paths");
+    if paths.is_empty() {
+        return Ok(format!(
+            "Nothing changed at Front Door endpoint `{endpoint}`: no purge."
+        ));
+    }
+    if options.dry_run {
+        return Ok(format!(
+            "Would purge {count} from Front Door endpoint `{endpoint}`."
+        ));
+    }
+    match purger.purge(&paths, options.no_wait).await {
+        Ok(purged) => Ok(match purged.took {
+            Some(took) => format!(
+                "Purged {count} from Front Door endpoint `{endpoint}` in {:.1}s.",
+                took.as_secs_f64()
+            ),
+            None => format!(
+                "Asked Front Door endpoint `{endpoint}` to purge {count}; not waiting (--no-wait)."
+            ),
+        }),
+        Err(reason) => Err(format!(
+            "the site is deployed, but purging Front Door endpoint `{endpoint}` failed: {reason}; until the edge's copies expire it serves old files, so run `{}`",
+            purger.by_hand()
+        )),
+    }
 }
 
 /// How one deploy runs: what it was asked, and the uploads it keeps in flight.
@@ -379,6 +439,7 @@ mod tests {
             elapsed: Duration::from_millis(1500),
             notes: Vec::new(),
             configured: None,
+            purge: None,
         }
     }
 

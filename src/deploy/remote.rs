@@ -115,6 +115,11 @@ impl Remote {
         })
     }
 
+    /// An https client trusting the same certificate authorities, for other Azure services.
+    pub(super) fn http(&self) -> reqwest::Client {
+        self.http.clone()
+    }
+
     /// The target this client talks to.
     pub(super) fn target(&self) -> &Target {
         &self.target

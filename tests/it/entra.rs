@@ -350,3 +350,214 @@ fn a_managed_identity_and_the_azure_cli_deploy_without_a_key() {
     assert!(cli.uploaded() > 3, "{}", cli.stdout);
     world.assert_mirrors_public();
 }
+
+/// A site of `posts` posts deploying with the account key to its own container of the shared
+/// Azurite, behind a Front Door endpoint whose Resource Manager is the local token endpoint.
+fn front_door_site(tokens: &TokenEndpoint, posts: usize) -> (tempfile::TempDir, String) {
+    crate::azurite::require_azurite();
+    let container = unique_container("purge");
+    crate::azurite::create_container(&container);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "site.toml",
+        &format!(
+            "title = \"Edge\"\nbase_url = \"https://edge.example\"\n\n\
+             [deploy]\naccount = \"{ACCOUNT}\"\ncontainer = \"{container}\"\nendpoint = \"{}\"\n\n\
+             [deploy.front_door]\nsubscription = \"0000-sub\"\nresource_group = \"site-rg\"\n\
+             profile = \"site-fd\"\nendpoint = \"site-ep\"\ndomains = [\"www.edge.example\"]\n\
+             management_endpoint = \"{}\"\n",
+            crate::azurite::endpoint(),
+            tokens.authority
+        ),
+    );
+    for n in 0..posts {
+        write(
+            &format!("content/blog/p{n}/index.md"),
+            &format!(
+                "---\ntitle: Post {n}\ndate: 2024-01-{:02}\n---\n\nBody {n}.\n",
+                n % 28 + 1
+            ),
+        );
+    }
+    (dir, container)
+}
+
+fn build_at(root: &Path) {
+    if let Err(problems) = build(&BuildOptions::new(root)) {
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        panic!("the fixture site does not build:\n{}", text.join("\n"));
+    }
+}
+
+fn deploy_at(root: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
+        .arg("--root")
+        .arg(root)
+        .arg("deploy")
+        .args(args)
+        .env_remove("AZURE_STORAGE_CONNECTION_STRING")
+        .env_remove("AZURE_STORAGE_SAS_TOKEN")
+        .env_remove("AZURE_FEDERATED_TOKEN_FILE")
+        .env("AZURE_STORAGE_KEY", KEY)
+        .envs(vars.iter().copied())
+        .output()
+        .expect("the pamphlet binary runs");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_deploy_purges_front_door_of_exactly_what_it_changed_and_waits_for_it() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let certificate = Certificate::new(dir.path());
+    let registration = Registration {
+        tenant: "tenant-for-purges".into(),
+        client_id: "purging-app".into(),
+        client_secret: CLIENT_SECRET.into(),
+        federated_token: FEDERATED_TOKEN.into(),
+        identity_header: String::new(),
+    };
+    let tokens = TokenEndpoint::start(&certificate, registration);
+    let (site, _container) = front_door_site(&tokens, 45);
+    let cert = certificate.cert_pem.to_string_lossy().into_owned();
+    let vars = [
+        ("AZURE_CLIENT_ID", "purging-app"),
+        ("AZURE_TENANT_ID", "tenant-for-purges"),
+        ("AZURE_CLIENT_SECRET", CLIENT_SECRET),
+        ("AZURE_AUTHORITY_HOST", tokens.authority.as_str()),
+        ("SSL_CERT_FILE", cert.as_str()),
+    ];
+    build_at(site.path());
+
+    // Everything is new: nothing stale can be at the edge.
+    let first = deploy_at(site.path(), &[], &vars);
+    first.assert_success();
+    assert!(
+        first
+            .stdout
+            .ends_with("Nothing changed at Front Door endpoint `site-ep`: no purge.\n"),
+        "{}",
+        first.stdout
+    );
+    assert!(tokens.take_purges().0.is_empty());
+
+    std::fs::write(
+        site.path().join("content/blog/p3/index.md"),
+        "---\ntitle: Post 3\ndate: 2024-01-04\n---\n\nA new body.\n",
+    )
+    .expect("edit");
+    build_at(site.path());
+    let edited = deploy_at(site.path(), &[], &vars);
+    edited.assert_success();
+    let (purges, polls) = tokens.take_purges();
+    assert_eq!(purges.len(), 1, "{purges:?}");
+    let call = &purges[0];
+    assert_eq!(
+        call.target,
+        "/subscriptions/0000-sub/resourceGroups/site-rg/providers/Microsoft.Cdn/profiles/site-fd/afdEndpoints/site-ep/purge"
+    );
+    assert_eq!(call.domains, ["www.edge.example"]);
+    for form in ["/blog/p3/", "/blog/p3", "/blog/p3/index.html"] {
+        assert!(
+            call.content_paths.contains(&form.to_string()),
+            "{form}: {:?}",
+            call.content_paths
+        );
+    }
+    let changed: usize = edited
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("uploaded ") && !l.ends_with("(new)"))
+        .count();
+    assert!(
+        call.content_paths.len() >= changed,
+        "{:?}",
+        call.content_paths
+    );
+    assert!(
+        !call.content_paths.iter().any(|p| p.contains("card.")),
+        "new cards are not purged"
+    );
+    assert_eq!(polls, 2, "one poll in progress, one done");
+    let count = call.content_paths.len();
+    assert!(
+        edited.stdout.contains(&format!(
+            "Purged {count} paths from Front Door endpoint `site-ep` in "
+        )),
+        "{}",
+        edited.stdout
+    );
+
+    // Everything again, in batches of at most 100, without waiting.
+    let forced = deploy_at(site.path(), &["--force", "--no-wait"], &vars);
+    forced.assert_success();
+    let (purges, polls) = tokens.take_purges();
+    assert!(purges.len() >= 2, "{} batches", purges.len());
+    assert!(purges.iter().all(|p| p.content_paths.len() <= 100));
+    assert_eq!(polls, 0);
+    let total: usize = purges.iter().map(|p| p.content_paths.len()).sum();
+    assert!(
+        forced.stdout.ends_with(&format!(
+            "Asked Front Door endpoint `site-ep` to purge {total} paths; not waiting (--no-wait).\n"
+        )),
+        "{}",
+        forced.stdout
+    );
+
+    // A refused purge comes after the upload: the site is deployed, and the message says so.
+    tokens.refuse_purges();
+    std::fs::write(
+        site.path().join("content/blog/p4/index.md"),
+        "---\ntitle: Post 4\ndate: 2024-01-05\n---\n\nAnother body.\n",
+    )
+    .expect("edit");
+    build_at(site.path());
+    let refused = deploy_at(site.path(), &[], &vars);
+    assert_eq!(
+        refused.code,
+        Some(1),
+        "{}{}",
+        refused.stdout,
+        refused.stderr
+    );
+    assert!(
+        refused
+            .stdout
+            .contains("uploaded blog/p4/index.html (changed)"),
+        "{}",
+        refused.stdout
+    );
+    let line = refused.stderr.trim_end();
+    assert!(line.starts_with("deploy failed: the site is deployed, but purging Front Door endpoint `site-ep` failed: Azure Resource Manager refused service principal purging-app (AuthorizationFailed)"), "{line}");
+    assert!(line.contains("az afd endpoint purge --resource-group site-rg --profile-name site-fd --endpoint-name site-ep"), "{line}");
+    for secret in tokens
+        .issued()
+        .iter()
+        .map(String::as_str)
+        .chain([CLIENT_SECRET])
+    {
+        for run in [&first, &edited, &forced, &refused] {
+            assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret));
+        }
+    }
+
+    // With only a key and no Entra ID identity, a purge cannot sign in: refused before uploading.
+    let keyless = deploy_at(site.path(), &[], &[("SSL_CERT_FILE", cert.as_str())]);
+    assert_eq!(keyless.code, Some(1));
+    assert!(
+        keyless
+            .stderr
+            .contains("purging Front Door needs an Entra ID sign-in"),
+        "{}",
+        keyless.stderr
+    );
+    assert!(!keyless.stdout.contains("uploaded"), "{}", keyless.stdout);
+}

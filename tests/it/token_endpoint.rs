@@ -138,13 +138,37 @@ pub struct Grant {
     pub granted: bool,
 }
 
-/// The token endpoint, serving until dropped.
+/// One purge request Azure Resource Manager received.
+#[derive(Clone, Debug)]
+pub struct PurgeCall {
+    /// The request's path, subscription to endpoint.
+    pub target: String,
+    pub content_paths: Vec<String>,
+    pub domains: Vec<String>,
+}
+
+/// The token endpoint, serving until dropped. It also answers as Azure Resource Manager does
+/// for a Front Door purge (`POST …/afdEndpoints/{endpoint}/purge`, 202 with an
+/// `Azure-AsyncOperation` to poll until `Succeeded`), taking only its own tokens issued for the
+/// management scope, its own address.
 pub struct TokenEndpoint {
     pub authority: String,
     grants: Arc<Mutex<Vec<Grant>>>,
     issued: Arc<Mutex<Vec<String>>>,
     wrong_audience: Arc<AtomicBool>,
+    arm: Arc<Arm>,
     stop: Arc<AtomicBool>,
+}
+
+/// What the Resource Manager side has seen, and whether it refuses.
+#[derive(Default)]
+struct Arm {
+    purges: Mutex<Vec<PurgeCall>>,
+    polls: Mutex<usize>,
+    polled: Mutex<Vec<String>>,
+    operations: std::sync::atomic::AtomicUsize,
+    management_tokens: Mutex<Vec<String>>,
+    refuse: AtomicBool,
 }
 
 impl TokenEndpoint {
@@ -156,6 +180,7 @@ impl TokenEndpoint {
             grants: Arc::default(),
             issued: Arc::default(),
             wrong_audience: Arc::default(),
+            arm: Arc::default(),
             stop: Arc::default(),
         };
         let shared = Shared {
@@ -164,6 +189,8 @@ impl TokenEndpoint {
             grants: endpoint.grants.clone(),
             issued: endpoint.issued.clone(),
             wrong_audience: endpoint.wrong_audience.clone(),
+            arm: endpoint.arm.clone(),
+            authority: endpoint.authority.clone(),
         };
         let stop = endpoint.stop.clone();
         std::thread::spawn(move || {
@@ -195,6 +222,18 @@ impl TokenEndpoint {
     pub fn issued(&self) -> Vec<String> {
         self.issued.lock().expect("issued").clone()
     }
+
+    /// The purge requests received so far, then forgotten, and how many polls there were.
+    pub fn take_purges(&self) -> (Vec<PurgeCall>, usize) {
+        let purges = std::mem::take(&mut *self.arm.purges.lock().expect("purges"));
+        let polls = std::mem::take(&mut *self.arm.polls.lock().expect("polls"));
+        (purges, polls)
+    }
+
+    /// From now on, purges are refused as a missing role is (403 AuthorizationFailed).
+    pub fn refuse_purges(&self) {
+        self.arm.refuse.store(true, Ordering::Relaxed);
+    }
 }
 
 impl Drop for TokenEndpoint {
@@ -212,6 +251,8 @@ struct Shared {
     grants: Arc<Mutex<Vec<Grant>>>,
     issued: Arc<Mutex<Vec<String>>>,
     wrong_audience: Arc<AtomicBool>,
+    arm: Arc<Arm>,
+    authority: String,
 }
 
 /// One HTTP/1.1 request as read off a connection.
@@ -241,9 +282,15 @@ impl Shared {
         let Some(request) = read_request(&mut tls) else {
             return;
         };
-        let (status, body) = self.respond(&request);
+        let (status, extra, body) = match self.arm_answer(&request) {
+            Some(answer) => answer,
+            None => {
+                let (status, body) = self.respond(&request);
+                (status, String::new(), body)
+            }
+        };
         let reply = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "HTTP/1.1 {status}\r\nContent-Type: application/json; charset=utf-8\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
         let _ = tls.write_all(reply.as_bytes());
@@ -264,9 +311,16 @@ impl Shared {
                     .find(|(k, _)| k == name)
                     .map(|(_, v)| v.as_str())
             };
+            let management = format!("{}/.default", self.authority);
+            let scope = field("scope");
             let standard = field("grant_type") == Some("client_credentials")
-                && field("scope") == Some("https://storage.azure.com/.default")
+                && (scope == Some("https://storage.azure.com/.default")
+                    || scope == Some(management.as_str()))
                 && field("client_id") == Some(reg.client_id.as_str());
+            if standard && scope == Some(management.as_str()) {
+                return self
+                    .grant_management(field("client_secret") == Some(reg.client_secret.as_str()));
+            }
             let (kind, proven) = match field("client_secret") {
                 Some(secret) => ("client_secret", secret == reg.client_secret),
                 None => (
@@ -291,6 +345,101 @@ impl Shared {
             return self.grant("managed_identity", proven, "expires_on", expires_on);
         }
         ("404 Not Found", r#"{"error":"not_found"}"#.into())
+    }
+
+    /// A token for Azure Resource Manager, remembered so only it opens the purge API.
+    fn grant_management(&self, proven: bool) -> (&'static str, String) {
+        if !proven {
+            return ("401 Unauthorized", r#"{"error":"invalid_client"}"#.into());
+        }
+        let token = access_token(&self.registration, &self.authority);
+        self.arm
+            .management_tokens
+            .lock()
+            .expect("tokens")
+            .push(token.clone());
+        self.issued.lock().expect("issued").push(token.clone());
+        (
+            "200 OK",
+            format!(r#"{{"token_type":"Bearer","expires_in":3599,"access_token":"{token}"}}"#),
+        )
+    }
+
+    /// Azure Resource Manager's side: a purge request, or a poll of its operation.
+    fn arm_answer(&self, request: &Request) -> Option<(&'static str, String, String)> {
+        let bearer = request
+            .header("authorization")
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        let is_purge = request.method == "POST"
+            && request.target.starts_with("/subscriptions/")
+            && request.target.ends_with("/purge?api-version=2024-02-01");
+        let is_poll = request.method == "GET" && request.target.starts_with("/operations/");
+        if !is_purge && !is_poll {
+            return None;
+        }
+        let known = self
+            .arm
+            .management_tokens
+            .lock()
+            .expect("tokens")
+            .iter()
+            .any(|t| t == bearer);
+        if !known {
+            return Some(("401 Unauthorized", String::new(), r#"{"error":{"code":"InvalidAuthenticationToken","message":"The access token is invalid."}}"#.into()));
+        }
+        if is_poll {
+            *self.arm.polls.lock().expect("polls") += 1;
+            // In progress the first time an operation is asked about, then done.
+            let mut polled = self.arm.polled.lock().expect("polled");
+            let status = match polled.contains(&request.target) {
+                true => "Succeeded",
+                false => {
+                    polled.push(request.target.clone());
+                    "InProgress"
+                }
+            };
+            return Some((
+                "200 OK",
+                "Retry-After: 0\r\n".into(),
+                format!(r#"{{"status":"{status}"}}"#),
+            ));
+        }
+        if self.arm.refuse.load(Ordering::Relaxed) {
+            return Some(("403 Forbidden", String::new(), r#"{"error":{"code":"AuthorizationFailed","message":"The client does not have authorization to perform action 'Microsoft.Cdn/profiles/afdEndpoints/purge/action'."}}"#.into()));
+        }
+        let body: serde_json::Value = serde_json::from_str(&request.body).ok()?;
+        let strings = |key: &str| -> Vec<String> {
+            body[key]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut purges = self.arm.purges.lock().expect("purges");
+        purges.push(PurgeCall {
+            target: request
+                .target
+                .split('?')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            content_paths: strings("contentPaths"),
+            domains: strings("domains"),
+        });
+        let operation = format!(
+            "{}/operations/{}?api-version=2024-02-01",
+            self.authority,
+            self.arm.operations.fetch_add(1, Ordering::Relaxed)
+        );
+        Some((
+            "202 Accepted",
+            format!("Azure-AsyncOperation: {operation}\r\nRetry-After: 0\r\n"),
+            String::new(),
+        ))
     }
 
     fn grant(
