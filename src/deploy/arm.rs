@@ -3,7 +3,7 @@
 //! client-credentials grant with a secret or a federated assertion, the managed identity
 //! endpoint, and `az account get-access-token`.
 
-use super::error::{DeployError, json_string};
+use super::error::{DeployError, first_sentence, json_string};
 use super::identity::Identity;
 
 const PUBLIC_AUTHORITY: &str = "https://login.microsoftonline.com";
@@ -79,12 +79,6 @@ pub(super) async fn token(
 fn token_url(app: &super::identity::App) -> String {
     let authority = app.authority_host.as_deref().unwrap_or(PUBLIC_AUTHORITY);
     format!("{authority}/{}/oauth2/v2.0/token", app.tenant_id)
-}
-
-/// Entra appends trace and correlation ids and a timestamp: the first sentence says it.
-pub(super) fn first_sentence(text: &str) -> String {
-    let first = text.split(". ").next().unwrap_or(text);
-    first.trim_end_matches('.').chars().take(300).collect()
 }
 
 /// Blocks while `az` runs: nothing else is in flight once the uploads are done.

@@ -224,9 +224,7 @@ fn sign_in_failure(error: &object_store::Error) -> Option<String> {
 /// instance metadata service give it), its status, or why it could not be reached.
 fn token_request_failure(error: &dyn std::error::Error, text: &str) -> String {
     if let Some(description) = json_string(text, "error_description") {
-        // Entra appends trace and correlation ids and a timestamp: the first sentence says it.
-        let first = description.split(". ").next().unwrap_or(&description);
-        return first.trim_end_matches('.').chars().take(300).collect();
+        return first_sentence(&description);
     }
     if let Some(status) = http_status(text) {
         return format!("the token endpoint answered {status}");
@@ -241,6 +239,13 @@ fn token_request_failure(error: &dyn std::error::Error, text: &str) -> String {
         source = e.source();
     }
     "the token endpoint could not be reached".into()
+}
+
+/// A token endpoint's `error_description` cut to its first sentence: Entra appends trace and
+/// correlation ids and a timestamp after it.
+pub(crate) fn first_sentence(text: &str) -> String {
+    let first = text.split(". ").next().unwrap_or(text);
+    first.trim_end_matches('.').chars().take(300).collect()
 }
 
 /// The string value of `"key":"..."` in a JSON reply quoted inside an error message.

@@ -66,13 +66,11 @@ impl Remote {
             .timeout(Duration::from_secs(60))
             .connect_timeout(Duration::from_secs(10));
         if let Some(file) = &target.ca_file {
-            let pem = extra_authorities(file)?;
-            for certificate in object_store::Certificate::from_pem_bundle(&pem).unwrap_or_default()
-            {
+            let (for_store, for_http) = extra_authorities(file)?;
+            for certificate in for_store {
                 options = options.with_root_certificate(certificate);
             }
-            http = http
-                .tls_certs_merge(reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default());
+            http = http.tls_certs_merge(for_http);
         }
         let http = http.build().map_err(|_| {
             DeployError::Config("cannot set up an https client; check SSL_CERT_FILE".into())
@@ -416,19 +414,45 @@ struct ServiceReply {
 }
 
 /// The certificate authorities in `SSL_CERT_FILE` (PEM), trusted besides the system's: a
-/// corporate TLS proxy's, or a test's throwaway one. Checked here, so both clients can use them.
-fn extra_authorities(file: &std::path::Path) -> Result<Vec<u8>, DeployError> {
-    let bad = |why: String| {
+/// corporate TLS proxy's, or a test's throwaway one; once for object_store, once for the client
+/// of the services it does not cover.
+fn extra_authorities(
+    file: &std::path::Path,
+) -> Result<(Vec<object_store::Certificate>, Vec<reqwest::Certificate>), DeployError> {
+    let bad = |why: &str| {
         DeployError::Config(format!(
             "{} from {CA_FILE_VAR} {why}; point it at a PEM file of certificates, or unset it",
             file.display()
         ))
     };
-    let pem = std::fs::read(file).map_err(|e| bad(format!("cannot be read ({})", e.kind())))?;
-    let certificates = object_store::Certificate::from_pem_bundle(&pem)
-        .map_err(|_| bad("holds no readable certificate".into()))?;
-    match certificates.is_empty() {
-        true => Err(bad("holds no certificate".into())),
-        false => Ok(pem),
+    let pem = std::fs::read(file).map_err(|e| bad(&format!("cannot be read ({})", e.kind())))?;
+    let for_store = object_store::Certificate::from_pem_bundle(&pem)
+        .map_err(|_| bad("holds no readable certificate"))?;
+    let for_http = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|_| bad("holds no readable certificate"))?;
+    match for_store.is_empty() {
+        true => Err(bad("holds no certificate")),
+        false => Ok((for_store, for_http)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_ssl_cert_file_is_one_sentence_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let e = extra_authorities(&missing).unwrap_err().to_string();
+        assert!(
+            e.contains("missing.pem from SSL_CERT_FILE cannot be read"),
+            "{e}"
+        );
+        let text = dir.path().join("notes.pem");
+        std::fs::write(&text, "not a certificate\n").unwrap();
+        let e = extra_authorities(&text).unwrap_err().to_string();
+        assert!(e.contains("holds no"), "{e}");
+        assert!(e.ends_with("or unset it"), "{e}");
     }
 }

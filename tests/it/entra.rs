@@ -201,7 +201,6 @@ impl Run {
         assert_eq!(self.code, Some(1), "{}\n{}", self.stdout, self.stderr);
         let lines: Vec<&str> = self.stderr.lines().collect();
         assert_eq!(lines.len(), 1, "one sentence, got:\n{}", self.stderr);
-        println!("{}", lines[0]);
         lines[0]
     }
 
