@@ -78,9 +78,10 @@ pub enum CardError {
 /// What a card's pixels depend on besides its text and colours: the design, the fonts and the
 /// text stack's versions. A cache keyed on (title, date, site name, colours, this) is stale
 /// when it changes; change it with anything that moves a pixel.
-pub const FINGERPRINT: &str = "pamphlet-card/1 1200x630; \
+pub const FINGERPRINT: &str = "pamphlet-card/2 1200x630; \
      fonts: Noto Sans 1.04 Bold+Regular (notosans 0.1.0), DejaVu Sans Bold 2.37 (dejavu 2.37.0); \
-     text: cosmic-text 0.19, harfrust 0.5, swash 0.2.9; png: rgb8, zlib default, adaptive filter";
+     text: cosmic-text 0.19, harfrust 0.5, swash 0.2.9; coverage in 17 steps; \
+     png 0.18: palette up to 256 colours (else rgb8), zlib default";
 
 /// [`FINGERPRINT`], for a cache key.
 #[must_use]
