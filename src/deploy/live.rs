@@ -104,12 +104,7 @@ pub fn check_live(
         .timeout(std::time::Duration::from_secs(60))
         .build()
         .map_err(|_| DeployError::Config("cannot set up an http client".into()))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            DeployError::Config(format!("cannot start the network runtime ({})", e.kind()))
-        })?;
+    let runtime = super::network_runtime()?;
     let security = if options.headers {
         rules.headers.as_slice()
     } else {

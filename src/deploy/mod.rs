@@ -230,12 +230,7 @@ pub fn deploy(
         }
         _ => None,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            DeployError::Config(format!("cannot start the network runtime ({})", e.kind()))
-        })?;
+    let runtime = network_runtime()?;
     let run = Run {
         options,
         concurrency: options.concurrency.unwrap_or(config.concurrency).max(1),
@@ -247,6 +242,17 @@ pub fn deploy(
     report.notes = notes;
     report.elapsed = start.elapsed();
     Ok(report)
+}
+
+/// The Tokio runtime the network runs on, inside one command only: the rest of pamphlet stays
+/// synchronous.
+pub(crate) fn network_runtime() -> Result<tokio::runtime::Runtime, DeployError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            DeployError::Config(format!("cannot start the network runtime ({})", e.kind()))
+        })
 }
 
 /// Purges Front Door of what this deploy changed or deleted: a sentence for the summary, or
