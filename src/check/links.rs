@@ -10,6 +10,7 @@ use percent_encoding::percent_decode_str;
 
 use super::scan::{self, Scan};
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::model::url::url_of;
 use crate::model::{Page, Route, Site};
 use crate::render::driver::PageLinks;
 use crate::render::links::resolve_url;
@@ -273,14 +274,6 @@ fn has_scheme(url: &str) -> bool {
     })
 }
 
-/// `blog/x/index.html` → `/blog/x/`; `404.html` → `/404.html`.
-fn url_of(file: &str) -> String {
-    match file.strip_suffix("index.html") {
-        Some(folder) if folder.is_empty() || folder.ends_with('/') => format!("/{folder}"),
-        _ => format!("/{file}"),
-    }
-}
-
 /// Why the internal `url`, found in output `file`, leads nowhere; `None` when it is fine.
 fn check_link(url: &str, page_url: &str, file: &str, scanned: &Scanned) -> Option<String> {
     let url = url.trim();
@@ -325,14 +318,6 @@ fn check_link(url: &str, page_url: &str, file: &str, scanned: &Scanned) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn output_files_map_to_urls() {
-        assert_eq!(url_of("index.html"), "/");
-        assert_eq!(url_of("blog/x/index.html"), "/blog/x/");
-        assert_eq!(url_of("404.html"), "/404.html");
-        assert_eq!(url_of("old.html"), "/old.html");
-    }
 
     #[test]
     fn links_are_checked_against_files_and_ids() {

@@ -10,6 +10,7 @@ use futures_util::{StreamExt, stream};
 
 use crate::config::DeployConfig;
 use crate::front_door::EdgeRules;
+use crate::model::url::{encode_path, output_file, url_of};
 
 use super::error::DeployError;
 use super::headers::HeaderPolicy;
@@ -131,12 +132,12 @@ fn expectations<'a>(files: &'a [LocalFile], rules: &EdgeRules) -> Vec<Expected<'
     let redirects: BTreeMap<String, &str> = rules
         .redirects
         .iter()
-        .map(|r| (address_of(&page_file(&r.from)), r.to.as_str()))
+        .map(|r| (url_of(&output_file(&r.from)), r.to.as_str()))
         .collect();
     let mut expected: Vec<Expected<'a>> = files
         .iter()
         .map(|file| {
-            let address = address_of(&file.path);
+            let address = url_of(&file.path);
             let status = match redirects.get(&address) {
                 Some(to) => Want::Redirect((*to).to_string()),
                 None => Want::File,
@@ -154,23 +155,6 @@ fn expectations<'a>(files: &'a [LocalFile], rules: &EdgeRules) -> Vec<Expected<'
         status: Want::NotFound,
     });
     expected
-}
-
-/// The output file an address such as `/old/` is written to.
-fn page_file(address: &str) -> String {
-    let bare = address.trim_start_matches('/');
-    match bare.is_empty() || bare.ends_with('/') {
-        true => format!("{bare}index.html"),
-        false => bare.to_string(),
-    }
-}
-
-/// The address readers use for a file: a folder's `index.html` by its folder.
-fn address_of(path: &str) -> String {
-    match path.strip_suffix("index.html") {
-        Some(folder) if folder.is_empty() || folder.ends_with('/') => format!("/{folder}"),
-        _ => format!("/{path}"),
-    }
 }
 
 /// The requests, sent with bounded concurrency.
@@ -227,7 +211,7 @@ impl Fetch<'_> {
     }
 
     async fn get(&self, address: &str) -> Result<Answer, DeployError> {
-        let url = format!("{}{}", self.url, percent_encode_path(address));
+        let url = format!("{}{}", self.url, encode_path(address));
         let sent = self
             .client
             .get(&url)
@@ -378,31 +362,4 @@ fn gunzip(bytes: &[u8]) -> Option<Vec<u8>> {
         .read_to_end(&mut out)
         .ok()
         .map(|_| out)
-}
-
-/// An address with each segment percent-encoded, `/` kept.
-fn percent_encode_path(address: &str) -> String {
-    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~')
-        .remove(b'/');
-    percent_encoding::utf8_percent_encode(address, SEGMENT).to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn addresses_are_the_ones_readers_use() {
-        assert_eq!(address_of("index.html"), "/");
-        assert_eq!(address_of("blog/a/index.html"), "/blog/a/");
-        assert_eq!(address_of("blog/notindex.html"), "/blog/notindex.html");
-        assert_eq!(address_of("style.1234567890.css"), "/style.1234567890.css");
-        assert_eq!(page_file("/old/path/"), "old/path/index.html");
-        assert_eq!(page_file("/"), "index.html");
-        assert_eq!(percent_encode_path("/a b/é/"), "/a%20b/%C3%A9/");
-    }
 }

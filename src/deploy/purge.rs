@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::config::FrontDoorConfig;
+use crate::model::url::url_of;
 
 use super::arm;
 use super::error::{DeployError, json_string};
@@ -188,8 +189,9 @@ fn arm_refusal(status: reqwest::StatusCode, body: &str, identity: &Identity) -> 
 }
 
 /// Every address a reader may have requested for the files a deploy changed or deleted: a
-/// folder's page as `/x/`, `/x` and `/x/index.html`. New files are left out: Front Door does
-/// not keep a 404, so nothing stale of theirs is at the edge.
+/// folder's page as `/x/`, `/x` and `/x/index.html`. New files are left out: nothing was
+/// published at their addresses, so the edge holds nothing of theirs unless a cache rule keeps
+/// 404 answers.
 pub(super) fn paths(uploaded: &[Upload], deleted: &[String]) -> Vec<String> {
     let changed = uploaded
         .iter()
@@ -205,14 +207,11 @@ pub(super) fn paths(uploaded: &[Upload], deleted: &[String]) -> Vec<String> {
 }
 
 fn forms(path: &str) -> Vec<String> {
-    match path.strip_suffix("index.html") {
-        Some("") => vec!["/".into(), "/index.html".into()],
-        Some(folder) if folder.ends_with('/') => vec![
-            format!("/{folder}"),
-            format!("/{}", folder.trim_end_matches('/')),
-            format!("/{path}"),
-        ],
-        _ => vec![format!("/{path}")],
+    let url = url_of(path);
+    match url.strip_suffix('/') {
+        Some("") => vec![url, "/index.html".into()],
+        Some(folder) => vec![folder.to_string(), format!("{url}index.html"), url],
+        None => vec![url],
     }
 }
 

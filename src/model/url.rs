@@ -124,6 +124,15 @@ pub fn output_file(url: &str) -> String {
     }
 }
 
+/// The URL readers use for output file `file`, the inverse of [`output_file`]:
+/// `blog/x/index.html` → `/blog/x/`; `404.html` → `/404.html`.
+pub fn url_of(file: &str) -> String {
+    match file.strip_suffix("index.html") {
+        Some(folder) if folder.is_empty() || folder.ends_with('/') => format!("/{folder}"),
+        _ => format!("/{file}"),
+    }
+}
+
 /// Joins a folder URL and a relative file or folder name.
 pub fn join(folder_url: &str, rest: &str) -> String {
     debug_assert!(folder_url.ends_with('/'));
@@ -154,6 +163,21 @@ pub fn encode_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn output_files_map_to_urls_and_back() {
+        for (file, url) in [
+            ("index.html", "/"),
+            ("blog/x/index.html", "/blog/x/"),
+            ("404.html", "/404.html"),
+            ("old.html", "/old.html"),
+        ] {
+            assert_eq!(url_of(file), url);
+            assert_eq!(output_file(url), file);
+        }
+        assert_eq!(url_of("blog/notindex.html"), "/blog/notindex.html");
+        assert_eq!(encode_path("/a b/é/"), "/a%20b/%C3%A9/");
+    }
 
     #[test]
     fn slugs() {
