@@ -8,6 +8,7 @@ use crate::config::{CONFIG_FILE, Config, PLACEHOLDER_BASE_URL};
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::images::{ImageStats, Images};
 use crate::load::front_matter::DateField;
+use crate::load::{Budget, Holding};
 use crate::model::{Future, Held, ModelOptions, Schedule, Site};
 use crate::render::highlight::Highlighter;
 use crate::render::reuse::NoReuse;
@@ -23,6 +24,11 @@ use crate::{load, model};
 
 /// The output folder, inside the site's folder, when none is given.
 pub const OUTPUT_DIR: &str = "public";
+
+/// How many bytes of markdown text a build holds in memory. A site with more has every page's
+/// text left in its file and read again when it is needed, so memory stays flat however large
+/// the site (50,000 posts have 420 MiB of text), while a smaller site is read only once.
+pub const HELD_TEXT: usize = 128 << 20;
 
 /// What to build and how.
 #[derive(Debug, Clone)]
@@ -50,6 +56,9 @@ pub struct BuildOptions {
     /// Keep each post's word counts with its loaded document, so that modelling the same
     /// documents again (as serve does on every rebuild) counts only the files read again.
     pub keep_word_counts: bool,
+    /// How many bytes of markdown text loading holds in memory ([`HELD_TEXT`]); a site with
+    /// more has its text read again when it is rendered.
+    pub held_text: usize,
     /// Show a progress bar on stderr, when it is a terminal, while making images takes more
     /// than a second (the command line's `build`; off for the library's other callers).
     pub progress_bar: bool,
@@ -80,6 +89,7 @@ impl BuildOptions {
             wait: Wait::Quietly,
             stop: Stop::default(),
             keep_word_counts: false,
+            held_text: HELD_TEXT,
             progress_bar: false,
         }
     }
@@ -195,7 +205,8 @@ pub fn load_site(options: &BuildOptions) -> (Site, Diagnostics) {
             .help("set base_url = \"https://…\" in site.toml (the address the site is published at), or pass --base-url; pamphlet deploy refuses a build made without one"),
         );
     }
-    let (sources, load_problems) = load::load(&options.root);
+    let holding = Holding::UpTo(Budget::new(options.held_text));
+    let (sources, load_problems) = load::load(&options.root, &holding);
     problems.extend(load_problems);
     let (statics, static_problems) = load::statics(&options.root);
     problems.extend(static_problems);

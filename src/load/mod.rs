@@ -2,6 +2,7 @@
 //!
 //! Nothing here knows about URLs, sections or HTML; that is the model's and the renderer's job.
 
+pub mod body;
 pub mod date;
 pub mod front_matter;
 pub mod history;
@@ -10,6 +11,8 @@ pub mod walk;
 mod yaml;
 
 use std::path::Path;
+
+pub use body::{Body, Budget, Holding};
 
 use rayon::prelude::*;
 
@@ -25,9 +28,8 @@ pub struct Document<F> {
     pub rel: String,
     /// Its typed front matter.
     pub front: F,
-    /// The markdown after the front matter, with `\n` line ends. Shared, so keeping a site's
-    /// sources between `serve` rebuilds and handing them to the model copies no text.
-    pub body: std::sync::Arc<str>,
+    /// The markdown after the front matter, with `\n` line ends.
+    pub body: Body,
     /// 1-based line of the file on which `body` starts, so markdown problems name file lines.
     pub body_line: usize,
     /// Each top-level front matter key with the 1-based file line it is on.
@@ -106,8 +108,9 @@ pub struct Sources {
     pub failed: Vec<String>,
 }
 
-/// Reads the whole `content/` folder of the site at `site_root`.
-pub fn load(site_root: &Path) -> (Sources, Diagnostics) {
+/// Reads the whole `content/` folder of the site at `site_root`, holding as much of the
+/// markdown text in memory as `holding` allows.
+pub fn load(site_root: &Path, holding: &Holding) -> (Sources, Diagnostics) {
     let content = content_dir(site_root);
     let (files, mut problems) = walk::walk(&content, site_root, walk::Tree::Content);
     let mut sources = Sources::default();
@@ -115,10 +118,12 @@ pub fn load(site_root: &Path) -> (Sources, Diagnostics) {
         .par_iter()
         .filter(|f| f.kind != SourceKind::Asset)
         .map(|f| {
-            let (loaded, diagnostics) = read_source(site_root, &f.rel);
+            let (loaded, diagnostics) = read_held(site_root, &f.rel, holding);
             (f.rel.as_str(), loaded, diagnostics)
         })
         .collect();
+    // Reserved, not grown: doubling a list of 50,000 documents would hold two copies at once.
+    sources.pages.reserve(read.len());
     for (rel, loaded, diagnostics) in read {
         problems.extend(diagnostics);
         match loaded {
@@ -127,6 +132,8 @@ pub fn load(site_root: &Path) -> (Sources, Diagnostics) {
             None => sources.failed.push(rel.to_string()),
         }
     }
+    let pages = sources.pages.iter_mut();
+    holding.settle(pages.map(|doc| (&mut doc.body, content.join(&doc.rel))));
     sources.assets = files
         .iter()
         .filter(|f| f.kind == SourceKind::Asset)
@@ -157,8 +164,16 @@ pub enum Loaded {
 
 /// Reads one markdown file by its content-relative path; `None` when it cannot be used.
 pub fn read_source(site_root: &Path, rel: &str) -> (Option<Loaded>, Diagnostics) {
-    match read_regular_file(&content_dir(site_root).join(rel)) {
-        Ok(bytes) => parse_source(rel, &bytes),
+    read_held(site_root, rel, &Holding::All)
+}
+
+/// Reads one markdown file, holding its body as `holding` allows.
+fn read_held(site_root: &Path, rel: &str, holding: &Holding) -> (Option<Loaded>, Diagnostics) {
+    let path = content_dir(site_root).join(rel);
+    match read_regular_file(&path) {
+        Ok(bytes) => parse_held(rel, &bytes, &|text: &str| {
+            holding.body(text, || path.clone())
+        }),
         Err(e) => {
             let mut problems = Diagnostics::new();
             problems.push(
@@ -173,6 +188,15 @@ pub fn read_source(site_root: &Path, rel: &str) -> (Option<Loaded>, Diagnostics)
 /// Parses the bytes of the markdown file at content-relative path `rel`; `None` when they
 /// cannot be used. Every problem names the file, and its line where it has one.
 pub fn parse_source(rel: &str, bytes: &[u8]) -> (Option<Loaded>, Diagnostics) {
+    parse_held(rel, bytes, &|text: &str| Body::from(text))
+}
+
+/// Parses a markdown file as [`parse_source`] does, making its body with `body`.
+fn parse_held(
+    rel: &str,
+    bytes: &[u8],
+    body: &dyn Fn(&str) -> Body,
+) -> (Option<Loaded>, Diagnostics) {
     let shown = Path::new("content").join(rel);
     let mut problems = Diagnostics::new();
     let text = match decode(bytes) {
@@ -184,9 +208,9 @@ pub fn parse_source(rel: &str, bytes: &[u8]) -> (Option<Loaded>, Diagnostics) {
     };
     let loaded = match walk::kind_of(rel) {
         SourceKind::Section => {
-            parse_document::<SectionFront>(rel, &text, &mut problems).map(Loaded::Section)
+            parse_document::<SectionFront>(rel, &text, body, &mut problems).map(Loaded::Section)
         }
-        _ => parse_document::<PageFront>(rel, &text, &mut problems).map(Loaded::Page),
+        _ => parse_document::<PageFront>(rel, &text, body, &mut problems).map(Loaded::Page),
     };
     problems.name_file(&shown);
     (loaded, problems)
@@ -214,6 +238,20 @@ pub fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// The body of the markdown file at `path`, read again as a load reads it; `None` when its
+/// front matter no longer ends. The error says why it could not be read.
+fn read_body(path: &Path) -> Result<Option<String>, String> {
+    let bytes = read_regular_file(path).map_err(|e| format!("cannot read it again: {e}"))?;
+    let mut text = decode(&bytes).map_err(|d| d.message)?;
+    let Ok(parts) = split::split(&text) else {
+        return Ok(None);
+    };
+    // The body is what follows the front matter, to the end of the text.
+    let start = text.len() - parts.body.len();
+    text.drain(..start);
+    Ok(Some(text))
 }
 
 /// Turns file bytes into text: UTF-8 only, no NUL, BOM dropped, `\r\n` and `\r` made `\n`.
@@ -271,7 +309,12 @@ fn warn_unknown_fields(
     }
 }
 
-fn parse_document<F>(rel: &str, text: &str, problems: &mut Diagnostics) -> Option<Document<F>>
+fn parse_document<F>(
+    rel: &str,
+    text: &str,
+    body: &dyn Fn(&str) -> Body,
+    problems: &mut Diagnostics,
+) -> Option<Document<F>>
 where
     F: serde::de::DeserializeOwned + Default + front_matter::Clean,
 {
@@ -317,7 +360,7 @@ where
     Some(Document {
         rel: rel.to_string(),
         front,
-        body: parts.body.into(),
+        body: body(parts.body),
         body_line: parts.body_line,
         key_lines,
         words: Memo::default(),

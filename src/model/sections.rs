@@ -46,7 +46,8 @@ pub fn place(
         }
         index_of.insert(dir, id);
     }
-    let mut pages: IdVec<PageId, Page> = IdVec::new();
+    // Sized up front: growing a table of 50,000 pages by doubling would hold two at once.
+    let mut pages: IdVec<PageId, Page> = IdVec::from(Vec::with_capacity(page_docs.len()));
     for doc in page_docs {
         let mut dir = bundle_dir(&doc.rel).map_or(parent_dir(&doc.rel), parent_dir);
         while !index_of.contains_key(dir) {

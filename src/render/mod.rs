@@ -178,8 +178,12 @@ impl<'a> Renderer<'a> {
     /// only when `fingerprint` is asked for (a render that keeps its work for the next one).
     pub fn render_markdown(&self, id: PageId, fingerprint: bool) -> PageMarkdown {
         let page = &self.site.pages[id];
+        let body = match page.source.body.text() {
+            Ok(body) => body,
+            Err(why) => return self.unreadable_markdown(id, why),
+        };
         let (rendered, mut problems) = self.markdown().render(&markdown::Source {
-            body: &page.source.body,
+            body: &body,
             place: self.markdown_place(id),
         });
         for blocked in &rendered.blocked {
@@ -202,9 +206,25 @@ impl<'a> Renderer<'a> {
                 0
             },
             key: self.markdown_key(id),
-            body: Arc::clone(&page.source.body),
+            body,
             rendered,
             problems,
+        }
+    }
+
+    /// Page `id`'s markdown when its text could not be read again (see [`crate::load::Body`]): no
+    /// HTML, and the error, naming the file.
+    fn unreadable_markdown(&self, id: PageId, why: String) -> PageMarkdown {
+        let rel = self.site.pages[id].rel();
+        let mut problems = Diagnostics::new();
+        problems.push(unreadable(rel, why));
+        PageMarkdown {
+            rel: rel.to_string(),
+            rendered: Rendered::default(),
+            problems,
+            key: self.markdown_key(id),
+            body: Arc::from(""),
+            fingerprint: 0,
         }
     }
 
@@ -222,14 +242,16 @@ impl<'a> Renderer<'a> {
             },
             ..self.markdown()
         };
+        // A text that cannot be read again has no summary; rendering the page reports why.
+        let body = page.source.body.text().unwrap_or_default();
         let read = || {
             markdown.summary(&markdown::Source {
-                body: &page.source.body,
+                body: &body,
                 place: self.markdown_place(id),
             })
         };
         // Without a marker, a description is the summary and the text need not be read.
-        if markdown::may_have_more_marker(&page.source.body) {
+        if markdown::may_have_more_marker(&body) {
             let text = read();
             context::summary_text(page, text.before_more.as_deref(), || text.first_paragraph)
         } else {
@@ -246,8 +268,15 @@ impl<'a> Renderer<'a> {
             .iter()
             .map(|section| match &section.source {
                 Some(doc) => {
+                    let body = match doc.body.text() {
+                        Ok(body) => body,
+                        Err(why) => {
+                            problems.push(unreadable(&doc.rel, why));
+                            return String::new();
+                        }
+                    };
                     let (rendered, p) = self.markdown().render(&markdown::Source {
-                        body: &doc.body,
+                        body: &body,
                         place: markdown::Place {
                             rel: &doc.rel,
                             body_line: doc.body_line,
@@ -515,4 +544,12 @@ fn list_fallback(list: &List) -> &'static str {
         ListKind::Section(_) => "section.html",
         ListKind::Term(_) => "taxonomy_single.html",
     }
+}
+
+/// The error of a markdown file whose text could not be read again (see
+/// [`crate::load::Body`]), `rel` being its path under `content/`.
+fn unreadable(rel: &str, why: String) -> Diagnostic {
+    Diagnostic::error(why)
+        .in_file(Path::new("content").join(rel))
+        .help("build again once the file is saved")
 }

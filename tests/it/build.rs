@@ -596,3 +596,34 @@ fn a_site_without_code_blocks_never_loads_the_syntax_set() {
         "a block naming a language loads them"
     );
 }
+
+/// Guards the memory bound of large builds: a site whose text is over the budget has it read
+/// again from its files when rendered, and that must make exactly the site held text makes.
+#[test]
+fn text_read_again_from_its_files_builds_the_same_site_as_text_held() {
+    let site = common::generated_site(
+        60,
+        "title = \"T\"\nbase_url = \"https://example.com\"\npaginate_by = 5\n",
+    );
+    site.write(
+        "content/posts/crlf/index.md",
+        "\u{feff}---\r\ntitle: Windows\r\ndate: 2021-03-04\r\ntags: [rust]\r\n---\r\nFirst *line*.\r\n\r\n<!-- more -->\r\n\r\n```rust\r\nfn main() {}\r\n```\r\n",
+    );
+    site.write(
+        "content/posts/_index.md",
+        "---\ntitle: Posts\n---\nAll the **posts**.\n",
+    );
+    site.build_ok();
+    let held = site.snapshot();
+    let mut options = site.options();
+    options.held_text = 0;
+    if let Err(problems) = pamphlet::build::build(&options) {
+        panic!("build failed:\n{}", common::render(&problems));
+    }
+    let read_again = site.snapshot();
+    assert!(held.len() > 60, "{} files", held.len());
+    let differ: std::collections::BTreeSet<&String> = (held.keys().chain(read_again.keys()))
+        .filter(|file| held.get(*file) != read_again.get(*file))
+        .collect();
+    assert!(differ.is_empty(), "files that differ: {differ:?}");
+}

@@ -63,7 +63,9 @@ impl Cache {
     /// True when the earlier render of a page is still what rendering it now would make.
     fn still_valid(&self, renderer: &Renderer, id: PageId, entry: &PageMarkdown) -> bool {
         let page = &renderer.site.pages[id];
-        if entry.key != renderer.markdown_key(id) || !same_text(&entry.body, &page.source.body) {
+        let body = page.source.body.held();
+        let same_text = body.is_some_and(|body| same_text(&entry.body, body));
+        if entry.key != renderer.markdown_key(id) || !same_text {
             return false;
         }
         // When every link target is where it was, no kept render can hold a stale link.

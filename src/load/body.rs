@@ -1,0 +1,201 @@
+//! A document's markdown text: held in memory, or left in its file and read again when it is
+//! needed, so that a build of a very large site never holds every post's text at once.
+//!
+//! Which bodies a load holds is a [`Holding`]: `serve` holds them all (it compares them
+//! between rebuilds); a one-off build holds them all while they fit a budget, and none once
+//! the site's text is larger, so a site of any size costs at most the budget in text, and a
+//! site within it is never read twice.
+//! A body read again is checked against the length and CRC-32 of the one first read, so a file
+//! saved while the site is being built is an error the build reports, never a page made from
+//! a text other than the one the model was made from.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// How much markdown text a load keeps in memory.
+#[derive(Debug)]
+pub enum Holding {
+    /// Every body.
+    All,
+    /// Every body while their bytes fit the budget; past it, each is read again when needed
+    /// (bodies held by then are let go by [`Holding::settle`]).
+    UpTo(Budget),
+}
+
+/// A byte budget shared by the threads of a load.
+#[derive(Debug)]
+pub struct Budget {
+    limit: usize,
+    asked: AtomicUsize,
+}
+
+impl Budget {
+    /// A budget of `bytes`.
+    pub fn new(bytes: usize) -> Self {
+        Budget {
+            limit: bytes,
+            asked: AtomicUsize::new(0),
+        }
+    }
+
+    /// Counts `bytes` against the budget; true while everything counted fits.
+    fn fits(&self, bytes: usize) -> bool {
+        let asked = self
+            .asked
+            .fetch_add(bytes, Ordering::Relaxed)
+            .saturating_add(bytes);
+        asked <= self.limit
+    }
+
+    fn spent(&self) -> bool {
+        self.asked.load(Ordering::Relaxed) > self.limit
+    }
+}
+
+impl Holding {
+    /// The body `text` of the file at `path`, held or left on disk as this holding allows.
+    pub fn body(&self, text: &str, path: impl FnOnce() -> PathBuf) -> Body {
+        match self {
+            Holding::UpTo(budget) if !budget.fits(text.len()) => {
+                Body::OnDisk(OnDisk::of(text, path()))
+            }
+            _ => Body::Held(text.into()),
+        }
+    }
+
+    /// Once every body is loaded: when the budget was spent, the bodies held until then are
+    /// let go too, so what a large site holds does not depend on which files were read first.
+    /// `path` gives each one's file.
+    pub fn settle<'b>(&self, bodies: impl Iterator<Item = (&'b mut Body, PathBuf)>) {
+        let Holding::UpTo(budget) = self else {
+            return;
+        };
+        if !budget.spent() {
+            return;
+        }
+        for (body, path) in bodies {
+            if let Body::Held(text) = body {
+                *body = Body::OnDisk(OnDisk::of(text, path));
+            }
+        }
+    }
+}
+
+/// The markdown after a document's front matter, with `\n` line ends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// The text. Shared, so keeping a site's sources between `serve` rebuilds and handing them
+    /// to the model copies no text.
+    Held(Arc<str>),
+    /// Left in its file.
+    OnDisk(OnDisk),
+}
+
+/// Where a body left on disk is, and what it was when first read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnDisk {
+    path: PathBuf,
+    len: usize,
+    crc: u32,
+}
+
+impl From<&str> for Body {
+    fn from(text: &str) -> Self {
+        Body::Held(text.into())
+    }
+}
+
+impl Body {
+    /// The text, read again from its file when it was left there. The error says what went
+    /// wrong in a sentence, to be reported as the file's.
+    pub fn text(&self) -> Result<Arc<str>, String> {
+        match self {
+            Body::Held(text) => Ok(Arc::clone(text)),
+            Body::OnDisk(place) => place.read(),
+        }
+    }
+
+    /// The text if it is held, for what only compares texts it kept.
+    pub fn held(&self) -> Option<&Arc<str>> {
+        match self {
+            Body::Held(text) => Some(text),
+            Body::OnDisk(_) => None,
+        }
+    }
+}
+
+impl OnDisk {
+    fn of(text: &str, path: PathBuf) -> Self {
+        OnDisk {
+            path,
+            len: text.len(),
+            crc: crc32fast::hash(text.as_bytes()),
+        }
+    }
+
+    fn read(&self) -> Result<Arc<str>, String> {
+        let changed = || "the file changed while the site was being built".to_string();
+        let text = super::read_body(&self.path)?.ok_or_else(changed)?;
+        if text.len() != self.len || crc32fast::hash(text.as_bytes()) != self.crc {
+            return Err(changed());
+        }
+        Ok(text.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spent_budget_lets_every_body_go() {
+        let holding = Holding::UpTo(Budget::new(10));
+        let path = || PathBuf::from("unused.md");
+        let mut first = holding.body("123456", path);
+        assert!(matches!(first, Body::Held(_)));
+        assert!(matches!(holding.body("12345", path), Body::OnDisk(_)));
+        holding.settle([(&mut first, path())].into_iter());
+        assert!(first.held().is_none());
+        assert!(matches!(
+            Holding::All.body(&"x".repeat(99), path),
+            Body::Held(_)
+        ));
+    }
+
+    #[test]
+    fn a_budget_that_fits_holds_every_body() {
+        let holding = Holding::UpTo(Budget::new(10));
+        let path = || PathBuf::from("unused.md");
+        let mut bodies = [holding.body("12345", path), holding.body("12345", path)];
+        holding.settle(bodies.iter_mut().map(|b| (b, path())));
+        assert!(bodies.iter().all(|b| b.held().is_some()));
+    }
+
+    #[test]
+    fn a_body_left_on_disk_is_read_again_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("post.md");
+        std::fs::write(&path, "---\ntitle: A\n---\r\nSome *text*.\r\n").unwrap();
+        let holding = Holding::UpTo(Budget::new(0));
+        let body = holding.body("Some *text*.\n", || path.clone());
+        assert!(body.held().is_none());
+        assert_eq!(&*body.text().unwrap(), "Some *text*.\n");
+    }
+
+    #[test]
+    fn a_body_changed_since_it_was_read_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("post.md");
+        std::fs::write(&path, "---\ntitle: A\n---\nBefore.\n").unwrap();
+        let body = Holding::UpTo(Budget::new(0)).body("Before.\n", || path.clone());
+        std::fs::write(&path, "---\ntitle: A\n---\nAfter!!\n").unwrap();
+        let error = body.text().unwrap_err();
+        assert!(
+            error.contains("changed while the site was being built"),
+            "{error}"
+        );
+        std::fs::remove_file(&path).unwrap();
+        assert!(body.text().is_err());
+    }
+}
