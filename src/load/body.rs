@@ -5,6 +5,7 @@
 //! between rebuilds); a one-off build holds them all while they fit a budget, and none once
 //! the site's text is larger, so a site of any size costs at most the budget in text, and a
 //! site within it is never read twice.
+//!
 //! A body read again is checked against the length and CRC-32 of the one first read, so a file
 //! saved while the site is being built is an error the build reports, never a page made from
 //! a text other than the one the model was made from.

@@ -132,8 +132,9 @@ pub fn load(site_root: &Path, holding: &Holding) -> (Sources, Diagnostics) {
             None => sources.failed.push(rel.to_string()),
         }
     }
-    let pages = sources.pages.iter_mut();
-    holding.settle(pages.map(|doc| (&mut doc.body, content.join(&doc.rel))));
+    let pages = (sources.pages.iter_mut()).map(|doc| (&mut doc.body, content.join(&doc.rel)));
+    let sections = (sources.sections.iter_mut()).map(|doc| (&mut doc.body, content.join(&doc.rel)));
+    holding.settle(pages.chain(sections));
     sources.assets = files
         .iter()
         .filter(|f| f.kind == SourceKind::Asset)
