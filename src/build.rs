@@ -7,14 +7,16 @@ use crate::check::links::{self, LinkSink};
 use crate::config::{CONFIG_FILE, Config, PLACEHOLDER_BASE_URL};
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::images::{ImageStats, Images};
+use crate::load::counted::StoredCounts;
 use crate::load::front_matter::DateField;
 use crate::load::{Budget, Holding};
 use crate::model::{Future, Held, ModelOptions, Schedule, Site};
 use crate::render::highlight::Highlighter;
-use crate::render::reuse::NoReuse;
+use crate::render::reuse::{NoReuse, Reuse, StoredMarkdown};
 use crate::render::theme::Theme;
 use crate::render::{Inputs, RenderReport, render_site};
 use crate::stop::Stop;
+use crate::store::Stamp;
 use crate::write::lock::{LockError, OutputLock, Wait};
 use crate::write::output::{self, Marker};
 use crate::write::space::{self, Tally, is_disk_full};
@@ -62,6 +64,9 @@ pub struct BuildOptions {
     /// Show a progress bar on stderr, when it is a terminal, while making images takes more
     /// than a second (the command line's `build`; off for the library's other callers).
     pub progress_bar: bool,
+    /// Take rendered markdown and made images from the cache folder, and keep them there
+    /// (false: `--no-cache`, which makes everything again and keeps nothing).
+    pub cache: bool,
 }
 
 /// How [`render_into`] treats what it finds, and what it shows while it works.
@@ -71,6 +76,20 @@ pub struct RenderMode {
     pub csp_blocks_fail: bool,
     /// Show a progress bar for slow image work (see [`BuildOptions::progress_bar`]).
     pub progress_bar: bool,
+    /// Which of the cache folder's stores the render reads and writes.
+    pub cache: CacheUse,
+}
+
+/// Which work a render takes from, and keeps in, the site's cache folder.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CacheUse {
+    /// Made images only: every page's markdown is rendered (`check`).
+    #[default]
+    Images,
+    /// Made images and rendered markdown (`build`).
+    All,
+    /// Nothing: everything is made again, and nothing kept (`build --no-cache`).
+    Nothing,
 }
 
 impl BuildOptions {
@@ -91,6 +110,7 @@ impl BuildOptions {
             keep_word_counts: false,
             held_text: HELD_TEXT,
             progress_bar: false,
+            cache: true,
         }
     }
 }
@@ -210,8 +230,27 @@ pub fn load_site(options: &BuildOptions) -> (Site, Diagnostics) {
     problems.extend(load_problems);
     let (statics, static_problems) = load::statics(&options.root);
     problems.extend(static_problems);
-    let (site, model_problems) = model_site(config, sources, &statics, options);
+    // Counts are kept only for a site whose text is held, whose counts fit in memory too.
+    let mut counts = (options.cache && holding.holds_all()).then(|| {
+        let mut counts =
+            StoredCounts::open(&cache_dir(&config, &options.root), Stamp::of_this_build());
+        counts.fill(&sources);
+        counts
+    });
+    let mut options = options.clone();
+    options.keep_word_counts |= counts.is_some();
+    let (site, model_problems) = model_site(config, sources, &statics, &options);
     problems.extend(model_problems);
+    if let Some(counts) = &mut counts {
+        counts.save(site.pages.iter().map(|page| &page.source));
+        if let Some(warning) = counts.warning() {
+            problems.push(
+                Diagnostic::warning(warning).help(
+                    "nothing is wrong with the site; deleting the cache folder is always safe",
+                ),
+            );
+        }
+    }
     (site, problems)
 }
 
@@ -233,7 +272,10 @@ pub fn render_into(
             };
         }
     };
-    let mut images = images_for(&site.config, root);
+    let mut images = match mode.cache {
+        CacheUse::Nothing => Images::new(&site.config.images, None),
+        CacheUse::Images | CacheUse::All => images_for(&site.config, root),
+    };
     if mode.progress_bar {
         images = images.with_progress_bar();
     }
@@ -245,10 +287,19 @@ pub fn render_into(
         images: &images,
         csp_blocks_fail: mode.csp_blocks_fail,
     };
-    let report = render_site(inputs, sink, &NoReuse);
+    let stored = (mode.cache == CacheUse::All)
+        .then(|| StoredMarkdown::open(&cache_dir(&site.config, root), Stamp::of_this_build()));
+    let reuse: &dyn Reuse = match &stored {
+        Some(stored) => stored,
+        None => &NoReuse,
+    };
+    let report = render_site(inputs, sink, reuse);
     if !report.diagnostics.has_errors() {
         // Pruning is housekeeping: a cache that cannot be pruned is still a good cache.
         let _ = images.prune_cache();
+        if let Some(stored) = &stored {
+            stored.prune();
+        }
     }
     report
 }
@@ -288,6 +339,11 @@ fn render_staged(site: &Site, options: &BuildOptions, staging: &Staging) -> Stag
     let mode = RenderMode {
         csp_blocks_fail: false,
         progress_bar: options.progress_bar,
+        cache: if options.cache {
+            CacheUse::All
+        } else {
+            CacheUse::Nothing
+        },
     };
     let report = render_into(site, &options.root, &Highlighter::new(), &sink, mode);
     Staged {

@@ -23,6 +23,7 @@ pub mod render;
 pub mod scaffold;
 pub mod serve;
 pub mod stop;
+pub mod store;
 mod sync;
 pub mod words;
 pub mod write;

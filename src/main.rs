@@ -57,10 +57,13 @@ enum Command {
         /// Override `base_url` from site.toml (and --target's).
         #[arg(long)]
         base_url: Option<String>,
-        /// Where made images are kept between builds, relative to --root [default:
-        /// <root>/.pamphlet-cache, or [build] cache_dir].
+        /// Where made images and rendered markdown are kept between builds, relative to --root
+        /// [default: <root>/.pamphlet-cache, or [build] cache_dir].
         #[arg(long)]
         cache_dir: Option<PathBuf>,
+        /// Make everything again, reading nothing from the cache folder and keeping nothing in it.
+        #[arg(long)]
+        no_cache: bool,
         /// Fail at once, rather than wait, while another build writes into the same output.
         #[arg(long)]
         no_wait: bool,
@@ -174,10 +177,12 @@ fn main() -> ExitCode {
             target,
             base_url,
             cache_dir,
+            no_cache,
             no_wait,
         } => {
             let mut options = BuildOptions::new(&root);
             options.cache_dir = cache_dir;
+            options.cache = !no_cache;
             options.wait = if no_wait {
                 Wait::No
             } else {

@@ -79,6 +79,40 @@ impl WordCounts {
     pub fn iter(&self) -> impl Iterator<Item = WordCount> + '_ {
         self.0.iter().copied()
     }
+
+    /// How many words are counted.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when no word is counted.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Appends the counts to `bytes`: each word and its count, 4 bytes each, little-endian.
+    pub fn write_to(&self, bytes: &mut Vec<u8>) {
+        for counted in &self.0 {
+            bytes.extend_from_slice(&counted.word.0.to_le_bytes());
+            bytes.extend_from_slice(&counted.count.to_le_bytes());
+        }
+    }
+
+    /// Counts as [`Self::write_to`] wrote them, or `None` when they are not in word order.
+    pub fn read_from(bytes: &[u8]) -> Option<WordCounts> {
+        let counts: Vec<WordCount> = bytes
+            .chunks_exact(8)
+            .map(|pair| {
+                let (word, count) = pair.split_at(4);
+                WordCount {
+                    word: Word(u32::from_le_bytes(word.try_into().unwrap_or_default())),
+                    count: u32::from_le_bytes(count.try_into().unwrap_or_default()),
+                }
+            })
+            .collect();
+        let sorted = counts.windows(2).all(|w| w[0].word < w[1].word);
+        (sorted && bytes.len().is_multiple_of(8)).then_some(WordCounts(counts))
+    }
 }
 
 /// Calls `found` with every word of `text`: runs of letters and digits, lowercased, of a

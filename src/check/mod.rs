@@ -6,7 +6,7 @@ pub mod scan;
 
 use std::collections::HashMap;
 
-use crate::build::{BuildOptions, RenderMode, load_site, render_into};
+use crate::build::{BuildOptions, CacheUse, RenderMode, load_site, render_into};
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::model::Site;
 use crate::render::csp::{Policy, references};
@@ -34,6 +34,7 @@ pub fn check(options: &BuildOptions) -> Result<Checked, Diagnostics> {
     let mode = RenderMode {
         csp_blocks_fail: true,
         progress_bar: false,
+        cache: CacheUse::Images,
     };
     let report = render_into(&site, &options.root, &Highlighter::new(), &sink, mode);
     problems.extend(report.diagnostics);

@@ -27,7 +27,6 @@
 
 mod animation;
 mod assemble;
-mod cache;
 mod cards;
 mod colour;
 mod config;
@@ -68,9 +67,9 @@ pub use config::{DEFAULT_SIZES, Format, ImagesConfig};
 pub use picture::{Candidate, ImageStats, Kind, Picture, PruneReport, SourceSet, VariantFile};
 pub use problem::ImageProblem;
 
+use crate::store::{self as cache, Cache};
 use crate::sync::lock;
 use crate::write::memory::{Bytes, LazyBytes};
-use cache::Cache;
 use gate::Gate;
 use keys::SourceDigest;
 use memo::Memo;
@@ -108,7 +107,7 @@ impl Images {
     pub fn new(config: &ImagesConfig, cache_dir: Option<&Path>) -> Images {
         Images {
             config: config.clone(),
-            cache: Cache::open(cache_dir),
+            cache: Cache::open(cache_dir, cache::IMAGES),
             gate: Gate::new(gate::BUDGET_PIXELS),
             pictures: Memo::new(),
             originals: Memo::new(),
@@ -332,7 +331,7 @@ impl Images {
     fn cached(&self, key: &str) -> Option<Processed> {
         let stored = self.cache.get_lazily(key)?;
         let Some(processed) = stored::from_parts(&stored.first, stored.rest()) else {
-            self.cache.damaged_entry();
+            self.cache.damaged_entry(key);
             return None;
         };
         Some(processed)

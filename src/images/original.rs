@@ -6,7 +6,6 @@
 //! is gone. An original too large to decode is stripped and given back an EXIF of its
 //! orientation alone.
 
-use super::cache::Cache;
 use super::colour;
 use super::config::ImagesConfig;
 use super::decode::{self, limits};
@@ -17,6 +16,7 @@ use super::keys;
 use super::problem::ImageProblem;
 use super::sniff::Container;
 use super::strip;
+use crate::store::Cache;
 
 /// High, as an original should be: re-encoding must not show.
 pub(crate) const UPRIGHT_JPEG_QUALITY: u8 = 92;

@@ -89,12 +89,4 @@ pub struct ImageStats {
 }
 
 /// What [`prune_cache`](super::Images::prune_cache) did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PruneReport {
-    /// Entries no build used within the retention period, and leftovers of killed builds.
-    pub removed: usize,
-    /// Bytes those files took.
-    pub removed_bytes: u64,
-    /// Entries still in use.
-    pub kept: usize,
-}
+pub use crate::store::PruneReport;

@@ -55,6 +55,14 @@ impl Budget {
 }
 
 impl Holding {
+    /// True when every body loaded under this holding is held (its budget was not spent).
+    pub fn holds_all(&self) -> bool {
+        match self {
+            Holding::All => true,
+            Holding::UpTo(budget) => !budget.spent(),
+        }
+    }
+
     /// The body `text` of the file at `path`, held or left on disk as this holding allows.
     pub fn body(&self, text: &str, path: impl FnOnce() -> PathBuf) -> Body {
         match self {

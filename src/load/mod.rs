@@ -3,6 +3,7 @@
 //! Nothing here knows about URLs, sections or HTML; that is the model's and the renderer's job.
 
 pub mod body;
+pub mod counted;
 pub mod date;
 pub mod front_matter;
 pub mod history;
@@ -48,6 +49,16 @@ impl<T> Memo<T> {
     /// The value, worked out by `make` if no clone has worked it out yet.
     pub fn get_or_init(&self, make: impl FnOnce() -> T) -> &T {
         self.0.get_or_init(make)
+    }
+
+    /// The value, if it was worked out.
+    pub fn get(&self) -> Option<&T> {
+        self.0.get()
+    }
+
+    /// Gives the value, worked out elsewhere (kept from an earlier build), unless it has one.
+    pub fn set(&self, value: T) {
+        let _ = self.0.set(value);
     }
 }
 

@@ -118,6 +118,12 @@ pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Render
     report.files += site.outputs.len() + renderer.theme.assets.len();
     images.finish_progress();
     report.images = images.stats();
+    if let Some(warning) = reuse.warning() {
+        report.diagnostics.push(
+            Diagnostic::warning(warning)
+                .help("nothing is wrong with the site; deleting the cache folder is always safe"),
+        );
+    }
     if let Some(warning) = &report.images.cache_warning {
         report.diagnostics.push(
             Diagnostic::warning(warning)
@@ -246,7 +252,9 @@ impl Pass<'_> {
         let renderer = self.renderer;
         let markdown = self.reuse.markdown(renderer, id).unwrap_or_else(|| {
             self.markdown_rendered.fetch_add(1, Ordering::Relaxed);
-            Arc::new(renderer.render_markdown(id, self.keeps))
+            let markdown = renderer.render_markdown(id, self.keeps);
+            self.reuse.rendered(renderer, id, &markdown);
+            Arc::new(markdown)
         });
         let summary = context::summary(renderer.site, id, &markdown.rendered);
         let mut problems = markdown.problems.clone();

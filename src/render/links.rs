@@ -25,7 +25,7 @@ pub struct LinkIndex {
 }
 
 /// What a link destination turned out to be.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Resolved {
     /// Another site, or a scheme such as `mailto:`; left as written.
     External {

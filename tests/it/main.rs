@@ -14,6 +14,7 @@
 mod azurite;
 mod browser;
 mod build;
+mod build_cache;
 mod busy_preview;
 mod cards;
 mod cli;

@@ -98,7 +98,7 @@ impl CspCheck<'_> {
 }
 
 /// A reference in the markdown's raw HTML that the policy blocks, where it was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CspFinding {
     /// The tag it is in, such as `iframe`.
     pub tag: String,
@@ -131,7 +131,7 @@ pub struct MarkdownRenderer<'a> {
 }
 
 /// A link found in the markdown, with where it was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceLink {
     /// The root-relative URL (with any fragment) it points to.
     pub href: String,
@@ -142,7 +142,7 @@ pub struct SourceLink {
 }
 
 /// A link destination as written, with what it resolved to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Resolution {
     /// The destination as written.
     pub dest: String,

@@ -1,8 +1,10 @@
-//! The persistent cache of made images, in `.pamphlet-cache/images/`: one file per entry,
-//! named by its key, so an unchanged image costs a read instead of seconds of encoding.
+//! The persistent caches in the site's cache folder (`.pamphlet-cache/`), one [`Shelf`] each:
+//! made images in `images/`, rendered markdown in `markdown/`. One file per entry, named by
+//! its key, so unchanged work costs a read instead of being done again.
 //!
-//! - **Keys** are SHA-256 over the source's bytes, every setting that changes the output, and
-//!   the versions of every crate that makes it ([`versions`](super::encode::versions)).
+//! - **Keys** are made by each user from everything its entry is made from: for an image,
+//!   SHA-256 over the source's bytes, every setting that changes the output, and the versions
+//!   of every crate that makes it.
 //! - **Writes** go to a temporary file in the same folder, renamed over the entry: another
 //!   build reading at the same moment sees the old entry or the new one, never half of one,
 //!   and two builds writing the same entry both succeed (the last rename wins, with the same
@@ -17,6 +19,7 @@
 
 mod entry;
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -24,7 +27,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use super::picture::PruneReport;
 use crate::sync::lock;
 use crate::write::memory::{Bytes, LazyBytes};
 
@@ -38,25 +40,83 @@ const ABANDONED: Duration = Duration::from_secs(60 * 60);
 const ENTRY: &str = "entry";
 const TEMPORARY: &str = "tmp";
 
+/// Which build of pamphlet made an entry: its version and its executable's size and time, so
+/// that a rebuilt binary (whose renders may differ with the same version) never trusts an
+/// entry of another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Stamp(pub u64);
+
+impl Stamp {
+    /// The stamp of the running binary.
+    pub fn of_this_build() -> Stamp {
+        let exe = std::env::current_exe().and_then(std::fs::metadata);
+        let identity = exe.ok().map(|m| (m.len(), m.modified().ok()));
+        Stamp(hash_of(&(env!("CARGO_PKG_VERSION"), identity)))
+    }
+}
+
+/// A hash of any hashable value, for keys and fingerprints. Not stable across Rust releases:
+/// what is kept on disk is keyed with a [`Stamp`] too, which a new compiler changes.
+pub fn hash_of<T: std::hash::Hash + ?Sized>(value: &T) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(value)
+}
+
+/// What [`Cache::prune`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PruneReport {
+    /// Entries no build used within the retention period, and leftovers of killed builds.
+    pub removed: usize,
+    /// Bytes those files took.
+    pub removed_bytes: u64,
+    /// Entries still in use.
+    pub kept: usize,
+}
+
+/// One kind of cached work: its folder inside the cache folder, and the words its warnings use.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shelf {
+    /// The folder, inside the cache folder.
+    pub(crate) folder: &'static str,
+    /// What the cache holds, as in "the image cache".
+    pub(crate) name: &'static str,
+    /// What a build without it makes again, as in "images were made without it".
+    pub(crate) made: &'static str,
+    /// Entries spread over 256 subfolders by their key's first two characters: a shelf with an
+    /// entry per page would otherwise make a build wait on one folder's lock for every file.
+    pub(crate) sharded: bool,
+}
+
+/// Made images.
+pub(crate) const IMAGES: Shelf = Shelf {
+    folder: "images",
+    name: "image",
+    made: "images",
+    sharded: false,
+};
+
 /// The cache folder, or none.
 pub(crate) struct Cache {
     dir: Option<PathBuf>,
+    shelf: Shelf,
     /// False after a write failed: the folder is not written again this build.
     writable: AtomicBool,
     warning: Mutex<Option<String>>,
-    damaged: AtomicUsize,
+    /// The keys of entries found damaged: one read again in the same build counts once.
+    damaged: Mutex<HashSet<String>>,
     temporaries: AtomicUsize,
 }
 
 impl Cache {
-    /// The cache in `cache_dir`/images, created when the first entry is stored, so a site
-    /// without images gets no cache folder; `None` caches nothing.
-    pub(crate) fn open(cache_dir: Option<&Path>) -> Cache {
+    /// The cache of `shelf` in `cache_dir`, created when the first entry is stored, so a site
+    /// that makes nothing to keep gets no cache folder; `None` caches nothing.
+    pub(crate) fn open(cache_dir: Option<&Path>, shelf: Shelf) -> Cache {
         Cache {
-            dir: cache_dir.map(|dir| dir.join("images")),
+            dir: cache_dir.map(|dir| dir.join(shelf.folder)),
+            shelf,
             writable: AtomicBool::new(true),
             warning: Mutex::new(None),
-            damaged: AtomicUsize::new(0),
+            damaged: Mutex::new(HashSet::new()),
             temporaries: AtomicUsize::new(0),
         }
     }
@@ -76,7 +136,7 @@ impl Cache {
             }
             None => {
                 if !entry::is_other_version(&file) {
-                    self.damaged.fetch_add(1, Ordering::Relaxed);
+                    self.damaged_entry(key);
                 }
                 None
             }
@@ -98,7 +158,7 @@ impl Cache {
                 .and_then(|mut f| io::Read::read_exact(&mut f, &mut start))
                 .is_ok_and(|()| entry::is_other_version(&start));
             if !stale {
-                self.damaged.fetch_add(1, Ordering::Relaxed);
+                self.damaged_entry(key);
             }
             return None;
         };
@@ -112,8 +172,8 @@ impl Cache {
     }
 
     /// Counts an entry whose blobs were whole but did not say what they should.
-    pub(crate) fn damaged_entry(&self) {
-        self.damaged.fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn damaged_entry(&self, key: &str) {
+        lock(&self.damaged).insert(key.to_string());
     }
 
     /// Stores `blobs` under `key`, or gives up on the folder for this build if it cannot.
@@ -126,7 +186,7 @@ impl Cache {
         }
         let count = self.temporaries.fetch_add(1, Ordering::Relaxed);
         let temporary = path.with_extension(format!("{}-{count}.{TEMPORARY}", std::process::id()));
-        let folder = self.dir.as_deref().map_or(Ok(()), fs::create_dir_all);
+        let folder = path.parent().map_or(Ok(()), fs::create_dir_all);
         let written = folder
             .and_then(|()| fs::write(&temporary, entry::encode(blobs)))
             .and_then(|()| fs::rename(&temporary, &path));
@@ -145,7 +205,7 @@ impl Cache {
 
     /// Entries found damaged so far.
     pub(crate) fn damaged(&self) -> usize {
-        self.damaged.load(Ordering::Relaxed)
+        lock(&self.damaged).len()
     }
 
     /// Removes entries last used before `now - retention` and temporary files abandoned by
@@ -155,43 +215,66 @@ impl Cache {
         let Some(dir) = self.dir.as_deref().filter(|dir| dir.is_dir()) else {
             return Ok(report);
         };
-        let now = SystemTime::now();
-        for file in fs::read_dir(dir)? {
-            let file = file?;
-            let path = file.path();
-            let is_entry = match path.extension().and_then(|e| e.to_str()) {
-                Some(ENTRY) => true,
-                Some(TEMPORARY) => false,
-                _ => continue,
-            };
-            let metadata = file.metadata()?;
-            let age = now.duration_since(metadata.modified()?).unwrap_or_default();
-            if age <= if is_entry { retention } else { ABANDONED } {
-                report.kept += usize::from(is_entry);
-                continue;
-            }
-            match fs::remove_file(&path) {
-                Ok(()) => {
-                    report.removed += 1;
-                    report.removed_bytes += metadata.len();
-                }
-                // Another build's prune got there first.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
+        if !self.shelf.sharded {
+            prune_folder(dir, retention, &mut report)?;
+            return Ok(report);
+        }
+        for shard in fs::read_dir(dir)? {
+            let shard = shard?;
+            if shard.file_type()?.is_dir() && shard.file_name().len() == 2 {
+                prune_folder(&shard.path(), retention, &mut report)?;
             }
         }
         Ok(report)
     }
 
     fn path(&self, key: &str) -> Option<PathBuf> {
-        Some(self.dir.as_ref()?.join(format!("{key}.{ENTRY}")))
+        let dir = self.dir.as_ref()?;
+        let file = format!("{key}.{ENTRY}");
+        match key.get(..2).filter(|_| self.shelf.sharded) {
+            Some(shard) => Some(dir.join(shard).join(file)),
+            None => Some(dir.join(file)),
+        }
     }
+}
 
+/// Prunes the entries of one folder into `report` (see [`Cache::prune`]).
+fn prune_folder(dir: &Path, retention: Duration, report: &mut PruneReport) -> io::Result<()> {
+    let now = SystemTime::now();
+    for file in fs::read_dir(dir)? {
+        let file = file?;
+        let path = file.path();
+        let is_entry = match path.extension().and_then(|e| e.to_str()) {
+            Some(ENTRY) => true,
+            Some(TEMPORARY) => false,
+            _ => continue,
+        };
+        let metadata = file.metadata()?;
+        let age = now.duration_since(metadata.modified()?).unwrap_or_default();
+        if age <= if is_entry { retention } else { ABANDONED } {
+            report.kept += usize::from(is_entry);
+            continue;
+        }
+        match fs::remove_file(&path) {
+            Ok(()) => {
+                report.removed += 1;
+                report.removed_bytes += metadata.len();
+            }
+            // Another build's prune got there first.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+impl Cache {
     fn cannot_write(&self, dir: &Path, error: &io::Error) {
         self.writable.store(false, Ordering::Relaxed);
         lock(&self.warning).get_or_insert_with(|| {
+            let Shelf { name, made, .. } = self.shelf;
             format!(
-                "the image cache {} cannot be written ({error}); images were made without it, \
+                "the {name} cache {} cannot be written ({error}); {made} were made without it, \
                  so the next build makes them again",
                 dir.display()
             )

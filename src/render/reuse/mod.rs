@@ -1,6 +1,11 @@
 //! What a render may take from an earlier render of the same site instead of making it again:
-//! the one seam through which `serve` speeds up its rebuilds. `build` and `check` reuse
-//! nothing ([`NoReuse`]); both go through the same [`super::render_site`].
+//! the one seam through which `serve` speeds up its rebuilds (from memory) and `build` its
+//! warm builds (from the cache folder, [`StoredMarkdown`]). `check`, and a build with
+//! `--no-cache`, reuse nothing ([`NoReuse`]); all go through the same [`super::render_site`].
+
+mod stored;
+
+pub use stored::StoredMarkdown;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io;
@@ -45,8 +50,16 @@ pub trait Reuse: Sync {
 
     /// True when the render should keep what it made (every page's markdown and every
     /// templated output's fingerprint) in its report, for the next render to reuse. A one-off
-    /// build keeps nothing, so its memory stays flat however large the site.
+    /// build keeps nothing in memory, so its memory stays flat however large the site.
     fn keeps(&self) -> bool;
+
+    /// Told of every page whose markdown was rendered anew, for a store to keep it.
+    fn rendered(&self, _renderer: &Renderer, _id: PageId, _markdown: &PageMarkdown) {}
+
+    /// One sentence for the render to report as a warning when earlier work could not be used.
+    fn warning(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Reuses nothing and keeps nothing: `build` and `check`.
@@ -81,12 +94,7 @@ pub fn fingerprint_of<T: Serialize + ?Sized>(base: Fingerprint, data: &T) -> Fin
     hasher.finish()
 }
 
-/// A hash of any hashable value.
-pub fn hash_of<T: Hash + ?Sized>(value: &T) -> Fingerprint {
-    let mut hasher = DefaultHasher::new();
-    value.hash(&mut hasher);
-    hasher.finish()
-}
+pub use crate::store::hash_of;
 
 /// Feeds written bytes to a hasher.
 struct HashWriter<'h>(&'h mut DefaultHasher);

@@ -1,0 +1,211 @@
+//! Every post's word counts, kept in the cache folder (`words`) between builds: related posts
+//! need the counts of every post, and counting them all again after one edit would be a
+//! fifth of a warm build.
+//!
+//! One file, read whole and written whole (to a temporary file renamed over it), so a build
+//! sees one build's counts or another's, never half of either:
+//!
+//! ```text
+//! magic      16 bytes  "pamphlet-words\x00\x01"
+//! stamp       8 bytes  the build of pamphlet that counted (store::Stamp)
+//! posts       4 bytes
+//! per post             a hash of its text (8 bytes), its number of words (4), and each word
+//!                      with its count (4 + 4), all little-endian
+//! CRC-32      4 bytes  of everything before it
+//! ```
+//!
+//! A damaged file is ignored, with one warning, and written again; one from another build of
+//! pamphlet is ignored silently (counting may have changed), and replaced.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::{Document, Sources};
+use crate::store::{Stamp, hash_of};
+use crate::words::WordCounts;
+
+const MAGIC: &[u8; 16] = b"pamphlet-words\x00\x01";
+const FILE: &str = "words";
+
+/// The counts an earlier build kept, by a hash of the text they were counted in.
+pub struct StoredCounts {
+    path: PathBuf,
+    stamp: Stamp,
+    by_text: HashMap<u64, WordCounts>,
+    /// The one sentence to report when the file could not be used or written.
+    warning: Option<String>,
+    /// The texts whose counts were found: a build that counted no other needs no rewriting.
+    found: HashSet<u64>,
+}
+
+impl StoredCounts {
+    /// The counts kept in `cache_dir` by the build `stamp`; none when there are none, or they
+    /// are damaged (with a warning) or another build's.
+    pub fn open(cache_dir: &Path, stamp: Stamp) -> StoredCounts {
+        let path = cache_dir.join(FILE);
+        let mut stored = StoredCounts {
+            path,
+            stamp,
+            by_text: HashMap::new(),
+            warning: None,
+            found: HashSet::new(),
+        };
+        let Ok(file) = fs::read(&stored.path) else {
+            return stored;
+        };
+        match decode(&file) {
+            Some((found, by_text)) if found == stamp => stored.by_text = by_text,
+            Some(_) => {}
+            None if file.starts_with(&MAGIC[..MAGIC.len() - 1]) && !file.starts_with(MAGIC) => {}
+            None => {
+                stored.warning = Some(format!(
+                    "the word counts in {} were damaged and not used; every post's words were \
+                     counted again, and the file rewritten",
+                    stored.path.display()
+                ))
+            }
+        }
+        stored
+    }
+
+    /// Gives every page of `sources` whose text is held the counts kept for that text.
+    pub fn fill(&mut self, sources: &Sources) {
+        for doc in &sources.pages {
+            let Some(key) = text_key(doc) else {
+                continue;
+            };
+            if let Some(counts) = self.by_text.remove(&key) {
+                doc.words.set(counts);
+                self.found.insert(key);
+            }
+        }
+        // What no page took is another text's, or a deleted post's: not kept again.
+        self.by_text = HashMap::new();
+    }
+
+    /// Keeps the counts of every document in `docs` that has them, unless every one was found
+    /// kept already; a file that cannot be written is a warning, not an error.
+    pub fn save<'d, F: 'd>(&mut self, docs: impl Iterator<Item = &'d Document<F>>) {
+        let counted: Vec<(u64, &WordCounts)> = docs
+            .filter_map(|doc| Some((text_key(doc)?, doc.words.get()?)))
+            .collect();
+        if self.warning.is_none() && counted.iter().all(|(key, _)| self.found.contains(key)) {
+            return;
+        }
+        let file = encode(self.stamp, &counted);
+        let temporary = self
+            .path
+            .with_extension(format!("{}.tmp", std::process::id()));
+        let written = self
+            .path
+            .parent()
+            .map_or(Ok(()), fs::create_dir_all)
+            .and_then(|()| fs::write(&temporary, file))
+            .and_then(|()| fs::rename(&temporary, &self.path));
+        if let Err(e) = written {
+            let _ = fs::remove_file(&temporary);
+            self.warning.get_or_insert_with(|| {
+                format!(
+                    "the word counts cannot be kept in {} ({e}); the next build counts every \
+                     post's words again",
+                    self.path.display()
+                )
+            });
+        }
+    }
+
+    /// The one warning to report, if the stored counts could not be used or kept.
+    pub fn warning(&self) -> Option<&str> {
+        self.warning.as_deref()
+    }
+}
+
+/// The key of a document's text: `None` for a text not held, whose counts are not kept.
+fn text_key<F>(doc: &Document<F>) -> Option<u64> {
+    doc.body.held().map(|text| hash_of(&**text))
+}
+
+fn encode(stamp: Stamp, counted: &[(u64, &WordCounts)]) -> Vec<u8> {
+    let words: usize = counted.iter().map(|(_, c)| c.len()).sum();
+    let mut file = Vec::with_capacity(32 + counted.len() * 12 + words * 8);
+    file.extend_from_slice(MAGIC);
+    file.extend_from_slice(&stamp.0.to_le_bytes());
+    file.extend_from_slice(&(counted.len() as u32).to_le_bytes());
+    for (key, counts) in counted {
+        file.extend_from_slice(&key.to_le_bytes());
+        file.extend_from_slice(&(counts.len() as u32).to_le_bytes());
+        counts.write_to(&mut file);
+    }
+    let crc = crc32fast::hash(&file);
+    file.extend_from_slice(&crc.to_le_bytes());
+    file
+}
+
+/// The stamp and counts of a whole file, or `None` when it is not one.
+fn decode(file: &[u8]) -> Option<(Stamp, HashMap<u64, WordCounts>)> {
+    let (body, crc) = file.split_at_checked(file.len().checked_sub(4)?)?;
+    if crc32fast::hash(body).to_le_bytes() != crc {
+        return None;
+    }
+    let mut rest = body.strip_prefix(MAGIC)?;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let (taken, left) = rest.split_at_checked(n)?;
+        rest = left;
+        Some(taken)
+    };
+    let stamp = Stamp(u64::from_le_bytes(take(8)?.try_into().ok()?));
+    let posts = u32::from_le_bytes(take(4)?.try_into().ok()?);
+    let mut by_text = HashMap::new();
+    for _ in 0..posts {
+        let key = u64::from_le_bytes(take(8)?.try_into().ok()?);
+        let words = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+        let counts = WordCounts::read_from(take(words.checked_mul(8)?)?)?;
+        by_text.insert(key, counts);
+    }
+    rest.is_empty().then_some((stamp, by_text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts() -> Vec<(u64, WordCounts)> {
+        vec![
+            (1, WordCounts::of("serverless servers patching", 1)),
+            (2, WordCounts::of("", 1)),
+        ]
+    }
+
+    #[test]
+    fn counts_come_back_as_kept() {
+        let counts = counts();
+        let refs: Vec<(u64, &WordCounts)> = counts.iter().map(|(k, c)| (*k, c)).collect();
+        let (stamp, back) = decode(&encode(Stamp(7), &refs)).expect("a whole file");
+        assert_eq!(stamp, Stamp(7));
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[&1], counts[0].1);
+        assert_eq!(back[&2], counts[1].1);
+    }
+
+    #[test]
+    fn any_damage_is_seen() {
+        let counts = counts();
+        let refs: Vec<(u64, &WordCounts)> = counts.iter().map(|(k, c)| (*k, c)).collect();
+        let file = encode(Stamp(7), &refs);
+        for at in 0..file.len() {
+            let mut damaged = file.clone();
+            damaged[at] ^= 0x20;
+            assert!(
+                decode(&damaged).is_none(),
+                "a changed byte at {at} went unseen"
+            );
+        }
+        for len in 0..file.len() {
+            assert!(
+                decode(&file[..len]).is_none(),
+                "a file cut at {len} went unseen"
+            );
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! The build cache of rendered markdown, in `.pamphlet-cache/markdown/`: what lets a build after
+//! an edit render only the pages whose text, options or links changed, and a build after a
+//! template edit re-render every page without parsing any markdown again.
+//!
+//! An entry is named by a hash of everything its render is made from: the page's text, the
+//! [`Renderer::markdown_key`] (markdown options and the page's place) and the build of
+//! pamphlet itself ([`Stamp`]). Where the page's links lead is the one input that is not in the
+//! name: the entry keeps every destination with what it resolved to, and is used only while
+//! each still resolves the same way. Inside, the entry repeats the stamp and the text's length
+//! and CRC-32, so neither a damaged file nor a hash collision is ever published.
+//!
+//! Only renders that depend on nothing else are stored: a page that reported a problem (every
+//! build must report it again), shows a picture (its HTML holds the image's size, and its files
+//! come from the image cache) or links to a content file is rendered on every build.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Fingerprint, PageMarkdown, Reuse, hash_of};
+use crate::diagnostic::Diagnostics;
+use crate::model::PageId;
+use crate::render::Renderer;
+use crate::render::links::Resolved;
+use crate::render::markdown::{CspFinding, Rendered, Resolution, SourceLink, TocEntry};
+use crate::store::{self, Cache, Shelf, Stamp};
+use crate::write::memory::Bytes;
+
+/// Rendered markdown.
+const MARKDOWN: Shelf = Shelf {
+    folder: "markdown",
+    name: "markdown",
+    made: "pages",
+    sharded: true,
+};
+
+/// Everything of a render but its HTML, as stored.
+#[derive(Serialize, Deserialize)]
+struct Meta {
+    sidenotes: Vec<std::ops::Range<usize>>,
+    toc: Vec<TocEntry>,
+    word_count: usize,
+    reading_time: usize,
+    summary_before_more: Option<String>,
+    first_paragraph: String,
+    links: Vec<SourceLink>,
+    resolutions: Vec<Resolution>,
+    blocked: Vec<CspFinding>,
+    /// [`PageMarkdown::fingerprint`].
+    fingerprint: Fingerprint,
+}
+
+/// The first blob of an entry: what it was made by and from, checked on every read.
+#[derive(Debug, PartialEq, Eq)]
+struct Head {
+    stamp: Stamp,
+    text_len: u64,
+    text_crc: u32,
+}
+
+impl Head {
+    const LEN: usize = 20;
+
+    fn of(stamp: Stamp, text: &str) -> Head {
+        Head {
+            stamp,
+            text_len: text.len() as u64,
+            text_crc: crc32fast::hash(text.as_bytes()),
+        }
+    }
+
+    fn to_bytes(&self) -> [u8; Self::LEN] {
+        let mut bytes = [0; Self::LEN];
+        bytes[..8].copy_from_slice(&self.stamp.0.to_le_bytes());
+        bytes[8..16].copy_from_slice(&self.text_len.to_le_bytes());
+        bytes[16..].copy_from_slice(&self.text_crc.to_le_bytes());
+        bytes
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Head> {
+        let bytes: &[u8; Self::LEN] = bytes.try_into().ok()?;
+        let (stamp, rest) = bytes.split_at(8);
+        let (len, crc) = rest.split_at(8);
+        Some(Head {
+            stamp: Stamp(u64::from_le_bytes(stamp.try_into().ok()?)),
+            text_len: u64::from_le_bytes(len.try_into().ok()?),
+            text_crc: u32::from_le_bytes(crc.try_into().ok()?),
+        })
+    }
+}
+
+/// The rendered markdown kept on disk between builds.
+pub struct StoredMarkdown {
+    cache: Cache,
+    stamp: Stamp,
+}
+
+impl StoredMarkdown {
+    /// The store in `cache_dir`, for renders by the build `stamp`.
+    pub fn open(cache_dir: &Path, stamp: Stamp) -> StoredMarkdown {
+        StoredMarkdown {
+            cache: Cache::open(Some(cache_dir), MARKDOWN),
+            stamp,
+        }
+    }
+
+    /// Page `id`'s markdown as an earlier build rendered it, if that is what a render now would
+    /// make. The text is read (again, for a site too large to hold it) to be compared.
+    pub fn get(&self, renderer: &Renderer, id: PageId) -> Option<PageMarkdown> {
+        let page = &renderer.site.pages[id];
+        let body = page.source.body.text().ok()?;
+        let key = self.key(renderer, id, &body);
+        let blobs = self.cache.get(&key)?;
+        let [head, meta, html] = blobs.as_slice() else {
+            self.cache.damaged_entry(&key);
+            return None;
+        };
+        let meta: Meta = match (Head::from_bytes(head), serde_json::from_slice(meta)) {
+            (Some(head), Ok(meta)) if head == Head::of(self.stamp, &body) => meta,
+            _ => {
+                self.cache.damaged_entry(&key);
+                return None;
+            }
+        };
+        let Ok(html) = String::from_utf8(html.clone()) else {
+            self.cache.damaged_entry(&key);
+            return None;
+        };
+        let still_leads = meta
+            .resolutions
+            .iter()
+            .all(|r| renderer.resolve_link(&r.dest, page.rel(), &page.url) == r.result);
+        still_leads.then(|| PageMarkdown {
+            rel: page.rel().to_string(),
+            key: renderer.markdown_key(id),
+            body,
+            fingerprint: meta.fingerprint,
+            problems: Diagnostics::new(),
+            rendered: Rendered {
+                html,
+                sidenotes: meta.sidenotes,
+                toc: meta.toc,
+                word_count: meta.word_count,
+                reading_time: meta.reading_time,
+                summary_before_more: meta.summary_before_more,
+                first_paragraph: meta.first_paragraph,
+                links: meta.links,
+                resolutions: meta.resolutions,
+                blocked: meta.blocked,
+                images: Vec::new(),
+                shown_images: Vec::new(),
+            },
+        })
+    }
+
+    /// Keeps page `id`'s newly rendered `markdown` for later builds, when it depends on nothing
+    /// but what its entry's name and links say (see the module's doc).
+    pub fn put(&self, renderer: &Renderer, id: PageId, markdown: &PageMarkdown) {
+        let rendered = &markdown.rendered;
+        let touches_files = rendered
+            .resolutions
+            .iter()
+            .any(|r| matches!(&r.result, Ok(Resolved::Internal { file: Some(_), .. })));
+        if !markdown.problems.is_empty()
+            || !rendered.images.is_empty()
+            || !rendered.shown_images.is_empty()
+            || touches_files
+        {
+            return;
+        }
+        let meta = Meta {
+            sidenotes: rendered.sidenotes.clone(),
+            toc: rendered.toc.clone(),
+            word_count: rendered.word_count,
+            reading_time: rendered.reading_time,
+            summary_before_more: rendered.summary_before_more.clone(),
+            first_paragraph: rendered.first_paragraph.clone(),
+            links: rendered.links.clone(),
+            resolutions: rendered.resolutions.clone(),
+            blocked: rendered.blocked.clone(),
+            // Made here, not taken from the render: one that keeps nothing leaves it unset.
+            fingerprint: hash_of(&rendered.html),
+        };
+        let Ok(meta) = serde_json::to_vec(&meta) else {
+            return;
+        };
+        let head = Head::of(self.stamp, &markdown.body).to_bytes();
+        let key = self.key(renderer, id, &markdown.body);
+        self.cache
+            .put(&key, &[&head, &meta, rendered.html.as_bytes()]);
+    }
+
+    /// The one warning a build using the store may need: it could not be written, or entries
+    /// were damaged (and their pages rendered again).
+    pub fn warning(&self) -> Option<String> {
+        if let Some(warning) = self.cache.warning() {
+            return Some(warning);
+        }
+        match self.cache.damaged() {
+            0 => None,
+            damaged => Some(format!(
+                "{} of the markdown cache {} damaged and not used; their pages were rendered \
+                 again, and the entries rewritten",
+                crate::plural::count(damaged, "entry", "entries"),
+                if damaged == 1 { "was" } else { "were" },
+            )),
+        }
+    }
+
+    /// Removes entries no build has used in a month.
+    pub fn prune(&self) {
+        // Pruning is housekeeping: a store that cannot be pruned is still a good store.
+        let _ = self.cache.prune(store::RETENTION);
+    }
+
+    fn key(&self, renderer: &Renderer, id: PageId, text: &str) -> String {
+        let key = hash_of(&(self.stamp, renderer.markdown_key(id), text));
+        format!("{key:016x}")
+    }
+}
+
+impl Reuse for StoredMarkdown {
+    fn markdown(&self, renderer: &Renderer, id: PageId) -> Option<Arc<PageMarkdown>> {
+        self.get(renderer, id).map(Arc::new)
+    }
+
+    fn output(&self, _: &str, _: Fingerprint) -> Option<Bytes> {
+        None
+    }
+
+    fn keeps(&self) -> bool {
+        false
+    }
+
+    fn rendered(&self, renderer: &Renderer, id: PageId, markdown: &PageMarkdown) {
+        self.put(renderer, id, markdown);
+    }
+
+    fn warning(&self) -> Option<String> {
+        StoredMarkdown::warning(self)
+    }
+}

@@ -1,0 +1,315 @@
+//! The build cache (`.pamphlet-cache/markdown/`, `.pamphlet-cache/words`): a warm build
+//! publishes exactly what a cold one does, whatever was edited in between, and a cache that is
+//! damaged, cut short or another version's is never trusted.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::common::{self, Site, render};
+use pamphlet::build::{BuildOptions, build};
+
+/// A small site with what a render depends on besides each page's own text: links between
+/// posts (by file and by slug), code to highlight, tags, series and related posts, a template
+/// override and a static file.
+fn site() -> Site {
+    let site = Site::new();
+    site.write(
+        "site.toml",
+        "title = \"Cache\"\nbase_url = \"https://cache.example\"\npaginate_by = 3\n\n[images]\nsocial_cards = false\n",
+    );
+    for n in 0..8 {
+        site.post(&format!("post-{n}"), &front(n, "first"), &body(n, 0));
+    }
+    site.write("static/notes.txt", "static notes\n");
+    site.write("templates/page.html", &page_template(0));
+    site
+}
+
+fn front(n: usize, title: &str) -> String {
+    let tag = ["rust", "azure", "security"][n % 3];
+    format!(
+        "title: Post {n} {title}\ndate: 2026-0{}-1{}\ntags: [{tag}, blog]",
+        1 + n % 9,
+        n % 10
+    )
+}
+
+/// A post's text in its `edit`-th version: links to the next post by file and to the one
+/// after by URL, a code block, and words shared with its neighbours for related posts.
+fn body(n: usize, edit: usize) -> String {
+    let (next, after) = ((n + 1) % 8, (n + 2) % 8);
+    format!(
+        "Serverless {n} removes servers; patching edit {edit}.\n\n\
+         See [the next one](../post-{next}/index.md) and [another](/blog/post-{after}/#top).\n\n\
+         ## Section {edit}\n\n```rust\nfn edit_{edit}() -> u32 {{ {n} }}\n```\n\n\
+         Words: firewall azure storage static edit{edit} number{n}.\n"
+    )
+}
+
+fn page_template(edit: usize) -> String {
+    let built_in = std::fs::read_to_string(common::repo().join("templates/page.html"))
+        .expect("the built-in page template");
+    built_in.replace(
+        "</article>",
+        &format!("</article><!-- template edit {edit} -->"),
+    )
+}
+
+/// A small deterministic generator: the sequence of edits is the same on every run, and a
+/// failure names the step that broke.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+/// The posts that exist, by number, and the next number a new post takes.
+struct Posts {
+    live: Vec<usize>,
+    next: usize,
+}
+
+/// Applies one random edit to `site`; returns what it did, for a failure's message.
+fn edit(site: &Site, rng: &mut Rng, posts: &mut Posts, step: usize) -> String {
+    let pick = |rng: &mut Rng, posts: &Posts| posts.live[rng.below(posts.live.len())];
+    match rng.below(10) {
+        0 | 1 => {
+            let n = pick(rng, posts);
+            site.post(&format!("post-{n}"), &front(n, "first"), &body(n, step));
+            format!("edited the text of post-{n}")
+        }
+        2 => {
+            let n = pick(rng, posts);
+            site.post(
+                &format!("post-{n}"),
+                &front(n, &format!("retitled {step}")),
+                &body(n, step % 3),
+            );
+            format!("retitled post-{n}")
+        }
+        3 => {
+            let n = posts.next;
+            posts.next += 1;
+            posts.live.push(n);
+            site.post(&format!("post-{n}"), &front(n, "new"), &body(n, step));
+            format!("added post-{n}")
+        }
+        4 if posts.live.len() > 3 => {
+            let n = posts.live.remove(rng.below(posts.live.len()));
+            std::fs::remove_dir_all(site.root().join(format!("content/blog/post-{n}"))).unwrap();
+            format!("deleted post-{n} (links to it now lead nowhere)")
+        }
+        5 => {
+            // A new name for the folder: the links written to the old one now lead nowhere,
+            // and links to the new one (from posts not edited since) start to lead somewhere.
+            let from = pick(rng, posts);
+            let to = posts.next;
+            posts.next += 1;
+            let (old, new) = (
+                format!("content/blog/post-{from}"),
+                format!("content/blog/post-{to}"),
+            );
+            std::fs::rename(site.root().join(&old), site.root().join(&new)).unwrap();
+            posts.live.retain(|&n| n != from);
+            posts.live.push(to);
+            format!("renamed post-{from} to post-{to}")
+        }
+        6 => {
+            site.write("templates/page.html", &page_template(step));
+            "edited the page template".to_string()
+        }
+        7 => {
+            let smart = if step.is_multiple_of(2) { "true" } else { "false" };
+            site.write(
+                "site.toml",
+                &format!(
+                    "title = \"Cache {step}\"\nbase_url = \"https://cache.example\"\npaginate_by = 3\n\n[markdown]\nsmart_punctuation = {smart}\n\n[images]\nsocial_cards = false\n"
+                ),
+            );
+            format!("edited site.toml (smart_punctuation = {smart})")
+        }
+        8 => {
+            let n = pick(rng, posts);
+            let slug = format!("slug: moved-{step}");
+            site.post(
+                &format!("post-{n}"),
+                &format!("{}\n{slug}", front(n, "first")),
+                &body(n, 1),
+            );
+            format!("moved post-{n} to a new URL by its slug")
+        }
+        _ => {
+            site.write("static/notes.txt", &format!("static notes {step}\n"));
+            "edited a static file".to_string()
+        }
+    }
+}
+
+/// Builds `site` into `output`, with the cache or without; the outcome as the files published,
+/// or the problems.
+fn built(site: &Site, output: &Path, cache: bool) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let mut options = BuildOptions::new(site.root());
+    options.output = output.to_path_buf();
+    options.cache = cache;
+    match build(&options) {
+        Ok(built) => {
+            let warnings = render(&built.warnings);
+            assert!(
+                !warnings.contains("cache"),
+                "a cache warning on a sound cache:\n{warnings}"
+            );
+            Ok(common::snapshot(output))
+        }
+        Err(problems) => Err(render(&problems)),
+    }
+}
+
+#[test]
+fn warm_builds_publish_what_cold_builds_do_after_any_sequence_of_edits() {
+    let site = site();
+    let cold_output: PathBuf = site.root().join("cold");
+    let mut rng = Rng(0x5eed);
+    let mut posts = Posts {
+        live: (0..8).collect(),
+        next: 8,
+    };
+    let first = built(&site, &site.public(), true).expect("the first build");
+    assert_eq!(first, built(&site, &cold_output, false).unwrap());
+    assert!(site.root().join(".pamphlet-cache/markdown").is_dir());
+    assert!(site.root().join(".pamphlet-cache/words").is_file());
+    for step in 1..=30 {
+        let what = edit(&site, &mut rng, &mut posts, step);
+        let warm = built(&site, &site.public(), true);
+        let cold = built(&site, &cold_output, false);
+        if warm != cold {
+            let differing: Vec<&String> = match (&warm, &cold) {
+                (Ok(w), Ok(c)) => w.keys().filter(|k| w.get(*k) != c.get(*k)).collect(),
+                _ => Vec::new(),
+            };
+            panic!(
+                "step {step} ({what}): the warm build differs from a cold one in {differing:?}\n\
+                 warm: {:?}\ncold: {:?}",
+                warm.as_ref().err(),
+                cold.as_ref().err()
+            );
+        }
+    }
+}
+
+/// Every entry file of the markdown store.
+fn entries(site: &Site) -> Vec<PathBuf> {
+    common::files_ending(&site.root().join(".pamphlet-cache/markdown"), ".entry")
+}
+
+#[test]
+fn a_damaged_or_cut_short_cache_is_reported_once_and_not_trusted() {
+    let site = site();
+    let clean = built(&site, &site.public(), true).expect("the first build");
+    let stored = entries(&site);
+    assert_eq!(stored.len(), 8, "one entry a post");
+    for (i, entry) in stored.iter().enumerate() {
+        let mut bytes = std::fs::read(entry).unwrap();
+        if i % 2 == 0 {
+            let at = bytes.len() - 10;
+            bytes[at] ^= 0x01;
+        } else {
+            bytes.truncate(bytes.len() / 2);
+        }
+        std::fs::write(entry, bytes).unwrap();
+    }
+    let words = site.root().join(".pamphlet-cache/words");
+    let mut counts = std::fs::read(&words).unwrap();
+    counts.truncate(counts.len() - 3);
+    std::fs::write(&words, counts).unwrap();
+
+    let built = site.build_ok();
+    let warnings = render(&built.warnings);
+    assert_eq!(
+        warnings
+            .matches("8 entries of the markdown cache were damaged")
+            .count(),
+        1,
+        "{warnings}"
+    );
+    assert_eq!(warnings.matches("word counts").count(), 1, "{warnings}");
+    assert_eq!(
+        common::snapshot(&site.public()),
+        clean,
+        "the damaged cache was trusted"
+    );
+
+    // Made again and rewritten: the next build is warm and quiet.
+    let again = site.build_ok();
+    assert!(
+        !render(&again.warnings).contains("cache"),
+        "{}",
+        render(&again.warnings)
+    );
+    assert_eq!(common::snapshot(&site.public()), clean);
+}
+
+#[test]
+fn another_versions_cache_is_ignored_quietly_and_deleting_it_is_safe() {
+    let site = site();
+    let clean = built(&site, &site.public(), true).expect("the first build");
+    // Another build of pamphlet: same names, another stamp inside. Its entries are under other
+    // names, so only the word counts' file, which has one name, can be met.
+    let words = site.root().join(".pamphlet-cache/words");
+    let mut counts = std::fs::read(&words).unwrap();
+    counts[16] ^= 0xff;
+    let crc_at = counts.len() - 4;
+    let crc = crc32fast::hash(&counts[..crc_at]);
+    counts[crc_at..].copy_from_slice(&crc.to_le_bytes());
+    std::fs::write(&words, &counts).unwrap();
+    let built = site.build_ok();
+    assert!(
+        !render(&built.warnings).contains("cache"),
+        "{}",
+        render(&built.warnings)
+    );
+    assert_eq!(common::snapshot(&site.public()), clean);
+    assert_ne!(
+        std::fs::read(&words).unwrap(),
+        counts,
+        "the foreign file was replaced"
+    );
+
+    std::fs::remove_dir_all(site.root().join(".pamphlet-cache")).unwrap();
+    site.build_ok();
+    assert_eq!(common::snapshot(&site.public()), clean);
+}
+
+#[test]
+fn no_cache_reads_and_keeps_nothing() {
+    let site = site();
+    let output = site.run(&["build", "--no-cache"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!site.root().join(".pamphlet-cache").exists());
+    let clean = common::snapshot(&site.public());
+    site.build_ok();
+    // A cache entry that lies (right name, another page's HTML) would show if it were read.
+    for entry in entries(&site) {
+        let mut bytes = std::fs::read(&entry).unwrap();
+        let at = bytes.len() - 10;
+        bytes[at] ^= 0x01;
+        std::fs::write(&entry, bytes).unwrap();
+    }
+    let output = site.run(&["build", "--no-cache"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains("cache"),
+        "--no-cache read the cache:\n{stderr}"
+    );
+    assert_eq!(common::snapshot(&site.public()), clean);
+}
