@@ -20,9 +20,11 @@ use crate::diagnostic::Diagnostics;
 use crate::images::{Images, ImagesConfig};
 use crate::model::Site;
 use crate::render::highlight::Highlighter;
+use crate::render::reuse::StoredMarkdown;
 use crate::render::theme::{ASSET_DIR, TEMPLATE_DIR, Theme};
 use crate::render::{Inputs as RenderInputs, render_site};
 use crate::serve::state::Change;
+use crate::store::Stamp;
 use crate::write::memory::Bytes;
 use cache::Cache;
 use files::{Files, PreviewSink};
@@ -172,8 +174,10 @@ impl Session {
                 return Err(problems);
             }
         };
-        self.cache.prepare(changed_files);
         let cache_dir = build::cache_dir(&site.config, &root);
+        let stored =
+            (self.options.cache).then(|| StoredMarkdown::open(&cache_dir, Stamp::of_this_build()));
+        self.cache.prepare(changed_files, stored);
         let held = match self.images.take() {
             Some(held) if held.config == site.config.images && held.cache_dir == cache_dir => held,
             _ => HeldImages {

@@ -125,7 +125,11 @@ fn edit(site: &Site, rng: &mut Rng, posts: &mut Posts, step: usize) -> String {
             "edited the page template".to_string()
         }
         7 => {
-            let smart = if step.is_multiple_of(2) { "true" } else { "false" };
+            let smart = if step.is_multiple_of(2) {
+                "true"
+            } else {
+                "false"
+            };
             site.write(
                 "site.toml",
                 &format!(

@@ -497,3 +497,26 @@ fn related_posts_follow_every_edit_to_the_words_they_are_chosen_by() {
     site.build_ok();
     assert_eq!(related_of(&site, "p0")[0], "Kubernetes pods");
 }
+
+#[test]
+fn a_session_starts_from_the_markdown_an_earlier_one_kept() {
+    let site = blog();
+    let mut first = Session::new(options(&site));
+    let r = step(&mut first, &site, &[""]);
+    assert!(r.markdown_rendered > 0);
+    site.post(
+        "p1",
+        "title: Post 1\ndate: 2020-01-02\ntags: [web]",
+        "Rendered by the first session.",
+    );
+    let r = step(&mut first, &site, &["content/blog/p1/index.md"]);
+    assert_eq!(r.markdown_rendered, 1);
+    drop(first);
+
+    let mut second = Session::new(options(&site));
+    let r = step(&mut second, &site, &[""]);
+    assert_eq!(
+        r.markdown_rendered, 0,
+        "every page's markdown comes from the build cache, the edit included"
+    );
+}

@@ -111,19 +111,19 @@ impl StoredMarkdown {
         let page = &renderer.site.pages[id];
         let body = page.source.body.text().ok()?;
         let key = self.key(renderer, id, &body);
-        let blobs = self.cache.get(&key)?;
-        let [head, meta, html] = blobs.as_slice() else {
+        let blobs: Result<[Vec<u8>; 3], _> = self.cache.get(&key)?.try_into();
+        let Ok([head, meta, html]) = blobs else {
             self.cache.damaged_entry(&key);
             return None;
         };
-        let meta: Meta = match (Head::from_bytes(head), serde_json::from_slice(meta)) {
+        let meta: Meta = match (Head::from_bytes(&head), serde_json::from_slice(&meta)) {
             (Some(head), Ok(meta)) if head == Head::of(self.stamp, &body) => meta,
             _ => {
                 self.cache.damaged_entry(&key);
                 return None;
             }
         };
-        let Ok(html) = String::from_utf8(html.clone()) else {
+        let Ok(html) = String::from_utf8(html) else {
             self.cache.damaged_entry(&key);
             return None;
         };

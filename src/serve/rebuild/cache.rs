@@ -1,7 +1,8 @@
 //! What a `serve` rebuild reuses from the one before, through the render's [`Reuse`] seam:
 //! a page's markdown while its text, options and place are the same and every link in it
 //! still resolves to the same place, and an output's bytes while the fingerprint of its
-//! template data is the same.
+//! template data is the same. Markdown the session has not rendered yet (all of it, at start)
+//! comes from the build cache when an earlier build or session kept it there.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -9,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::model::PageId;
 use crate::render::links::Resolved;
-use crate::render::reuse::{Fingerprint, PageMarkdown, Reuse};
+use crate::render::reuse::{Fingerprint, PageMarkdown, Reuse, StoredMarkdown};
 use crate::render::{Kept, Renderer};
 use crate::write::memory::Bytes;
 
@@ -27,13 +28,21 @@ pub(super) struct Cache {
     links: Option<u64>,
     /// Where every link can lead now, found once per rebuild.
     links_now: OnceLock<u64>,
+    /// The build cache's rendered markdown, unless the session builds without it.
+    stored: Option<StoredMarkdown>,
 }
 
 impl Cache {
-    /// Starts a rebuild in which `changed_files` were read anew.
-    pub(super) fn prepare(&mut self, changed_files: HashSet<PathBuf>) {
+    /// Starts a rebuild in which `changed_files` were read anew, taking what the session has
+    /// not rendered from `stored`.
+    pub(super) fn prepare(
+        &mut self,
+        changed_files: HashSet<PathBuf>,
+        stored: Option<StoredMarkdown>,
+    ) {
         self.changed_files = changed_files;
         self.links_now = OnceLock::new();
+        self.stored = stored;
     }
 
     /// Keeps the work of the rebuild that just ended: `kept` from its report, and the bytes of
@@ -86,9 +95,21 @@ impl Cache {
 
 impl Reuse for Cache {
     fn markdown(&self, renderer: &Renderer, id: PageId) -> Option<Arc<PageMarkdown>> {
-        let entry = self.markdown.get(renderer.site.pages[id].rel())?;
-        self.still_valid(renderer, id, entry)
-            .then(|| Arc::clone(entry))
+        let kept = self.markdown.get(renderer.site.pages[id].rel());
+        if let Some(entry) = kept.filter(|entry| self.still_valid(renderer, id, entry)) {
+            return Some(Arc::clone(entry));
+        }
+        self.stored.as_ref()?.markdown(renderer, id)
+    }
+
+    fn rendered(&self, renderer: &Renderer, id: PageId, markdown: &PageMarkdown) {
+        if let Some(stored) = &self.stored {
+            stored.rendered(renderer, id, markdown);
+        }
+    }
+
+    fn warning(&self) -> Option<String> {
+        self.stored.as_ref()?.warning()
     }
 
     fn output(&self, file: &str, fingerprint: Fingerprint) -> Option<Bytes> {
