@@ -32,6 +32,10 @@ pub const OUTPUT_DIR: &str = "public";
 /// the site (50,000 posts have 420 MiB of text), while a smaller site is read only once.
 pub const HELD_TEXT: usize = 128 << 20;
 
+/// The help of a warning about the build cache.
+pub const CACHE_HELP: &str =
+    "nothing is wrong with the site; deleting the cache folder is always safe";
+
 /// What to build and how.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -293,13 +297,15 @@ pub fn render_into(
         Some(stored) => stored,
         None => &NoReuse,
     };
-    let report = render_site(inputs, sink, reuse);
+    let mut report = render_site(inputs, sink, reuse);
+    if let Some(warning) = stored.as_ref().and_then(StoredMarkdown::finish) {
+        report
+            .diagnostics
+            .push(Diagnostic::warning(warning).help(CACHE_HELP));
+    }
     if !report.diagnostics.has_errors() {
         // Pruning is housekeeping: a cache that cannot be pruned is still a good cache.
         let _ = images.prune_cache();
-        if let Some(stored) = &stored {
-            stored.prune();
-        }
     }
     report
 }

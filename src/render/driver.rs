@@ -119,10 +119,9 @@ pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Render
     images.finish_progress();
     report.images = images.stats();
     if let Some(warning) = reuse.warning() {
-        report.diagnostics.push(
-            Diagnostic::warning(warning)
-                .help("nothing is wrong with the site; deleting the cache folder is always safe"),
-        );
+        report
+            .diagnostics
+            .push(Diagnostic::warning(warning).help(crate::build::CACHE_HELP));
     }
     if let Some(warning) = &report.images.cache_warning {
         report.diagnostics.push(
@@ -252,7 +251,7 @@ impl Pass<'_> {
         let renderer = self.renderer;
         let markdown = self.reuse.markdown(renderer, id).unwrap_or_else(|| {
             self.markdown_rendered.fetch_add(1, Ordering::Relaxed);
-            let markdown = renderer.render_markdown(id, self.keeps);
+            let markdown = renderer.render_markdown(id);
             self.reuse.rendered(renderer, id, &markdown);
             Arc::new(markdown)
         });
@@ -265,7 +264,7 @@ impl Pass<'_> {
         let file = crate::model::url::output_file(&renderer.site.pages[id].url);
         let fingerprint = self
             .keeps
-            .then(|| page_fingerprint(renderer, &mut templated, markdown.fingerprint));
+            .then(|| page_fingerprint(renderer, &mut templated, markdown.fingerprint()));
         if let Err(d) = self.templated(&file, &templated, fingerprint) {
             problems.push(d.help(format!(
                 "while rendering content/{}",

@@ -174,9 +174,8 @@ impl<'a> Renderer<'a> {
         self.links.resolve(dest, rel, url)
     }
 
-    /// Renders the markdown of page `id`; problems name its file. The HTML is fingerprinted
-    /// only when `fingerprint` is asked for (a render that keeps its work for the next one).
-    pub fn render_markdown(&self, id: PageId, fingerprint: bool) -> PageMarkdown {
+    /// Renders the markdown of page `id`; problems name its file.
+    pub fn render_markdown(&self, id: PageId) -> PageMarkdown {
         let page = &self.site.pages[id];
         let body = match page.source.body.text() {
             Ok(body) => body,
@@ -200,11 +199,7 @@ impl<'a> Renderer<'a> {
         problems.name_file(&Path::new("content").join(page.rel()));
         PageMarkdown {
             rel: page.rel().to_string(),
-            fingerprint: if fingerprint {
-                hash_of(&rendered.html)
-            } else {
-                0
-            },
+            html_hash: std::sync::OnceLock::new(),
             key: self.markdown_key(id),
             body,
             rendered,
@@ -224,7 +219,7 @@ impl<'a> Renderer<'a> {
             problems,
             key: self.markdown_key(id),
             body: Arc::from(""),
-            fingerprint: 0,
+            html_hash: std::sync::OnceLock::new(),
         }
     }
 

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::build::{self, BuildOptions};
 use crate::compress::CompressPolicy;
 use crate::config::CONFIG_FILE;
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::images::{Images, ImagesConfig};
 use crate::model::Site;
 use crate::render::highlight::Highlighter;
@@ -198,6 +198,9 @@ impl Session {
         };
         let report = render_site(inputs, &sink, &self.cache);
         problems.extend(report.diagnostics);
+        if let Some(warning) = self.cache.finish_stored() {
+            problems.push(Diagnostic::warning(warning).help(build::CACHE_HELP));
+        }
         let files = sink.into_files();
         self.cache.remember(report.kept, &files);
         if problems.has_errors() {

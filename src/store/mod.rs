@@ -1,6 +1,8 @@
-//! The persistent caches in the site's cache folder (`.pamphlet-cache/`), one [`Shelf`] each:
-//! made images in `images/`, rendered markdown in `markdown/`. One file per entry, named by
-//! its key, so unchanged work costs a read instead of being done again.
+//! The persistent caches in the site's cache folder (`.pamphlet-cache/`): made images in
+//! `images/` ([`Cache`], one file per entry, named by its key), rendered markdown in
+//! `markdown/` ([`Packs`], entries in a few pack files, since there is one per page), so
+//! unchanged work costs a read instead of being done again. What follows is [`Cache`]'s way;
+//! [`pack`] says how packs differ.
 //!
 //! - **Keys** are made by each user from everything its entry is made from: for an image,
 //!   SHA-256 over the source's bytes, every setting that changes the output, and the versions
@@ -18,6 +20,9 @@
 //!   on without caching, and [`warning`](Cache::warning) says so once.
 
 mod entry;
+mod pack;
+
+pub(crate) use pack::Packs;
 
 use std::collections::HashSet;
 use std::fs::{self, File};
@@ -73,7 +78,8 @@ pub struct PruneReport {
     pub kept: usize,
 }
 
-/// One kind of cached work: its folder inside the cache folder, and the words its warnings use.
+/// One kind of work cached a file an entry: its folder inside the cache folder, and the words its
+/// warnings use.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Shelf {
     /// The folder, inside the cache folder.
@@ -82,9 +88,6 @@ pub(crate) struct Shelf {
     pub(crate) name: &'static str,
     /// What a build without it makes again, as in "images were made without it".
     pub(crate) made: &'static str,
-    /// Entries spread over 256 subfolders by their key's first two characters: a shelf with an
-    /// entry per page would otherwise make a build wait on one folder's lock for every file.
-    pub(crate) sharded: bool,
 }
 
 /// Made images.
@@ -92,7 +95,6 @@ pub(crate) const IMAGES: Shelf = Shelf {
     folder: "images",
     name: "image",
     made: "images",
-    sharded: false,
 };
 
 /// The cache folder, or none.
@@ -186,7 +188,7 @@ impl Cache {
         }
         let count = self.temporaries.fetch_add(1, Ordering::Relaxed);
         let temporary = path.with_extension(format!("{}-{count}.{TEMPORARY}", std::process::id()));
-        let folder = path.parent().map_or(Ok(()), fs::create_dir_all);
+        let folder = self.dir.as_deref().map_or(Ok(()), fs::create_dir_all);
         let written = folder
             .and_then(|()| fs::write(&temporary, entry::encode(blobs)))
             .and_then(|()| fs::rename(&temporary, &path));
@@ -215,26 +217,12 @@ impl Cache {
         let Some(dir) = self.dir.as_deref().filter(|dir| dir.is_dir()) else {
             return Ok(report);
         };
-        if !self.shelf.sharded {
-            prune_folder(dir, retention, &mut report)?;
-            return Ok(report);
-        }
-        for shard in fs::read_dir(dir)? {
-            let shard = shard?;
-            if shard.file_type()?.is_dir() && shard.file_name().len() == 2 {
-                prune_folder(&shard.path(), retention, &mut report)?;
-            }
-        }
+        prune_folder(dir, retention, &mut report)?;
         Ok(report)
     }
 
     fn path(&self, key: &str) -> Option<PathBuf> {
-        let dir = self.dir.as_ref()?;
-        let file = format!("{key}.{ENTRY}");
-        match key.get(..2).filter(|_| self.shelf.sharded) {
-            Some(shard) => Some(dir.join(shard).join(file)),
-            None => Some(dir.join(file)),
-        }
+        Some(self.dir.as_ref()?.join(format!("{key}.{ENTRY}")))
     }
 }
 

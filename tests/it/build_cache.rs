@@ -206,56 +206,94 @@ fn warm_builds_publish_what_cold_builds_do_after_any_sequence_of_edits() {
     }
 }
 
-/// Every entry file of the markdown store.
-fn entries(site: &Site) -> Vec<PathBuf> {
-    common::files_ending(&site.root().join(".pamphlet-cache/markdown"), ".entry")
+/// The markdown cache's pack files (those of the last builds).
+fn packs(site: &Site) -> Vec<PathBuf> {
+    let dir = site.root().join(".pamphlet-cache/markdown");
+    let mut packs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("pack-")
+        })
+        .collect();
+    packs.sort();
+    packs
+}
+
+/// Changes a byte of every rendered post in the packs: each post's HTML says "Serverless".
+fn damage_every_entry(site: &Site) {
+    for pack in packs(site) {
+        let mut bytes = std::fs::read(&pack).unwrap();
+        let mut changed = 0;
+        let mut at = 0;
+        while let Some(found) = bytes[at..].windows(10).position(|w| w == b"Serverless") {
+            bytes[at + found] ^= 0x20;
+            at += found + 10;
+            changed += 1;
+        }
+        assert!(changed > 0, "no entry in {}", pack.display());
+        std::fs::write(&pack, bytes).unwrap();
+    }
+}
+
+/// The warnings of a successful build, which must publish `clean`.
+fn warnings_building(site: &Site, clean: &BTreeMap<String, Vec<u8>>) -> String {
+    let built = site.build_ok();
+    assert_eq!(
+        &common::snapshot(&site.public()),
+        clean,
+        "a damaged cache was trusted"
+    );
+    render(&built.warnings)
 }
 
 #[test]
 fn a_damaged_or_cut_short_cache_is_reported_once_and_not_trusted() {
     let site = site();
     let clean = built(&site, &site.public(), true).expect("the first build");
-    let stored = entries(&site);
-    assert_eq!(stored.len(), 8, "one entry a post");
-    for (i, entry) in stored.iter().enumerate() {
-        let mut bytes = std::fs::read(entry).unwrap();
-        if i % 2 == 0 {
-            let at = bytes.len() - 10;
-            bytes[at] ^= 0x01;
-        } else {
-            bytes.truncate(bytes.len() / 2);
-        }
-        std::fs::write(entry, bytes).unwrap();
-    }
+    assert_eq!(packs(&site).len(), 1, "a cold build writes one pack");
+
+    damage_every_entry(&site);
     let words = site.root().join(".pamphlet-cache/words");
     let mut counts = std::fs::read(&words).unwrap();
     counts.truncate(counts.len() - 3);
     std::fs::write(&words, counts).unwrap();
+    let warnings = warnings_building(&site, &clean);
+    let damaged = "8 entries of the markdown cache were damaged";
+    assert_eq!(warnings.matches(damaged).count(), 1, "{warnings}");
+    assert_eq!(warnings.matches("word counts").count(), 1, "{warnings}");
 
-    let built = site.build_ok();
-    let warnings = render(&built.warnings);
+    // Made again and rewritten: the next build is warm and quiet.
+    let warnings = warnings_building(&site, &clean);
+    assert!(!warnings.contains("cache"), "{warnings}");
+
+    // A pack cut short: the entries past the cut are damaged, those before it whole.
+    for pack in packs(&site) {
+        let bytes = std::fs::read(&pack).unwrap();
+        std::fs::write(&pack, &bytes[..bytes.len() / 2]).unwrap();
+    }
+    let warnings = warnings_building(&site, &clean);
+    assert!(warnings.contains("of the markdown cache w"), "{warnings}");
+    assert!(
+        !warnings.contains(damaged),
+        "the first half was whole:\n{warnings}"
+    );
+
+    // An index cut short: nothing in the cache is found, and that is said once.
+    let index = site.root().join(".pamphlet-cache/markdown/index");
+    let bytes = std::fs::read(&index).unwrap();
+    std::fs::write(&index, &bytes[..bytes.len() - 1]).unwrap();
+    let warnings = warnings_building(&site, &clean);
     assert_eq!(
-        warnings
-            .matches("8 entries of the markdown cache were damaged")
-            .count(),
+        warnings.matches("was damaged and not used").count(),
         1,
         "{warnings}"
     );
-    assert_eq!(warnings.matches("word counts").count(), 1, "{warnings}");
-    assert_eq!(
-        common::snapshot(&site.public()),
-        clean,
-        "the damaged cache was trusted"
-    );
-
-    // Made again and rewritten: the next build is warm and quiet.
-    let again = site.build_ok();
-    assert!(
-        !render(&again.warnings).contains("cache"),
-        "{}",
-        render(&again.warnings)
-    );
-    assert_eq!(common::snapshot(&site.public()), clean);
+    let warnings = warnings_building(&site, &clean);
+    assert!(!warnings.contains("cache"), "{warnings}");
 }
 
 #[test]
@@ -301,13 +339,8 @@ fn no_cache_reads_and_keeps_nothing() {
     assert!(!site.root().join(".pamphlet-cache").exists());
     let clean = common::snapshot(&site.public());
     site.build_ok();
-    // A cache entry that lies (right name, another page's HTML) would show if it were read.
-    for entry in entries(&site) {
-        let mut bytes = std::fs::read(&entry).unwrap();
-        let at = bytes.len() - 10;
-        bytes[at] ^= 0x01;
-        std::fs::write(&entry, bytes).unwrap();
-    }
+    // A damaged cache would be reported if it were read.
+    damage_every_entry(&site);
     let output = site.run(&["build", "--no-cache"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");

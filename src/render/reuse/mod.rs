@@ -36,8 +36,16 @@ pub struct PageMarkdown {
     pub key: Fingerprint,
     /// The text rendered; a document that was not re-read shares it with the next sources.
     pub body: Arc<str>,
-    /// A hash of the rendered HTML, standing for it in the fingerprints of outputs showing it.
-    pub fingerprint: Fingerprint,
+    /// [`Self::fingerprint`], once asked for.
+    pub html_hash: std::sync::OnceLock<Fingerprint>,
+}
+
+impl PageMarkdown {
+    /// A hash of the rendered HTML, standing for it in the fingerprints of outputs showing it;
+    /// made when first asked for, since only a render that keeps its work (serve's) asks.
+    pub fn fingerprint(&self) -> Fingerprint {
+        *self.html_hash.get_or_init(|| hash_of(&self.rendered.html))
+    }
 }
 
 /// Earlier work a render may use; see the module's doc.

@@ -1,8 +1,9 @@
-//! The build cache of rendered markdown, in `.pamphlet-cache/markdown/`: what lets a build after
+//! The build cache of rendered markdown, in `.pamphlet-cache/markdown/` (pack files and their
+//! index, [`Packs`]): what lets a build after
 //! an edit render only the pages whose text, options or links changed, and a build after a
 //! template edit re-render every page without parsing any markdown again.
 //!
-//! An entry is named by a hash of everything its render is made from: the page's text, the
+//! An entry is keyed by a hash of everything its render is made from: the page's text, the
 //! [`Renderer::markdown_key`] (markdown options and the page's place) and the build of
 //! pamphlet itself ([`Stamp`]). Where the page's links lead is the one input that is not in the
 //! name: the entry keeps every destination with what it resolved to, and is used only while
@@ -14,26 +15,18 @@
 //! come from the image cache) or links to a content file is rendered on every build.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
 use super::{Fingerprint, PageMarkdown, Reuse, hash_of};
 use crate::diagnostic::Diagnostics;
-use crate::model::PageId;
+use crate::model::{IdVec, PageId};
 use crate::render::Renderer;
 use crate::render::links::Resolved;
 use crate::render::markdown::{CspFinding, Rendered, Resolution, SourceLink, TocEntry};
-use crate::store::{self, Cache, Shelf, Stamp};
+use crate::store::{Packs, Stamp};
 use crate::write::memory::Bytes;
-
-/// Rendered markdown.
-const MARKDOWN: Shelf = Shelf {
-    folder: "markdown",
-    name: "markdown",
-    made: "pages",
-    sharded: true,
-};
 
 /// Everything of a render but its HTML, as stored.
 #[derive(Serialize, Deserialize)]
@@ -47,8 +40,6 @@ struct Meta {
     links: Vec<SourceLink>,
     resolutions: Vec<Resolution>,
     blocked: Vec<CspFinding>,
-    /// [`PageMarkdown::fingerprint`].
-    fingerprint: Fingerprint,
 }
 
 /// The first blob of an entry: what it was made by and from, checked on every read.
@@ -92,16 +83,20 @@ impl Head {
 
 /// The rendered markdown kept on disk between builds.
 pub struct StoredMarkdown {
-    cache: Cache,
+    packs: Packs,
     stamp: Stamp,
+    /// Each page's key, hashed once from its text though asked for by the teasers, the page
+    /// and the store.
+    keys: OnceLock<IdVec<PageId, OnceLock<u64>>>,
 }
 
 impl StoredMarkdown {
     /// The store in `cache_dir`, for renders by the build `stamp`.
     pub fn open(cache_dir: &Path, stamp: Stamp) -> StoredMarkdown {
         StoredMarkdown {
-            cache: Cache::open(Some(cache_dir), MARKDOWN),
+            packs: Packs::open(cache_dir.join("markdown"), stamp),
             stamp,
+            keys: OnceLock::new(),
         }
     }
 
@@ -111,20 +106,20 @@ impl StoredMarkdown {
         let page = &renderer.site.pages[id];
         let body = page.source.body.text().ok()?;
         let key = self.key(renderer, id, &body);
-        let blobs: Result<[Vec<u8>; 3], _> = self.cache.get(&key)?.try_into();
+        let blobs: Result<[Vec<u8>; 3], _> = self.packs.get(key)?.try_into();
         let Ok([head, meta, html]) = blobs else {
-            self.cache.damaged_entry(&key);
+            self.packs.damaged_entry(key);
             return None;
         };
         let meta: Meta = match (Head::from_bytes(&head), serde_json::from_slice(&meta)) {
             (Some(head), Ok(meta)) if head == Head::of(self.stamp, &body) => meta,
             _ => {
-                self.cache.damaged_entry(&key);
+                self.packs.damaged_entry(key);
                 return None;
             }
         };
         let Ok(html) = String::from_utf8(html) else {
-            self.cache.damaged_entry(&key);
+            self.packs.damaged_entry(key);
             return None;
         };
         let still_leads = meta
@@ -135,7 +130,7 @@ impl StoredMarkdown {
             rel: page.rel().to_string(),
             key: renderer.markdown_key(id),
             body,
-            fingerprint: meta.fingerprint,
+            html_hash: std::sync::OnceLock::new(),
             problems: Diagnostics::new(),
             rendered: Rendered {
                 html,
@@ -179,25 +174,23 @@ impl StoredMarkdown {
             links: rendered.links.clone(),
             resolutions: rendered.resolutions.clone(),
             blocked: rendered.blocked.clone(),
-            // Made here, not taken from the render: one that keeps nothing leaves it unset.
-            fingerprint: hash_of(&rendered.html),
         };
         let Ok(meta) = serde_json::to_vec(&meta) else {
             return;
         };
         let head = Head::of(self.stamp, &markdown.body).to_bytes();
         let key = self.key(renderer, id, &markdown.body);
-        self.cache
-            .put(&key, &[&head, &meta, rendered.html.as_bytes()]);
+        self.packs
+            .put(key, &[&head, &meta, rendered.html.as_bytes()]);
     }
 
     /// The one warning a build using the store may need: it could not be written, or entries
     /// were damaged (and their pages rendered again).
     pub fn warning(&self) -> Option<String> {
-        if let Some(warning) = self.cache.warning() {
+        if let Some(warning) = self.packs.warning() {
             return Some(warning);
         }
-        match self.cache.damaged() {
+        match self.packs.damaged() {
             0 => None,
             damaged => Some(format!(
                 "{} of the markdown cache {} damaged and not used; their pages were rendered \
@@ -208,15 +201,31 @@ impl StoredMarkdown {
         }
     }
 
-    /// Removes entries no build has used in a month.
-    pub fn prune(&self) {
-        // Pruning is housekeeping: a store that cannot be pruned is still a good store.
-        let _ = self.cache.prune(store::RETENTION);
+    /// Ends the build's use of the store: what it rendered is recorded for the next build, and
+    /// entries no build used in a month are dropped. Called whether the build succeeded or
+    /// not: every entry is valid on its own. Returns the warning finishing gave, if any (the
+    /// render reported those before it).
+    pub fn finish(&self) -> Option<String> {
+        let before = self.packs.warning();
+        self.packs.finish();
+        self.packs
+            .warning()
+            .filter(|after| before.as_ref() != Some(after))
     }
 
-    fn key(&self, renderer: &Renderer, id: PageId, text: &str) -> String {
-        let key = hash_of(&(self.stamp, renderer.markdown_key(id), text));
-        format!("{key:016x}")
+    fn key(&self, renderer: &Renderer, id: PageId, text: &str) -> u64 {
+        let keys = self.keys.get_or_init(|| {
+            let mut keys = IdVec::new();
+            for _ in renderer.site.pages.iter() {
+                keys.push(OnceLock::new());
+            }
+            keys
+        });
+        let make = || hash_of(&(self.stamp, renderer.markdown_key(id), text));
+        match keys.get(id) {
+            Some(key) => *key.get_or_init(make),
+            None => make(),
+        }
     }
 }
 

@@ -69,6 +69,11 @@ impl Cache {
         }
     }
 
+    /// Ends the rebuild's use of the build cache; the warning that gave, if any.
+    pub(super) fn finish_stored(&self) -> Option<String> {
+        self.stored.as_ref()?.finish()
+    }
+
     /// True when the earlier render of a page is still what rendering it now would make.
     fn still_valid(&self, renderer: &Renderer, id: PageId, entry: &PageMarkdown) -> bool {
         let page = &renderer.site.pages[id];
