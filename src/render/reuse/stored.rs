@@ -48,16 +48,20 @@ struct Head {
     stamp: Stamp,
     text_len: u64,
     text_crc: u32,
+    /// Where every link of the site led when the entry was made
+    /// ([`Renderer::links_fingerprint`]): while that is unchanged, so are the entry's links.
+    links: u64,
 }
 
 impl Head {
-    const LEN: usize = 20;
+    const LEN: usize = 28;
 
-    fn of(stamp: Stamp, text: &str) -> Head {
+    fn of(stamp: Stamp, text: &str, links: u64) -> Head {
         Head {
             stamp,
             text_len: text.len() as u64,
             text_crc: crc32fast::hash(text.as_bytes()),
+            links,
         }
     }
 
@@ -65,19 +69,25 @@ impl Head {
         let mut bytes = [0; Self::LEN];
         bytes[..8].copy_from_slice(&self.stamp.0.to_le_bytes());
         bytes[8..16].copy_from_slice(&self.text_len.to_le_bytes());
-        bytes[16..].copy_from_slice(&self.text_crc.to_le_bytes());
+        bytes[16..20].copy_from_slice(&self.text_crc.to_le_bytes());
+        bytes[20..].copy_from_slice(&self.links.to_le_bytes());
         bytes
     }
 
     fn from_bytes(bytes: &[u8]) -> Option<Head> {
         let bytes: &[u8; Self::LEN] = bytes.try_into().ok()?;
-        let (stamp, rest) = bytes.split_at(8);
-        let (len, crc) = rest.split_at(8);
         Some(Head {
-            stamp: Stamp(u64::from_le_bytes(stamp.try_into().ok()?)),
-            text_len: u64::from_le_bytes(len.try_into().ok()?),
-            text_crc: u32::from_le_bytes(crc.try_into().ok()?),
+            stamp: Stamp(u64::from_le_bytes(bytes[..8].try_into().ok()?)),
+            text_len: u64::from_le_bytes(bytes[8..16].try_into().ok()?),
+            text_crc: u32::from_le_bytes(bytes[16..20].try_into().ok()?),
+            links: u64::from_le_bytes(bytes[20..].try_into().ok()?),
         })
+    }
+
+    /// True when this entry was made by `stamp` from `text`, whatever the links were.
+    fn made_from(&self, stamp: Stamp, text: &str) -> bool {
+        let now = Head::of(stamp, text, self.links);
+        *self == now
     }
 }
 
@@ -88,6 +98,8 @@ pub struct StoredMarkdown {
     /// Each page's key, hashed once from its text though asked for by the teasers, the page
     /// and the store.
     keys: OnceLock<IdVec<PageId, OnceLock<u64>>>,
+    /// Where every link of the site leads in this build.
+    links: OnceLock<u64>,
 }
 
 impl StoredMarkdown {
@@ -97,6 +109,7 @@ impl StoredMarkdown {
             packs: Packs::open(cache_dir.join("markdown"), stamp),
             stamp,
             keys: OnceLock::new(),
+            links: OnceLock::new(),
         }
     }
 
@@ -111,21 +124,18 @@ impl StoredMarkdown {
             self.packs.damaged_entry(key);
             return None;
         };
-        let meta: Meta = match (Head::from_bytes(&head), serde_json::from_slice(&meta)) {
-            (Some(head), Ok(meta)) if head == Head::of(self.stamp, &body) => meta,
-            _ => {
-                self.packs.damaged_entry(key);
-                return None;
-            }
+        let head = Head::from_bytes(&head).filter(|head| head.made_from(self.stamp, &body));
+        let (Some(head), Ok(meta)) = (head, serde_json::from_slice::<Meta>(&meta)) else {
+            self.packs.damaged_entry(key);
+            return None;
         };
         let Ok(html) = String::from_utf8(html) else {
             self.packs.damaged_entry(key);
             return None;
         };
-        let still_leads = meta
-            .resolutions
-            .iter()
-            .all(|r| renderer.resolve_link(&r.dest, page.rel(), &page.url) == r.result);
+        let still_leads = head.links == self.links_now(renderer)
+            || (meta.resolutions.iter())
+                .all(|r| renderer.resolve_link(&r.dest, page.rel(), &page.url) == r.result);
         still_leads.then(|| PageMarkdown {
             rel: page.rel().to_string(),
             key: renderer.markdown_key(id),
@@ -178,7 +188,7 @@ impl StoredMarkdown {
         let Ok(meta) = serde_json::to_vec(&meta) else {
             return;
         };
-        let head = Head::of(self.stamp, &markdown.body).to_bytes();
+        let head = Head::of(self.stamp, &markdown.body, self.links_now(renderer)).to_bytes();
         let key = self.key(renderer, id, &markdown.body);
         self.packs
             .put(key, &[&head, &meta, rendered.html.as_bytes()]);
@@ -211,6 +221,10 @@ impl StoredMarkdown {
         self.packs
             .warning()
             .filter(|after| before.as_ref() != Some(after))
+    }
+
+    fn links_now(&self, renderer: &Renderer) -> u64 {
+        *self.links.get_or_init(|| renderer.links_fingerprint())
     }
 
     fn key(&self, renderer: &Renderer, id: PageId, text: &str) -> u64 {
