@@ -248,11 +248,7 @@ pub fn load_site(options: &BuildOptions) -> (Site, Diagnostics) {
     if let Some(counts) = &mut counts {
         counts.save(site.pages.iter().map(|page| &page.source));
         if let Some(warning) = counts.warning() {
-            problems.push(
-                Diagnostic::warning(warning).help(
-                    "nothing is wrong with the site; deleting the cache folder is always safe",
-                ),
-            );
+            problems.push(Diagnostic::warning(warning).help(CACHE_HELP));
         }
     }
     (site, problems)

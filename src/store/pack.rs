@@ -63,6 +63,8 @@ pub(crate) struct Packs {
     used: Mutex<HashSet<u64>>,
     added: Mutex<Vec<(u64, Place)>>,
     writer: Mutex<Option<Writer>>,
+    /// The packs this build created: one folded away is garbage at once.
+    created: Mutex<Vec<u64>>,
     writable: Mutex<bool>,
     damaged: Mutex<HashSet<u64>>,
     warning: Mutex<Option<String>>,
@@ -103,6 +105,7 @@ impl Packs {
             used: Mutex::new(HashSet::new()),
             added: Mutex::new(Vec::new()),
             writer: Mutex::new(None),
+            created: Mutex::new(Vec::new()),
             writable: Mutex::new(true),
             damaged: Mutex::new(HashSet::new()),
             warning: Mutex::new(warning),
@@ -175,6 +178,7 @@ impl Packs {
             fs::create_dir_all(&self.dir)?;
             let id = hash_of(&(std::process::id(), SystemTime::now(), &self.dir));
             let file = File::create_new(pack_path(&self.dir, id))?;
+            lock(&self.created).push(id);
             *writer = Some(Writer {
                 id,
                 file: io::BufWriter::with_capacity(1 << 20, file),
@@ -291,12 +295,13 @@ impl Packs {
         Ok(())
     }
 
-    /// Deletes the packs `index` does not name: those the old index named at once, others (a
-    /// running build's, perhaps) once they are abandoned.
+    /// Deletes the packs `index` does not name: those the old index named or this build wrote
+    /// at once, others (a running build's, perhaps) once they are abandoned.
     fn delete_unnamed(&self, index: &HashMap<u64, Place>) {
         let named: HashSet<u64> = index.values().map(|p| p.pack).collect();
         let mut known: HashSet<u64> = self.index.values().map(|p| p.pack).collect();
         known.extend(&self.foreign);
+        known.extend(lock(&self.created).iter());
         let Ok(entries) = fs::read_dir(&self.dir) else {
             return;
         };
@@ -539,6 +544,8 @@ mod tests {
             })
             .count();
         assert!(packs <= MAX_PACKS, "{packs} packs");
+        let named: HashSet<u64> = shelf(dir.path()).index.values().map(|p| p.pack).collect();
+        assert_eq!(packs, named.len(), "a pack no index names was left behind");
         let last = shelf(dir.path());
         for key in (0..100).chain(1000..1000 + MAX_PACKS as u64 * 2) {
             assert!(last.get(key).is_some(), "entry {key} was lost in folding");
