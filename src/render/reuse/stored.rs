@@ -1,14 +1,16 @@
 //! The build cache of rendered markdown, in `.pamphlet-cache/markdown/` (pack files and their
-//! index, [`Packs`]): what lets a build after
-//! an edit render only the pages whose text, options or links changed, and a build after a
-//! template edit re-render every page without parsing any markdown again.
+//! index, [`Packs`]): what lets a build after an edit render only the pages whose text, options
+//! or links changed, and a build after a template edit re-render every page without parsing
+//! any markdown again.
 //!
 //! An entry is keyed by a hash of everything its render is made from: the page's text, the
 //! [`Renderer::markdown_key`] (markdown options and the page's place) and the build of
 //! pamphlet itself ([`Stamp`]). Where the page's links lead is the one input that is not in the
-//! name: the entry keeps every destination with what it resolved to, and is used only while
-//! each still resolves the same way. Inside, the entry repeats the stamp and the text's length
-//! and CRC-32, so neither a damaged file nor a hash collision is ever published.
+//! key: the entry keeps where every link of the site led when it was made (a fingerprint) and
+//! each of its own destinations with what it resolved to, and is used while the site's links
+//! are unchanged, or else while each of its own still resolves the same way. Inside, the entry
+//! repeats the stamp and the text's length and CRC-32, so neither a damaged file nor a hash
+//! collision is ever published.
 //!
 //! Only renders that depend on nothing else are stored: a page that reported a problem (every
 //! build must report it again), shows a picture (its HTML holds the image's size, and its files
