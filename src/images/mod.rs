@@ -107,7 +107,7 @@ impl Images {
     pub fn new(config: &ImagesConfig, cache_dir: Option<&Path>) -> Images {
         Images {
             config: config.clone(),
-            cache: Cache::open(cache_dir, cache::IMAGES),
+            cache: Cache::open(cache_dir),
             gate: Gate::new(gate::BUDGET_PIXELS),
             pictures: Memo::new(),
             originals: Memo::new(),

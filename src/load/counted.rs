@@ -37,6 +37,8 @@ pub struct StoredCounts {
     warning: Option<String>,
     /// The texts whose counts were found: a build that counted no other needs no rewriting.
     found: HashSet<u64>,
+    /// Each held page's text key, by path, hashed once for [`Self::fill`] and [`Self::save`].
+    keys: HashMap<String, u64>,
 }
 
 impl StoredCounts {
@@ -50,6 +52,7 @@ impl StoredCounts {
             by_text: HashMap::new(),
             warning: None,
             found: HashSet::new(),
+            keys: HashMap::new(),
         };
         let Ok(file) = fs::read(&stored.path) else {
             return stored;
@@ -75,6 +78,7 @@ impl StoredCounts {
             let Some(key) = text_key(doc) else {
                 continue;
             };
+            self.keys.insert(doc.rel.clone(), key);
             if let Some(counts) = self.by_text.remove(&key) {
                 doc.words.set(counts);
                 self.found.insert(key);
@@ -88,7 +92,11 @@ impl StoredCounts {
     /// kept already; a file that cannot be written is a warning, not an error.
     pub fn save<'d, F: 'd>(&mut self, docs: impl Iterator<Item = &'d Document<F>>) {
         let counted: Vec<(u64, &WordCounts)> = docs
-            .filter_map(|doc| Some((text_key(doc)?, doc.words.get()?)))
+            .filter_map(|doc| {
+                let counts = doc.words.get()?;
+                let key = self.keys.get(&doc.rel).copied().or_else(|| text_key(doc))?;
+                Some((key, counts))
+            })
             .collect();
         if self.warning.is_none() && counted.iter().all(|(key, _)| self.found.contains(key)) {
             return;

@@ -78,29 +78,9 @@ pub struct PruneReport {
     pub kept: usize,
 }
 
-/// One kind of work cached a file an entry: its folder inside the cache folder, and the words its
-/// warnings use.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Shelf {
-    /// The folder, inside the cache folder.
-    pub(crate) folder: &'static str,
-    /// What the cache holds, as in "the image cache".
-    pub(crate) name: &'static str,
-    /// What a build without it makes again, as in "images were made without it".
-    pub(crate) made: &'static str,
-}
-
-/// Made images.
-pub(crate) const IMAGES: Shelf = Shelf {
-    folder: "images",
-    name: "image",
-    made: "images",
-};
-
 /// The cache folder, or none.
 pub(crate) struct Cache {
     dir: Option<PathBuf>,
-    shelf: Shelf,
     /// False after a write failed: the folder is not written again this build.
     writable: AtomicBool,
     warning: Mutex<Option<String>>,
@@ -110,12 +90,11 @@ pub(crate) struct Cache {
 }
 
 impl Cache {
-    /// The cache of `shelf` in `cache_dir`, created when the first entry is stored, so a site
-    /// that makes nothing to keep gets no cache folder; `None` caches nothing.
-    pub(crate) fn open(cache_dir: Option<&Path>, shelf: Shelf) -> Cache {
+    /// The cache in `cache_dir`/images, created when the first entry is stored, so a site
+    /// without images gets no cache folder; `None` caches nothing.
+    pub(crate) fn open(cache_dir: Option<&Path>) -> Cache {
         Cache {
-            dir: cache_dir.map(|dir| dir.join(shelf.folder)),
-            shelf,
+            dir: cache_dir.map(|dir| dir.join("images")),
             writable: AtomicBool::new(true),
             warning: Mutex::new(None),
             damaged: Mutex::new(HashSet::new()),
@@ -260,9 +239,8 @@ impl Cache {
     fn cannot_write(&self, dir: &Path, error: &io::Error) {
         self.writable.store(false, Ordering::Relaxed);
         lock(&self.warning).get_or_insert_with(|| {
-            let Shelf { name, made, .. } = self.shelf;
             format!(
-                "the {name} cache {} cannot be written ({error}); {made} were made without it, \
+                "the image cache {} cannot be written ({error}); images were made without it, \
                  so the next build makes them again",
                 dir.display()
             )
