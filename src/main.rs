@@ -465,8 +465,12 @@ fn deploy(options: &DeployOptions, target: Option<&str>) -> ExitCode {
         eprintln!("deploy failed: {sentence}");
         return ExitCode::FAILURE;
     }
+    let options = DeployOptions {
+        cache_dir: Some(pamphlet::build::cache_dir(&config, &options.root)),
+        ..options.clone()
+    };
     let credentials = pamphlet::deploy::Credentials::from_env();
-    match pamphlet::deploy::deploy(options, &config.deploy, &credentials) {
+    match pamphlet::deploy::deploy(&options, &config.deploy, &credentials) {
         Ok(report) => {
             for line in report.lines() {
                 println!("{line}");

@@ -98,7 +98,12 @@ pub fn check_live(
     }
     let policy = HeaderPolicy::new(&config.cache)?
         .compressing(crate::compress::CompressPolicy::new(&config.compress));
-    let (files, _) = local::scan(&options.output, &policy)?;
+    let files = local::scan(
+        &options.output,
+        &policy,
+        &super::hashes::KnownHashes::none(),
+    )?
+    .files;
     let expected = expectations(&files, rules);
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -9,6 +9,7 @@ mod apply;
 mod arm;
 mod credentials;
 mod error;
+mod hashes;
 pub mod headers;
 mod identity;
 mod live;
@@ -39,6 +40,7 @@ pub use live::{Finding, LiveOptions, LiveReport, check_live};
 pub use manifest::MANIFEST_NAME;
 pub use plan::{Phase, Reason, Upload};
 
+use hashes::KnownHashes;
 use headers::HeaderPolicy;
 use manifest::Manifest;
 use plan::Settings;
@@ -67,6 +69,9 @@ pub struct DeployOptions {
     pub configure: bool,
     /// Ask Front Door to purge, without waiting for it to finish.
     pub no_wait: bool,
+    /// Where files' hashes are kept between deploys (the site's cache folder); `None` hashes
+    /// every file every time.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// `--max-deletes` when not given.
@@ -78,7 +83,6 @@ impl DeployOptions {
         let root = root.into();
         DeployOptions {
             output: root.join(crate::build::OUTPUT_DIR),
-            root,
             dry_run: false,
             force: false,
             delete: false,
@@ -87,6 +91,8 @@ impl DeployOptions {
             stop: crate::stop::Stop::default(),
             configure: false,
             no_wait: false,
+            cache_dir: Some(root.join(crate::write::output::CACHE_DIR)),
+            root,
         }
     }
 }
@@ -217,7 +223,7 @@ pub fn deploy(
     }
     let policy = HeaderPolicy::new(&config.cache)?
         .compressing(crate::compress::CompressPolicy::new(&config.compress));
-    let (local, mut notes) = local::scan(&options.output, &policy)?;
+    local::check_exists(&options.output)?;
     let target = Target::resolve(config, credentials)?;
     let arm_identity = match &config.front_door {
         Some(_) => Some(credentials::arm_identity(&target.auth, credentials)?),
@@ -231,11 +237,28 @@ pub fn deploy(
         _ => None,
     };
     let runtime = network_runtime()?;
+    let known = match &options.cache_dir {
+        Some(dir) => KnownHashes::open(dir),
+        None => KnownHashes::none(),
+    };
+    // Listing the container is Azure's work and hashing the files this machine's: they overlap.
+    let (scanned, surveyed) = std::thread::scope(|scope| {
+        let scanning = scope.spawn(|| local::scan(&options.output, &policy, &known));
+        let surveyed = runtime.block_on(survey(&remote, options));
+        let scanned = scanning
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (scanned, surveyed)
+    });
+    let scanned = scanned?;
+    let mut notes = scanned.notes;
+    notes.extend(known.keep(scanned.hashed, &scanned.known, hashes::today()));
+    let surveyed = surveyed?;
     let run = Run {
         options,
         concurrency: options.concurrency.unwrap_or(config.concurrency).max(1),
     };
-    let mut report = runtime.block_on(sync(&remote, &local, &run, &mut notes))?;
+    let mut report = runtime.block_on(sync(&remote, &scanned.files, surveyed, &run, &mut notes))?;
     if let (Some(purger), Some(front_door)) = (&purger, &config.front_door) {
         report.purge = Some(runtime.block_on(purge_edge(purger, front_door, &report, options)));
     }
@@ -299,25 +322,59 @@ struct Run<'a> {
     concurrency: usize,
 }
 
-/// Plans the deploy against the container and, unless it is a dry run, applies the plan.
-async fn sync(
-    remote: &Remote,
-    local: &[local::LocalFile],
-    run: &Run<'_>,
-    notes: &mut Vec<String>,
-) -> Result<DeployReport, DeployError> {
-    let options = run.options;
-    let configured = check_website(remote, options, notes).await?;
-    let listing = remote.list().await?;
-    let manifest = match listing.manifest {
-        Some(_) => remote.read_manifest().await?.unwrap_or_else(|| {
+/// What the container holds, read before planning.
+struct Survey {
+    /// What `--configure` changed in the static website's settings, or would change.
+    configured: Option<String>,
+    listing: remote::Listing,
+    /// The stored manifest, or an empty one.
+    manifest: Manifest,
+    notes: Vec<String>,
+}
+
+/// Reads the website's settings, the listing and the manifest, at once.
+async fn survey(remote: &Remote, options: &DeployOptions) -> Result<Survey, DeployError> {
+    let mut notes = Vec::new();
+    let (configured, listing, stored) = tokio::join!(
+        check_website(remote, options, &mut notes),
+        remote.list(),
+        remote.read_manifest()
+    );
+    let (configured, listing, stored) = (configured?, listing?, stored?);
+    let manifest = match (&listing.manifest, stored) {
+        (None, _) => Manifest::new(),
+        (Some(_), Some(manifest)) => manifest,
+        (Some(_), None) => {
             notes.push(format!(
                 "{MANIFEST_NAME} in the container is unreadable; files it vouched for are uploaded again"
             ));
             Manifest::new()
-        }),
-        None => Manifest::new(),
+        }
     };
+    Ok(Survey {
+        configured,
+        listing,
+        manifest,
+        notes,
+    })
+}
+
+/// Plans the deploy against the container and, unless it is a dry run, applies the plan.
+async fn sync(
+    remote: &Remote,
+    local: &[local::LocalFile],
+    survey: Survey,
+    run: &Run<'_>,
+    notes: &mut Vec<String>,
+) -> Result<DeployReport, DeployError> {
+    let options = run.options;
+    let Survey {
+        configured,
+        listing,
+        manifest,
+        notes: surveyed,
+    } = survey;
+    notes.extend(surveyed);
     let settings = Settings {
         force: options.force,
         delete: options.delete,

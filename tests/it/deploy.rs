@@ -602,6 +602,50 @@ fn a_missing_output_folder_asks_for_a_build() {
 }
 
 #[test]
+fn kept_hashes_never_hide_a_file_rewritten_in_place_and_damage_is_reported_once() {
+    let site = Site::new("hashes");
+    // Files changed within two seconds of a scan are not recorded (a coarse clock could give
+    // a rewrite the same times): let the build's files settle so the first deploy keeps them.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    site.deploy(&[]).assert_success();
+    let kept = site.root().join(".pamphlet-cache/deploy-hashes");
+    assert!(kept.is_file(), "the first deploy kept no hashes");
+    let again = site.deploy(&[]);
+    again.assert_success();
+    assert!(again.uploaded().is_empty(), "{}", again.stdout);
+
+    // Same size, same inode, new bytes: only the file's times say it changed.
+    let page = site.public().join("about/index.html");
+    let text = std::fs::read_to_string(&page).expect("the about page");
+    let edited = text.replacen("About this test site.", "About this test page.", 1);
+    assert_eq!(edited.len(), text.len());
+    assert_ne!(edited, text);
+    std::fs::write(&page, &edited).expect("rewrite in place");
+    let rewritten = site.deploy(&[]);
+    rewritten.assert_success();
+    assert_eq!(
+        rewritten.uploaded(),
+        BTreeSet::from(["about/index.html".to_string()])
+    );
+    site.assert_mirrors_public();
+
+    let bytes = std::fs::read(&kept).expect("the kept hashes");
+    std::fs::write(&kept, &bytes[..bytes.len() / 2]).expect("cut the kept hashes");
+    let damaged = site.deploy(&[]);
+    damaged.assert_success();
+    assert!(damaged.uploaded().is_empty(), "{}", damaged.stdout);
+    assert_eq!(
+        damaged.stderr.matches("damaged").count(),
+        1,
+        "{}",
+        damaged.stderr
+    );
+    let after = site.deploy(&[]);
+    after.assert_success();
+    assert!(!after.stderr.contains("damaged"), "{}", after.stderr);
+}
+
+#[test]
 fn blobs_changed_or_deleted_out_of_band_are_repaired() {
     let site = Site::new("drift");
     site.deploy(&[]).assert_success();
