@@ -92,11 +92,16 @@ impl Reuse for NoReuse {
 pub fn fingerprint_of<T: Serialize + ?Sized>(base: Fingerprint, data: &T) -> Fingerprint {
     let mut hasher = DefaultHasher::new();
     base.hash(&mut hasher);
-    let mut writer = HashWriter(&mut hasher);
+    let mut writer = HashWriter {
+        hasher: &mut hasher,
+        pending: Vec::with_capacity(HASH_CHUNK),
+    };
     // Serializing plain structs into a writer that cannot fail cannot fail either; a
     // fingerprint that lost part of its input would only cost a render, never a stale file,
     // because the error itself is hashed too.
-    if let Err(e) = serde_json::to_writer(&mut writer, data) {
+    let failed = serde_json::to_writer(&mut writer, data).err();
+    writer.hash_pending();
+    if let Some(e) = failed {
         e.to_string().hash(&mut hasher);
     }
     hasher.finish()
@@ -104,12 +109,35 @@ pub fn fingerprint_of<T: Serialize + ?Sized>(base: Fingerprint, data: &T) -> Fin
 
 pub use crate::store::hash_of;
 
-/// Feeds written bytes to a hasher.
-struct HashWriter<'h>(&'h mut DefaultHasher);
+/// Bytes a [`HashWriter`] gathers before hashing them at once.
+const HASH_CHUNK: usize = 4096;
+
+/// Feeds written bytes to a hasher in chunks: JSON arrives a few bytes a write, and SipHash
+/// costs about as much per call as per 16 bytes (a quarter of a serve rebuild at 10,000 posts
+/// went to hashing page data a punctuation mark at a time). The hash is the same, chunked or
+/// not: the hasher is a stream.
+struct HashWriter<'h> {
+    hasher: &'h mut DefaultHasher,
+    pending: Vec<u8>,
+}
+
+impl HashWriter<'_> {
+    fn hash_pending(&mut self) {
+        self.hasher.write(&self.pending);
+        self.pending.clear();
+    }
+}
 
 impl io::Write for HashWriter<'_> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.write(bytes);
+        if self.pending.len() + bytes.len() > HASH_CHUNK {
+            self.hash_pending();
+        }
+        if bytes.len() >= HASH_CHUNK {
+            self.hasher.write(bytes);
+        } else {
+            self.pending.extend_from_slice(bytes);
+        }
         Ok(bytes.len())
     }
 
@@ -126,6 +154,18 @@ mod tests {
     struct Data {
         title: &'static str,
         weight: Option<i64>,
+    }
+
+    #[test]
+    fn chunked_hashing_hashes_every_byte_once_in_order() {
+        let long = "é\"x".repeat(3 * HASH_CHUNK);
+        for title in ["", "short", long.as_str()] {
+            let data = vec![title, "tail", title];
+            let mut whole = DefaultHasher::new();
+            7u64.hash(&mut whole);
+            whole.write(&serde_json::to_vec(&data).unwrap());
+            assert_eq!(fingerprint_of(7, &data), whole.finish(), "{}", title.len());
+        }
     }
 
     #[test]
