@@ -3,6 +3,11 @@
 //!
 //! `pamphlet-corpus photos DIR N [--width W] [--height H] [--force]`: writes one post showing
 //! N generated photos (camera JPEGs, each a different crop) to `DIR/content/posts/photos/`.
+//!
+//! `pamphlet-corpus floor DIR`: times reading DIR's markdown and rendering it with
+//! pulldown-cmark alone, the floor `scripts/bench` sets builds against.
+
+mod floor;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,7 +28,12 @@ Writes one post, DIR/content/posts/photos/index.md, showing N photos beside it
 (photo-01.jpg, …): camera JPEGs at quality 90 with EXIF, XMP and GPS, each a different
 W × H crop (default 2400 × 1600) of one generated landscape, the same bytes on every run.
 
-  --force     replace DIR/content/posts/photos if it already exists";
+  --force     replace DIR/content/posts/photos if it already exists
+
+usage: pamphlet-corpus floor DIR
+
+Reads every .md file under DIR, then renders each with pulldown-cmark alone on every core,
+and prints files, bytes in and out, and the seconds each step took.";
 
 /// What the command line asks for.
 struct Args {
@@ -188,7 +198,15 @@ fn run(args: &Args) -> Result<(), String> {
 fn main() -> ExitCode {
     let mut argv = std::env::args().skip(1).peekable();
     let photos = argv.next_if(|a| a == "photos").is_some();
-    let outcome = if photos {
+    let floor = !photos && argv.next_if(|a| a == "floor").is_some();
+    let outcome = if floor {
+        match (argv.next(), argv.next()) {
+            (Some(dir), None) if !dir.starts_with('-') => {
+                Ok(floor::run(std::path::Path::new(&dir)))
+            }
+            _ => Err("floor takes one argument, DIR".to_string()),
+        }
+    } else if photos {
         parse_photos(argv).map(|args| run_photos(&args))
     } else {
         parse(argv).map(|args| run(&args))
