@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::escape;
+use super::json_ld;
 use super::markdown::{Rendered, TocEntry};
 use super::theme::Theme;
 use crate::config::Config;
@@ -185,25 +185,39 @@ pub const DESCRIPTION_CHARS: usize = 160;
 
 /// The head of a page that is not a post.
 pub fn head(config: &Config, title: Option<&str>, description: &str, url: &str) -> HeadContext {
-    let canonical = config.permalink(url);
-    let page_title = title.unwrap_or(&config.title);
-    let json_ld = serde_json::json!({
-        "@context": "https://schema.org",
-        "@type": "WebPage",
-        "name": page_title,
-        "url": canonical,
-        "isPartOf": {"@type": "WebSite", "name": config.title, "url": config.permalink("/")},
+    let mut head = head_without_json_ld(config, title, description, url);
+    let home = config.permalink("/");
+    head.json_ld = json_ld::for_script(&json_ld::WebPage {
+        context: json_ld::CONTEXT,
+        kind: "WebPage",
+        is_part_of: json_ld::Named {
+            kind: "WebSite",
+            name: &config.title,
+            url: &home,
+        },
+        name: title.unwrap_or(&config.title),
+        url: &head.canonical,
     });
+    head
+}
+
+/// A page's head with its JSON-LD left empty, for the caller to fill.
+fn head_without_json_ld(
+    config: &Config,
+    title: Option<&str>,
+    description: &str,
+    url: &str,
+) -> HeadContext {
     HeadContext {
         title: full_title(config, title),
-        og_title: page_title.to_string(),
+        og_title: title.unwrap_or(&config.title).to_string(),
         description: crate::model::typography::shorten(description, DESCRIPTION_CHARS),
-        canonical,
+        canonical: config.permalink(url),
         og_type: "website",
         locale: locale(&config.language),
         published: None,
         modified: None,
-        json_ld: escape::json_for_script(&json_ld),
+        json_ld: String::new(),
         feeds: Vec::new(),
         image: None,
     }
@@ -228,48 +242,40 @@ pub fn post_head(
     image: Option<&super::social::SocialImage>,
 ) -> HeadContext {
     let config = &site.config;
-    let mut head = head(config, Some(&page.title), description, &page.url);
-    let authors = authors(config, page);
-    let mut json_ld = serde_json::json!({
-        "@context": "https://schema.org",
-        "@type": "BlogPosting",
-        "headline": page.title,
-        "url": head.canonical,
-        "mainEntityOfPage": head.canonical,
-        "inLanguage": config.language,
-        "publisher": {"@type": "Organization", "name": config.title, "url": config.permalink("/")},
-    });
-    if !head.description.is_empty() {
-        json_ld["description"] = head.description.clone().into();
-    }
-    if let Some(image) = image {
-        json_ld["image"] = image.url.clone().into();
-    }
-    if !authors.is_empty() {
-        json_ld["author"] = authors
-            .iter()
-            .map(|name| serde_json::json!({"@type": "Person", "name": name}))
-            .collect();
-    }
-    if let Some(date) = page.date {
-        json_ld["datePublished"] = date.rfc3339().into();
-        head.published = Some(date.rfc3339());
-    }
-    if let Some(date) = page.last_modified() {
-        json_ld["dateModified"] = date.rfc3339().into();
-        head.modified = Some(date.rfc3339());
-    }
-    if !page.tags.is_empty() {
-        json_ld["keywords"] = page
-            .tags
-            .iter()
-            .map(|t| term_name(site, *t))
-            .collect::<Vec<_>>()
-            .join(", ")
-            .into();
-    }
+    let mut head = head_without_json_ld(config, Some(&page.title), description, &page.url);
+    head.published = page.date.map(|date| date.rfc3339());
+    head.modified = page.last_modified().map(|date| date.rfc3339());
+    let keywords: Vec<String> = page.tags.iter().map(|t| term_name(site, *t)).collect();
+    let keywords = keywords.join(", ");
+    let home = config.permalink("/");
+    let posting = json_ld::BlogPosting {
+        context: json_ld::CONTEXT,
+        kind: "BlogPosting",
+        author: authors(config, page)
+            .into_iter()
+            .map(|name| json_ld::Person {
+                kind: "Person",
+                name,
+            })
+            .collect(),
+        date_modified: head.modified.clone(),
+        date_published: head.published.clone(),
+        description: &head.description,
+        headline: &page.title,
+        image: image.map(|image| image.url.as_str()),
+        in_language: &config.language,
+        keywords: &keywords,
+        main_entity_of_page: &head.canonical,
+        publisher: json_ld::Named {
+            kind: "Organization",
+            name: &config.title,
+            url: &home,
+        },
+        url: &head.canonical,
+    };
+    let json_ld = json_ld::for_script(&posting);
+    head.json_ld = json_ld;
     head.og_type = "article";
-    head.json_ld = escape::json_for_script(&json_ld);
     head
 }
 

@@ -10,6 +10,7 @@ pub mod driver;
 pub mod escape;
 pub mod feeds;
 pub mod highlight;
+mod json_ld;
 pub mod links;
 pub mod markdown;
 pub mod relations;

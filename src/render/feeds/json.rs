@@ -66,7 +66,7 @@ pub(super) fn json(site: &Site, list: &List, title: &str, entries: &[Entry]) -> 
         items,
     };
     // Markup characters are escaped, so a title can never read as HTML wherever the feed goes.
-    let mut out = inert_json(&serde_json::to_string_pretty(&feed).unwrap_or_default());
+    let mut out = inert_json(serde_json::to_string_pretty(&feed).unwrap_or_default());
     out.push('\n');
     out
 }
