@@ -340,11 +340,14 @@ async fn survey(remote: &Remote, options: &DeployOptions) -> Result<Survey, Depl
         remote.list(),
         remote.read_manifest()
     );
-    let (configured, listing, stored) = (configured?, listing?, stored?);
+    let (configured, listing) = (configured?, listing?);
+    // The manifest is read while the container is listed; what the listing says decides
+    // whether that read counted, so a failed read of a manifest that is not there fails nothing.
     let manifest = match (&listing.manifest, stored) {
         (None, _) => Manifest::new(),
-        (Some(_), Some(manifest)) => manifest,
-        (Some(_), None) => {
+        (Some(_), Err(e)) => return Err(e),
+        (Some(_), Ok(Some(manifest))) => manifest,
+        (Some(_), Ok(None)) => {
             notes.push(format!(
                 "{MANIFEST_NAME} in the container is unreadable; files it vouched for are uploaded again"
             ));

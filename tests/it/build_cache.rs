@@ -297,6 +297,26 @@ fn a_damaged_or_cut_short_cache_is_reported_once_and_not_trusted() {
 }
 
 #[test]
+fn one_edit_leaves_the_word_counts_file_alone_and_is_counted_afresh() {
+    let site = site();
+    built(&site, &site.public(), true).expect("the first build");
+    let words = site.root().join(".pamphlet-cache/words");
+    let kept = std::fs::read(&words).unwrap();
+    site.write(
+        "content/blog/post-3/index.md",
+        "---\ntitle: Post 3\ndate: 2024-01-04\n---\n\nAn edit about serverless caching and patching.\n",
+    );
+    let cold_output = site.root().join("cold");
+    let warm = built(&site, &site.public(), true).expect("the warm build");
+    assert_eq!(
+        std::fs::read(&words).unwrap(),
+        kept,
+        "one edit rewrote the counts"
+    );
+    assert_eq!(warm, built(&site, &cold_output, false).unwrap());
+}
+
+#[test]
 fn another_versions_cache_is_ignored_quietly_and_deleting_it_is_safe() {
     let site = site();
     let clean = built(&site, &site.public(), true).expect("the first build");
