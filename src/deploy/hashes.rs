@@ -123,9 +123,10 @@ impl KnownHashes {
         today: u32,
     ) -> Option<String> {
         let path = self.path.take()?;
-        let before = self.rows.clone();
+        let mut changed = self.damaged;
         for key in found {
             if let Some(known) = self.rows.get_mut(&key.0) {
+                changed |= known.day != today;
                 known.day = today;
             }
         }
@@ -135,20 +136,22 @@ impl KnownHashes {
                 sha256: hashed.sha256,
                 day: today,
             };
-            self.rows.insert(hashed.identity, known);
+            changed |= self.rows.insert(hashed.identity, known) != Some(known);
         }
         let retention = (crate::store::RETENTION.as_secs() / 86_400) as u32;
+        let rows = self.rows.len();
         self.rows.retain(|_, known| known.day + retention >= today);
+        changed |= self.rows.len() != rows;
+        if !changed {
+            return None;
+        }
         let damaged = self.damaged.then(|| {
             format!(
                 "the kept file hashes in {} were damaged; every file was hashed again",
                 path.display()
             )
         });
-        if self.rows == before && !self.damaged {
-            return None;
-        }
-        write(&path, &encode(&self.rows))
+        crate::store::write_atomically(&path, &encode(&self.rows))
             .err()
             .map(|e| {
                 format!(
@@ -205,19 +208,6 @@ fn describe(metadata: &Metadata) -> Option<(FileIdentity, FileState)> {
 #[cfg(not(unix))]
 fn describe(_: &Metadata) -> Option<(FileIdentity, FileState)> {
     None
-}
-
-fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let temporary = path.with_extension(format!("{}.tmp", std::process::id()));
-    let written = path
-        .parent()
-        .map_or(Ok(()), fs::create_dir_all)
-        .and_then(|()| fs::write(&temporary, bytes))
-        .and_then(|()| fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    written
 }
 
 fn encode(rows: &HashMap<FileIdentity, Known>) -> Vec<u8> {

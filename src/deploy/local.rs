@@ -61,6 +61,47 @@ pub(super) fn scan(
 ) -> Result<Scanned, DeployError> {
     check_exists(output)?;
     let scan_start = SystemTime::now();
+    let Walked { found, notes } = publishable_files(output)?;
+    let results = found
+        .into_par_iter()
+        .map(|(path, source)| {
+            let content = content_of(&source, known, scan_start)?;
+            let headers = policy.headers(&path);
+            let file = LocalFile {
+                path,
+                source,
+                size: content.size,
+                sha256: hex(&content.sha256),
+                headers,
+            };
+            Ok((file, content.kept))
+        })
+        .collect::<Result<Vec<_>, DeployError>>()?;
+    let mut scanned = Scanned {
+        notes,
+        ..Scanned::default()
+    };
+    for (file, kept) in results {
+        scanned.files.push(file);
+        match kept {
+            Kept::Known(key) => scanned.known.push(key),
+            Kept::Hashed(hashed) => scanned.hashed.push(hashed),
+            Kept::Nothing => {}
+        }
+    }
+    Ok(scanned)
+}
+
+/// The files a deploy publishes, before they are read.
+struct Walked {
+    /// Blob name and path on disk, by blob name.
+    found: Vec<(String, PathBuf)>,
+    /// What was left out, and why.
+    notes: Vec<String>,
+}
+
+/// Every file under `output` a deploy publishes, and notes on what it leaves out.
+fn publishable_files(output: &Path) -> Result<Walked, DeployError> {
     let mut notes = Vec::new();
     let mut found = Vec::new();
     for entry in WalkDir::new(output).sort_by_file_name() {
@@ -103,34 +144,7 @@ pub(super) fn scan(
     if found.is_empty() {
         return Err(DeployError::EmptyOutput(output.to_path_buf()));
     }
-    let results = found
-        .into_par_iter()
-        .map(|(path, source)| {
-            let content = content_of(&source, known, scan_start)?;
-            let headers = policy.headers(&path);
-            let file = LocalFile {
-                path,
-                source,
-                size: content.size,
-                sha256: hex(&content.sha256),
-                headers,
-            };
-            Ok((file, content.kept))
-        })
-        .collect::<Result<Vec<_>, DeployError>>()?;
-    let mut scanned = Scanned {
-        notes,
-        ..Scanned::default()
-    };
-    for (file, kept) in results {
-        scanned.files.push(file);
-        match kept {
-            Kept::Known(key) => scanned.known.push(key),
-            Kept::Hashed(hashed) => scanned.hashed.push(hashed),
-            Kept::Nothing => {}
-        }
-    }
-    Ok(scanned)
+    Ok(Walked { found, notes })
 }
 
 /// A file's size and hash, and what to keep of them.

@@ -22,7 +22,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::{Document, Sources};
-use crate::store::{Stamp, hash_of};
+use crate::store::{Stamp, hash_of, write_atomically};
 use crate::words::WordCounts;
 
 const MAGIC: &[u8; 16] = b"pamphlet-words\x00\x01";
@@ -113,17 +113,7 @@ impl StoredCounts {
             return;
         }
         let file = encode(self.stamp, &counted);
-        let temporary = self
-            .path
-            .with_extension(format!("{}.tmp", std::process::id()));
-        let written = self
-            .path
-            .parent()
-            .map_or(Ok(()), fs::create_dir_all)
-            .and_then(|()| fs::write(&temporary, file))
-            .and_then(|()| fs::rename(&temporary, &self.path));
-        if let Err(e) = written {
-            let _ = fs::remove_file(&temporary);
+        if let Err(e) = write_atomically(&self.path, &file) {
             self.warning.get_or_insert_with(|| {
                 format!(
                     "the word counts cannot be kept in {} ({e}); the next build counts every \

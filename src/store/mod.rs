@@ -45,6 +45,21 @@ const ABANDONED: Duration = Duration::from_secs(60 * 60);
 const ENTRY: &str = "entry";
 const TEMPORARY: &str = "tmp";
 
+/// Writes `bytes` to a temporary file beside `path` (its folder made if missing) and renames it
+/// over `path`: a reader sees the old file or the new one, never half of one.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let temporary = path.with_extension(format!("{}.tmp", std::process::id()));
+    let written = path
+        .parent()
+        .map_or(Ok(()), fs::create_dir_all)
+        .and_then(|()| fs::write(&temporary, bytes))
+        .and_then(|()| fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written
+}
+
 /// Which build of pamphlet made an entry: its version and its executable's size and time, so
 /// that a rebuilt binary (whose renders may differ with the same version) never trusts an
 /// entry of another.

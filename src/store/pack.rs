@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{ABANDONED, RETENTION, Stamp, entry, hash_of};
+use super::{ABANDONED, RETENTION, Stamp, entry, hash_of, write_atomically};
 use crate::sync::lock;
 
 const MAGIC: &[u8; 16] = b"pamphlet-packs\x00\x01";
@@ -330,16 +330,6 @@ fn pack_path(dir: &Path, id: u64) -> PathBuf {
 /// The id of a pack file's name.
 fn pack_id(name: &str) -> Option<u64> {
     u64::from_str_radix(name.strip_prefix("pack-")?, 16).ok()
-}
-
-/// Writes `bytes` to a temporary file beside `path` and renames it over `path`.
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let temporary = path.with_extension(format!("{}.tmp", std::process::id()));
-    let written = fs::write(&temporary, bytes).and_then(|()| fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    written
 }
 
 #[cfg(unix)]
