@@ -109,7 +109,8 @@ impl StoredCounts {
             .iter()
             .filter(|(key, _)| !self.found.contains(key))
             .count();
-        if self.usable && recounted <= recount_allowance(counted.len()) {
+        // Nothing counted afresh (a build refused before it counted) leaves any file alone.
+        if recounted == 0 || (self.usable && recounted <= recount_allowance(counted.len())) {
             return;
         }
         let file = encode(self.stamp, &counted);
