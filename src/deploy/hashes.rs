@@ -269,13 +269,21 @@ mod tests {
         SystemTime::now() + Duration::from_secs(60)
     }
 
+    /// A file written in `dir`, its metadata, and its record with `sha256` as a scan a minute
+    /// from now (when it has settled) would make it.
+    #[expect(clippy::unwrap_used, reason = "test set-up: a failure is the test's failure")]
+    fn settled_file(dir: &Path, sha256: [u8; 32]) -> (PathBuf, Metadata, Hashed) {
+        let file = dir.join("index.html");
+        fs::write(&file, "<p>one</p>").unwrap();
+        let metadata = fs::metadata(&file).unwrap();
+        let hashed = KnownHashes::hashed(&metadata, sha256, a_minute_later()).unwrap();
+        (file, metadata, hashed)
+    }
+
     #[test]
     fn a_kept_hash_counts_while_the_file_is_unchanged() {
         let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("index.html");
-        fs::write(&file, "<p>one</p>").unwrap();
-        let metadata = fs::metadata(&file).unwrap();
-        let hashed = KnownHashes::hashed(&metadata, [7; 32], a_minute_later()).unwrap();
+        let (file, metadata, hashed) = settled_file(dir.path(), [7; 32]);
         let cache = dir.path().join("cache");
         assert_eq!(KnownHashes::open(&cache).keep([hashed], &[], today()), None);
 
@@ -298,10 +306,7 @@ mod tests {
     #[test]
     fn any_damage_is_seen_and_nothing_trusted() {
         let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("a");
-        fs::write(&file, "a").unwrap();
-        let metadata = fs::metadata(&file).unwrap();
-        let hashed = KnownHashes::hashed(&metadata, [1; 32], a_minute_later()).unwrap();
+        let (_, metadata, hashed) = settled_file(dir.path(), [1; 32]);
         let mut rows = HashMap::new();
         rows.insert(
             hashed.identity,
@@ -332,10 +337,7 @@ mod tests {
     #[test]
     fn unseen_files_are_forgotten_after_the_retention() {
         let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("a");
-        fs::write(&file, "a").unwrap();
-        let metadata = fs::metadata(&file).unwrap();
-        let hashed = KnownHashes::hashed(&metadata, [1; 32], a_minute_later()).unwrap();
+        let (_, metadata, hashed) = settled_file(dir.path(), [1; 32]);
         let cache = dir.path().join("cache");
         KnownHashes::open(&cache).keep([hashed], &[], 100);
         KnownHashes::open(&cache).keep([], &[], 129);
