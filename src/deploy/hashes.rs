@@ -271,7 +271,10 @@ mod tests {
 
     /// A file written in `dir`, its metadata, and its record with `sha256` as a scan a minute
     /// from now (when it has settled) would make it.
-    #[expect(clippy::unwrap_used, reason = "test set-up: a failure is the test's failure")]
+    #[expect(
+        clippy::unwrap_used,
+        reason = "test set-up: a failure is the test's failure"
+    )]
     fn settled_file(dir: &Path, sha256: [u8; 32]) -> (PathBuf, Metadata, Hashed) {
         let file = dir.join("index.html");
         fs::write(&file, "<p>one</p>").unwrap();

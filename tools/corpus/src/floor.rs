@@ -70,7 +70,14 @@ fn render_all(texts: &[String]) -> usize {
             .chunks(chunk)
             .map(|part| scope.spawn(move || part.iter().map(|t| render(t)).sum::<usize>()))
             .collect();
-        workers.into_iter().map(|w| w.join().unwrap_or(0)).sum()
+        // A worker that panicked would leave the floor short: its panic goes on instead.
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .sum()
     })
 }
 
