@@ -66,7 +66,7 @@ impl OutputLock {
             .truncate(false)
             .open(&path)
             .map_err(io_error)?;
-        match file.try_lock() {
+        match try_lock_within_grace(&file) {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
                 let holder = holder(&mut file);
@@ -89,6 +89,25 @@ impl OutputLock {
         }
         write_holder(&mut file).map_err(io_error)?;
         Ok(OutputLock { _file: file })
+    }
+}
+
+/// How long a lock may stay held before a build says it waits or, with `--no-wait`, gives up: a
+/// process that forks keeps every open file, a released lock's included, until the child execs
+/// (a test running builds in-process while it spawns `pamphlet` was seen to trip on that), so a
+/// lock held for a moment is not another build.
+const GRACE: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Takes the lock if it is free now or within [`GRACE`].
+fn try_lock_within_grace(file: &File) -> Result<(), TryLockError> {
+    let started = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Err(TryLockError::WouldBlock) if started.elapsed() < GRACE => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            outcome => return outcome,
+        }
     }
 }
 
