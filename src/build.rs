@@ -321,7 +321,7 @@ pub fn images_for(config: &Config, root: &Path) -> Images {
 /// A render into a staging folder, and what the sinks on the way saw.
 struct Staged {
     report: RenderReport,
-    /// The ids of every page written, for checking links.
+    /// The name of every file written, for checking links.
     scanned: links::Scanned,
     /// Bytes handed to the staging folder, written or not.
     written: u64,
@@ -330,14 +330,14 @@ struct Staged {
 }
 
 /// Renders `site` into `staging`, through the sinks that count its bytes, notice a full disk,
-/// refuse files once a stop is asked for, and read each page's ids.
+/// refuse files once a stop is asked for, and note each file's name.
 fn render_staged(site: &Site, options: &BuildOptions, staging: &Staging) -> Staged {
     let tally = Tally::over(staging);
     let stoppable = Stoppable {
         inner: &tally,
         stop: &options.stop,
     };
-    let sink = LinkSink::ids_passing_to(&stoppable);
+    let sink = LinkSink::names_passing_to(&stoppable);
     let mode = RenderMode {
         csp_blocks_fail: false,
         progress_bar: options.progress_bar,
@@ -448,12 +448,14 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
         return Err(problems);
     }
     problems.extend(report.diagnostics);
+    let mut scanned = staged.scanned;
+    links::read_targeted_ids(&site, &report.markdown_links, &mut scanned, staging.dir());
     // `check` fails on what a build only warns about: a link the site lacks is worth fixing,
     // not worth refusing to publish everything else.
     links::verify_markdown(
         &site,
         &report.markdown_links,
-        &staged.scanned,
+        &scanned,
         Severity::Warning,
         &mut problems,
     );

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use percent_encoding::percent_decode_str;
+use rayon::prelude::*;
 
 use super::scan::{self, Scan};
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
@@ -17,8 +18,8 @@ use crate::render::links::resolve_url;
 use crate::write::Sink;
 use crate::write::memory::{Bytes, LazyBytes};
 
-/// A sink that reads what every output file is and links to, then hands the file on to the
-/// sink that stores it (or to nothing, for `check`).
+/// A sink that notes every output file (and, for `check`, reads what each links to and
+/// defines), then hands the file on to the sink that stores it (or to nothing, for `check`).
 pub struct LinkSink<'a> {
     inner: Option<&'a dyn Sink>,
     everything: bool,
@@ -41,8 +42,10 @@ impl<'a> LinkSink<'a> {
         Self::over(None, true)
     }
 
-    /// Reads only the ids of the files, for [`verify_markdown`], and stores them in `inner`.
-    pub fn ids_passing_to(inner: &'a dyn Sink) -> Self {
+    /// Notes only the files' names, for [`verify_markdown`], and stores them in `inner`: the
+    /// ids of the few files markdown links to with a `#fragment` are read afterwards, by
+    /// [`read_targeted_ids`], rather than every page's as it passes.
+    pub fn names_passing_to(inner: &'a dyn Sink) -> Self {
         Self::over(Some(inner), false)
     }
 
@@ -64,16 +67,9 @@ impl<'a> LinkSink<'a> {
     }
 
     fn saw(&self, file: &str, bytes: Option<&[u8]>) {
-        if let Some(bytes) = bytes.filter(|_| crate::content_type::is_html(file)) {
-            let html = String::from_utf8_lossy(bytes);
-            let scan = if self.everything {
-                scan::scan(&html)
-            } else {
-                Scan {
-                    ids: scan::ids(&html),
-                    ..Scan::default()
-                }
-            };
+        let html = bytes.filter(|_| self.everything && crate::content_type::is_html(file));
+        if let Some(html) = html {
+            let scan = scan::scan(&String::from_utf8_lossy(html));
             crate::sync::lock(&self.scans).insert(file.to_string(), scan);
         }
         crate::sync::lock(&self.files).insert(file.to_string());
@@ -107,7 +103,7 @@ impl Sink for LinkSink<'_> {
     }
 
     fn copy(&self, file: &str, source: &Path) -> io::Result<()> {
-        if crate::content_type::is_html(file) {
+        if self.everything && crate::content_type::is_html(file) {
             self.saw(file, Some(&std::fs::read(source)?));
         } else {
             std::fs::metadata(source)?;
@@ -175,7 +171,7 @@ pub fn verify_markdown(
     severity: Severity,
     problems: &mut Diagnostics,
 ) {
-    let rels: HashMap<&str, &Page> = site.pages.iter().map(|p| (p.rel(), p)).collect();
+    let rels = pages_by_source(site);
     for page_links in markdown {
         let Some(page) = rels.get(page_links.rel.as_str()) else {
             continue;
@@ -274,8 +270,21 @@ fn has_scheme(url: &str) -> bool {
     })
 }
 
-/// Why the internal `url`, found in output `file`, leads nowhere; `None` when it is fine.
-fn check_link(url: &str, page_url: &str, file: &str, scanned: &Scanned) -> Option<String> {
+/// Where an internal link leads: an output file, and the `#fragment` it asks for there.
+struct Target {
+    file: String,
+    /// Percent-decoded; `None` when the link asks for no element (none, empty, or `#top`).
+    fragment: Option<String>,
+}
+
+/// Where the internal `url`, found in output `file`, leads among `files`; the problem to report
+/// when it leads to no file.
+fn target_of(
+    url: &str,
+    page_url: &str,
+    file: &str,
+    files: &HashSet<String>,
+) -> Result<Target, String> {
     let url = url.trim();
     let (path, fragment) = match url.split_once('#') {
         Some((p, f)) => (p, Some(f)),
@@ -298,21 +307,83 @@ fn check_link(url: &str, page_url: &str, file: &str, scanned: &Scanned) -> Optio
         } else {
             vec![decoded.clone(), format!("{decoded}/index.html")]
         };
-        match candidates.into_iter().find(|c| scanned.files.contains(c)) {
+        match candidates.into_iter().find(|c| files.contains(c)) {
             Some(found) => found,
-            None => return Some(format!("link to `{url}`, which the site does not have")),
+            None => return Err(format!("link to `{url}`, which the site does not have")),
         }
     };
-    let fragment = fragment.map(|f| percent_decode_str(f).decode_utf8_lossy().into_owned())?;
-    if fragment.is_empty() || fragment == "top" {
-        return None;
-    }
-    match scanned.scans.get(&target) {
+    let fragment = fragment
+        .map(|f| percent_decode_str(f).decode_utf8_lossy().into_owned())
+        .filter(|f| !f.is_empty() && f != "top");
+    Ok(Target {
+        file: target,
+        fragment,
+    })
+}
+
+/// Why the internal `url`, found in output `file`, leads nowhere; `None` when it is fine. A
+/// target whose ids were not read is taken to have the element.
+fn check_link(url: &str, page_url: &str, file: &str, scanned: &Scanned) -> Option<String> {
+    let target = match target_of(url, page_url, file, &scanned.files) {
+        Ok(target) => target,
+        Err(problem) => return Some(problem),
+    };
+    let fragment = target.fragment?;
+    match scanned.scans.get(&target.file) {
         Some(scan) if !scan.ids.contains(&fragment) => Some(format!(
-            "link to `{url}`: `{target}` has no element with id `{fragment}`"
+            "link to `{}`: `{}` has no element with id `{fragment}`",
+            url.trim(),
+            target.file
         )),
         _ => None,
     }
+}
+
+/// Reads, from the output folder `dir`, the ids of every HTML file a markdown link asks an
+/// element of (`page/#heading`, or a footnote's `#fn-1` on its own page) and that `scanned`
+/// holds no scan of, for [`verify_markdown`]. Reading those few files afterwards costs far less
+/// than scanning every page as it is written.
+pub fn read_targeted_ids(site: &Site, markdown: &[PageLinks], scanned: &mut Scanned, dir: &Path) {
+    let pages = pages_by_source(site);
+    let mut wanted: HashSet<String> = HashSet::new();
+    for page_links in markdown {
+        let Some(page) = pages.get(page_links.rel.as_str()) else {
+            continue;
+        };
+        let file = crate::model::url::output_file(&page.url);
+        for link in &page_links.links {
+            let target = target_of(&link.href, &page.url, &file, &scanned.files);
+            if let Ok(Target {
+                file,
+                fragment: Some(_),
+            }) = target
+                && crate::content_type::is_html(&file)
+                && !scanned.scans.contains_key(&file)
+            {
+                wanted.insert(file);
+            }
+        }
+    }
+    let read: Vec<(String, Scan)> = wanted
+        .into_par_iter()
+        .filter_map(|file| {
+            // A file that cannot be read back has no ids to check against: its links pass.
+            let bytes = std::fs::read(dir.join(&file)).ok()?;
+            let ids = scan::ids(&String::from_utf8_lossy(&bytes));
+            Some((
+                file,
+                Scan {
+                    ids,
+                    ..Scan::default()
+                },
+            ))
+        })
+        .collect();
+    scanned.scans.extend(read);
+}
+
+fn pages_by_source(site: &Site) -> HashMap<&str, &Page> {
+    site.pages.iter().map(|p| (p.rel(), p)).collect()
 }
 
 #[cfg(test)]
