@@ -17,6 +17,7 @@ use crate::render::theme::Theme;
 use crate::render::{Inputs, RenderReport, render_site};
 use crate::stop::Stop;
 use crate::store::Stamp;
+use crate::write::generations::{Generation, Generations};
 use crate::write::lock::{LockError, OutputLock, Wait};
 use crate::write::output::{self, Marker};
 use crate::write::space::{self, Tally, is_disk_full};
@@ -126,6 +127,8 @@ pub struct Built {
     pub pages: usize,
     /// Files written.
     pub files: usize,
+    /// Outputs whose template was rendered; the others were kept as an earlier build left them.
+    pub templates_rendered: usize,
     /// Where, absolute.
     pub output: PathBuf,
     /// How long it took.
@@ -318,6 +321,16 @@ pub fn images_for(config: &Config, root: &Path) -> Images {
     Images::new(&config.images, Some(&cache_dir(config, root)))
 }
 
+/// The record of the last builds' outputs in the cache folder `cache`, with the part of it
+/// that says what the folder `staging` writes over holds given to it to trust.
+fn trust_earlier_outputs(cache: &Path, staging: &mut Staging) -> Generations {
+    let mut generations = Generations::open(cache);
+    if let Some(build) = staging.reused_build() {
+        staging.trust(generations.take(build));
+    }
+    generations
+}
+
 /// A render into a staging folder, and what the sinks on the way saw.
 struct Staged {
     report: RenderReport,
@@ -411,7 +424,7 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
         }
     };
     let marker = Marker::new(&site.config.base_url, !site.config.base_url_given);
-    let staging = match Staging::create(&claim, &marker) {
+    let mut staging = match Staging::create(&claim, &marker) {
         Ok(staging) => staging,
         Err(e) if is_disk_full(&e) => {
             problems.push(full_disk(&claim.output, None));
@@ -425,6 +438,12 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
             return Err(problems);
         }
     };
+    let generations = options
+        .cache
+        .then(|| trust_earlier_outputs(&cache, &mut staging));
+    if let Some(warning) = generations.as_ref().and_then(|g| g.warning()) {
+        problems.push(Diagnostic::warning(warning).help(CACHE_HELP));
+    }
     let staged = render_staged(&site, options, &staging);
     if options.stop.requested() {
         // What failed since is the stop's doing; dropping the staging folder keeps it as the
@@ -463,6 +482,7 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
         // Dropping the staging folder keeps it as the spare; the output folder was never touched.
         return Err(problems);
     }
+    let record = staging.take_record();
     if let Err(e) = staging.publish() {
         if is_disk_full(&e) {
             problems.push(full_disk(&claim.output, Some(staged.written)));
@@ -474,9 +494,16 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
         )));
         return Err(problems);
     }
+    if let Some(generations) = generations {
+        generations.save(Generation {
+            build: marker.build,
+            files: record,
+        });
+    }
     Ok(Built {
         pages: report.pages,
         files: report.files,
+        templates_rendered: report.templates_rendered,
         output: claim.output,
         elapsed: started.elapsed(),
         warnings: problems,

@@ -114,6 +114,26 @@ impl Sink for LinkSink<'_> {
             None => Ok(()),
         }
     }
+
+    fn put_templated(&self, file: &str, bytes: Vec<u8>, fingerprint: u64) -> io::Result<()> {
+        self.saw(file, Some(&bytes));
+        match self.inner {
+            Some(inner) => inner.put_templated(file, bytes, fingerprint),
+            None => Ok(()),
+        }
+    }
+
+    /// Only a sink that stores files can keep one; `check` has every file rendered and read.
+    fn keep(&self, file: &str, fingerprint: u64) -> io::Result<bool> {
+        let kept = match self.inner {
+            Some(inner) if !self.everything => inner.keep(file, fingerprint)?,
+            _ => false,
+        };
+        if kept {
+            self.saw(file, None);
+        }
+        Ok(kept)
+    }
 }
 
 /// Reports, at `severity`, every internal link of the output that leads to no file and every

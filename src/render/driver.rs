@@ -98,6 +98,7 @@ pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Render
         sink,
         reuse,
         keeps: reuse.keeps(),
+        fingerprints: reuse.fingerprints(),
         markdown_rendered: AtomicUsize::new(0),
         templates_rendered: AtomicUsize::new(0),
     };
@@ -164,6 +165,8 @@ struct Pass<'r> {
     sink: &'r dyn Sink,
     reuse: &'r dyn Reuse,
     keeps: bool,
+    /// Whether templated outputs are fingerprinted.
+    fingerprints: bool,
     markdown_rendered: AtomicUsize,
     templates_rendered: AtomicUsize,
 }
@@ -263,7 +266,7 @@ impl Pass<'_> {
             renderer.page_data(id, &markdown.rendered, &summary, teasers, social.image);
         let file = crate::model::url::output_file(&renderer.site.pages[id].url);
         let fingerprint = self
-            .keeps
+            .fingerprints
             .then(|| page_fingerprint(renderer, &mut templated, markdown.fingerprint()));
         if let Err(d) = self.templated(&file, &templated, fingerprint) {
             problems.push(d.help(format!(
@@ -282,28 +285,39 @@ impl Pass<'_> {
             shown_images: markdown.rendered.shown_images.clone(),
             summary,
             markdown: self.keeps.then_some(markdown),
-            fingerprint,
+            fingerprint: fingerprint.filter(|_| self.keeps),
             problems,
         }
     }
 
     /// Hands a templated output to the sink: the bytes of an earlier render when its data has
-    /// the same fingerprint, else newly rendered ones.
+    /// the same fingerprint, nothing when the sink already holds them, else newly rendered ones.
     fn templated(
         &self,
         file: &str,
         templated: &Templated,
         fingerprint: Option<Fingerprint>,
     ) -> Result<(), Diagnostic> {
-        let written = match fingerprint.and_then(|f| self.reuse.output(file, f)) {
-            Some(bytes) => self.sink.put_shared(file, &bytes),
-            None => {
-                self.templates_rendered.fetch_add(1, Ordering::Relaxed);
-                let bytes = self.renderer.render_templated(templated)?;
-                self.sink.put(file, bytes)
-            }
+        let cannot_write = |e| Diagnostic::error(format!("cannot write {file}: {e}"));
+        let Some(fingerprint) = fingerprint else {
+            let bytes = self.render(templated)?;
+            return self.sink.put(file, bytes).map_err(cannot_write);
         };
-        written.map_err(|e| Diagnostic::error(format!("cannot write {file}: {e}")))
+        if let Some(bytes) = self.reuse.output(file, fingerprint) {
+            return self.sink.put_shared(file, &bytes).map_err(cannot_write);
+        }
+        if self.sink.keep(file, fingerprint).map_err(cannot_write)? {
+            return Ok(());
+        }
+        let bytes = self.render(templated)?;
+        (self.sink)
+            .put_templated(file, bytes, fingerprint)
+            .map_err(cannot_write)
+    }
+
+    fn render(&self, templated: &Templated) -> Result<Vec<u8>, Diagnostic> {
+        self.templates_rendered.fetch_add(1, Ordering::Relaxed);
+        self.renderer.render_templated(templated)
     }
 
     /// The second pass: everything but pages.
@@ -343,7 +357,7 @@ impl Pass<'_> {
             made.problem = self.copy(&output.file, &source, &pages.shown_images);
         } else if let Some(templated) = renderer.output_data(output, &pages.summaries, section_html)
         {
-            made.fingerprint = self.keeps.then(|| {
+            made.fingerprint = self.fingerprints.then(|| {
                 let base = hash_of(&(renderer.globals, templated.template));
                 fingerprint_of(base, &templated.data)
             });

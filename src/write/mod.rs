@@ -4,6 +4,7 @@
 //! thousand pages never holds them all in memory. `build` writes to a staging folder that is
 //! swapped in at the end ([`staging`]); `serve` and `check` keep files in memory ([`memory`]).
 
+pub mod generations;
 pub mod lock;
 pub mod memory;
 pub mod output;
@@ -33,6 +34,18 @@ pub trait Sink: Sync {
     /// Stores a copy of the file at `source` as the output file at `file`.
     fn copy(&self, file: &str, source: &Path) -> io::Result<()> {
         self.put(file, std::fs::read(source)?)
+    }
+
+    /// Stores `bytes`, rendered from template data of `fingerprint`, as the output file at
+    /// `file`; a sink that remembers fingerprints can then [`keep`](Sink::keep) it next time.
+    fn put_templated(&self, file: &str, bytes: Vec<u8>, _fingerprint: u64) -> io::Result<()> {
+        self.put(file, bytes)
+    }
+
+    /// True when the sink already holds, as output file `file`, what template data of
+    /// `fingerprint` renders to, and keeps it: the caller need not render it.
+    fn keep(&self, _file: &str, _fingerprint: u64) -> io::Result<bool> {
+        Ok(false)
     }
 }
 
@@ -76,5 +89,15 @@ impl Sink for Stoppable<'_> {
     fn copy(&self, file: &str, source: &Path) -> io::Result<()> {
         self.refuse_if_stopped()?;
         self.inner.copy(file, source)
+    }
+
+    fn put_templated(&self, file: &str, bytes: Vec<u8>, fingerprint: u64) -> io::Result<()> {
+        self.refuse_if_stopped()?;
+        self.inner.put_templated(file, bytes, fingerprint)
+    }
+
+    fn keep(&self, file: &str, fingerprint: u64) -> io::Result<bool> {
+        self.refuse_if_stopped()?;
+        self.inner.keep(file, fingerprint)
     }
 }

@@ -31,6 +31,10 @@ pub struct Marker {
     /// True when `base_url` was the local placeholder, not the site's address: such a build is
     /// for looking at, not for publishing.
     pub placeholder_base_url: bool,
+    /// Which build wrote the folder, for the record of what it wrote
+    /// ([`super::generations`]); 0 in folders of versions that did not say.
+    #[serde(default)]
+    pub build: u64,
 }
 
 impl Marker {
@@ -40,6 +44,7 @@ impl Marker {
             generator: format!("pamphlet {}", env!("CARGO_PKG_VERSION")),
             base_url: base_url.to_string(),
             placeholder_base_url,
+            build: new_build_id(),
         }
     }
 
@@ -55,6 +60,17 @@ impl Marker {
         bytes.push(b'\n');
         bytes
     }
+}
+
+/// An id no other build has had: the time and the process, hashed with a random key (each
+/// `RandomState` has its own), so two builds of one process in one nanosecond differ too.
+fn new_build_id() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    // 0 stands for "unknown"; with its lowest bit set an id is never 0.
+    RandomState::new().hash_one((now, std::process::id())) | 1
 }
 
 /// What the output folder was before the build.

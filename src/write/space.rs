@@ -77,6 +77,16 @@ impl Sink for Tally<'_> {
         self.bytes.fetch_add(len, Ordering::Relaxed);
         self.note(self.inner.copy(file, source))
     }
+
+    fn put_templated(&self, file: &str, bytes: Vec<u8>, fingerprint: u64) -> io::Result<()> {
+        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.note(self.inner.put_templated(file, bytes, fingerprint))
+    }
+
+    /// A kept file was counted by the build that wrote it, and takes no new space.
+    fn keep(&self, file: &str, fingerprint: u64) -> io::Result<bool> {
+        self.inner.keep(file, fingerprint)
+    }
 }
 
 /// The sentence for a build that did not fit in `folder`, where it writes `needed` bytes when

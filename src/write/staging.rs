@@ -21,6 +21,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use super::Sink;
+use super::generations::{FileState, Files, Written};
 use super::memory::LazyBytes;
 use super::output::{Claim, MARKER, Marker, Previous};
 
@@ -34,6 +35,12 @@ pub struct Staging {
     reused: bool,
     /// Every file written, relative to the folder; only kept when `reused`.
     written: Mutex<HashSet<String>>,
+    /// The id of the build that wrote the reused folder, when its marker said.
+    reused_build: Option<u64>,
+    /// The templated outputs that build left, which may be kept as they are.
+    trusted: Files,
+    /// The templated outputs of this build, for the next to trust.
+    record: Mutex<Files>,
     published: bool,
 }
 
@@ -64,12 +71,20 @@ impl Staging {
             }
             Err(e) => return Err(e),
         };
+        // Read before this build's marker replaces it.
+        let reused_build = reused
+            .then(|| Marker::read(&dir).map(|m| m.build))
+            .flatten()
+            .filter(|&build| build != 0);
         let staging = Staging {
             output,
             dir,
             previous: claim.previous,
             reused,
             written: Mutex::new(HashSet::new()),
+            reused_build,
+            trusted: Files::new(),
+            record: Mutex::new(Files::new()),
             published: false,
         };
         if let Err(e) = staging.put(MARKER, marker.to_bytes()) {
@@ -83,6 +98,33 @@ impl Staging {
     /// The staging folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The id of the build whose published folder is being written over, if known.
+    pub fn reused_build(&self) -> Option<u64> {
+        self.reused_build
+    }
+
+    /// Lets [`Sink::keep`] keep the templated outputs `files`, which the build that wrote the
+    /// reused folder recorded, while each is still as it was written.
+    pub fn trust(&mut self, files: Files) {
+        if self.reused {
+            self.trusted = files;
+        }
+    }
+
+    /// The templated outputs staged so far, as the record of this build.
+    pub fn take_record(&self) -> Files {
+        std::mem::take(&mut *crate::sync::lock(&self.record))
+    }
+
+    /// Notes that output `file`, at `path`, holds what data of `fingerprint` renders to.
+    fn record(&self, file: &str, path: &Path, fingerprint: u64) {
+        let metadata = fs::symlink_metadata(path);
+        if let Some(state) = metadata.ok().as_ref().and_then(FileState::of) {
+            let written = Written { fingerprint, state };
+            crate::sync::lock(&self.record).insert(file.to_string(), written);
+        }
     }
 
     /// Swaps the staging folder in as the output; an earlier build's output becomes the spare,
@@ -176,6 +218,32 @@ impl Sink for Staging {
             return Ok(());
         }
         fs::write(path, bytes.get()?)
+    }
+
+    fn put_templated(&self, file: &str, bytes: Vec<u8>, fingerprint: u64) -> io::Result<()> {
+        let path = self.target(file)?;
+        if !(self.reused && holds(&path, &bytes)) {
+            fs::write(&path, bytes)?;
+        }
+        self.record(file, &path, fingerprint);
+        Ok(())
+    }
+
+    /// Neither rendered nor read: the file is what the earlier build wrote from data of the
+    /// same fingerprint, and its inode, size and times say nothing wrote to it since.
+    fn keep(&self, file: &str, fingerprint: u64) -> io::Result<bool> {
+        let trusted = self.trusted.get(file);
+        let Some(trusted) = trusted.filter(|t| t.fingerprint == fingerprint && is_plain(file))
+        else {
+            return Ok(false);
+        };
+        let now = fs::symlink_metadata(self.dir.join(file));
+        if now.ok().as_ref().and_then(FileState::of) != Some(trusted.state) {
+            return Ok(false);
+        }
+        crate::sync::lock(&self.written).insert(file.to_string());
+        crate::sync::lock(&self.record).insert(file.to_string(), *trusted);
+        Ok(true)
     }
 
     fn copy(&self, file: &str, source: &Path) -> io::Result<()> {

@@ -1,6 +1,7 @@
-//! The build cache (`.pamphlet-cache/markdown/`, `.pamphlet-cache/words`): a warm build
-//! publishes exactly what a cold one does, whatever was edited in between, and a cache that is
-//! damaged, cut short or another version's is never trusted.
+//! The build cache (`.pamphlet-cache/markdown/`, `.pamphlet-cache/words`,
+//! `.pamphlet-cache/outputs`): a warm build publishes exactly what a cold one does, whatever
+//! was edited in between, and a cache that is damaged, cut short or another version's is never
+//! trusted.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -294,6 +295,69 @@ fn a_damaged_or_cut_short_cache_is_reported_once_and_not_trusted() {
     );
     let warnings = warnings_building(&site, &clean);
     assert!(!warnings.contains("cache"), "{warnings}");
+}
+
+#[test]
+fn unchanged_outputs_are_kept_unrendered_unless_their_file_was_touched() {
+    let site = site();
+    let clean = built(&site, &site.public(), true).expect("the first build");
+    let second = site.build_ok();
+    assert!(second.templates_rendered > 0, "the spare was empty");
+    // The third build writes over the first's folder, whose record it trusts.
+    let third = site.build_ok();
+    assert_eq!(third.templates_rendered, 0, "nothing changed");
+    assert_eq!(common::snapshot(&site.public()), clean);
+
+    // A hand edit that keeps the length, in the folder the next build writes over.
+    let spare = site.root().join(".public.spare/blog/post-1/index.html");
+    let html = std::fs::read_to_string(&spare).unwrap();
+    std::fs::write(&spare, html.replacen("Serverless", "serverless", 1)).unwrap();
+    let fourth = site.build_ok();
+    assert_eq!(
+        fourth.templates_rendered, 1,
+        "only the touched file is rendered"
+    );
+    assert_eq!(common::snapshot(&site.public()), clean);
+
+    // One edit renders its page and the lists and feeds showing it, not the other pages.
+    site.post("post-3", &front(3, "first"), &body(3, 9));
+    let edited = site.build_ok();
+    assert!(
+        edited.templates_rendered < third.pages,
+        "{}",
+        edited.templates_rendered
+    );
+    assert_eq!(
+        common::snapshot(&site.public()),
+        built(&site, &site.root().join("cold"), false).unwrap()
+    );
+}
+
+#[test]
+fn a_damaged_record_of_outputs_is_reported_once_and_not_trusted() {
+    let site = site();
+    let first = site.build_ok();
+    let clean = common::snapshot(&site.public());
+    site.build_ok();
+    let record = site.root().join(".pamphlet-cache/outputs");
+    let mut bytes = std::fs::read(&record).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    std::fs::write(&record, bytes).unwrap();
+    let built = site.build_ok();
+    let warnings = render(&built.warnings);
+    assert_eq!(
+        warnings.matches("record of earlier outputs").count(),
+        1,
+        "{warnings}"
+    );
+    assert_eq!(
+        built.templates_rendered, first.templates_rendered,
+        "every output rendered"
+    );
+    assert_eq!(common::snapshot(&site.public()), clean);
+    let warnings = warnings_building(&site, &clean);
+    assert!(!warnings.contains("cache"), "rewritten whole: {warnings}");
 }
 
 #[test]

@@ -53,8 +53,8 @@ impl Rng {
     }
 }
 
-/// Everything under `dir`: files with their bytes, and folders (as `path/`), so an empty
-/// folder left behind counts too.
+/// Everything under `dir`: files with their bytes (the marker without its build id), and folders
+/// (as `path/`), so an empty folder left behind counts too.
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     if !dir.exists() {
@@ -70,6 +70,9 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             .into_owned();
         if entry.file_type().is_dir() {
             out.insert(format!("{rel}/"), Vec::new());
+        } else if rel == ".pamphlet-output" {
+            let marker = std::fs::read(entry.path()).unwrap();
+            out.insert(rel, crate::common::without_build_id(&marker));
         } else {
             out.insert(rel, std::fs::read(entry.path()).unwrap());
         }

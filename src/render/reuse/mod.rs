@@ -61,6 +61,12 @@ pub trait Reuse: Sync {
     /// build keeps nothing in memory, so its memory stays flat however large the site.
     fn keeps(&self) -> bool;
 
+    /// True when the render should fingerprint every templated output, for a sink that can
+    /// keep an output already holding what its data renders to ([`crate::write::Sink::keep`]).
+    fn fingerprints(&self) -> bool {
+        self.keeps()
+    }
+
     /// Told of every page whose markdown was rendered anew, for a store to keep it.
     fn rendered(&self, _renderer: &Renderer, _id: PageId, _markdown: &PageMarkdown) {}
 

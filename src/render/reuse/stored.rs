@@ -259,6 +259,11 @@ impl Reuse for StoredMarkdown {
         false
     }
 
+    /// A warm build's staging folder keeps the outputs whose data is unchanged.
+    fn fingerprints(&self) -> bool {
+        true
+    }
+
     fn rendered(&self, renderer: &Renderer, id: PageId, markdown: &PageMarkdown) {
         self.put(renderer, id, markdown);
     }

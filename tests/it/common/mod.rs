@@ -140,10 +140,22 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
                 .unwrap()
                 .to_string_lossy()
                 .replace('\\', "/");
-            files.insert(rel, std::fs::read(entry.path()).unwrap());
+            let mut bytes = std::fs::read(entry.path()).unwrap();
+            if rel == ".pamphlet-output" {
+                bytes = without_build_id(&bytes);
+            }
+            files.insert(rel, bytes);
         }
     }
     files
+}
+
+/// The marker of an output folder without the id of the build that wrote it, which every
+/// build makes anew: two builds of the same site publish the same marker but for it.
+pub fn without_build_id(marker: &[u8]) -> Vec<u8> {
+    let mut marker: serde_json::Value = serde_json::from_slice(marker).unwrap();
+    marker.as_object_mut().unwrap().remove("build");
+    serde_json::to_vec(&marker).unwrap()
 }
 
 /// Every file a deploy publishes from the output folder `dir`: all but the build's marker.
