@@ -15,6 +15,7 @@ use crate::model::url::url_of;
 use crate::model::{Page, Route, Site};
 use crate::render::driver::PageLinks;
 use crate::render::links::resolve_url;
+use crate::render::markdown::SourceLink;
 use crate::write::Sink;
 use crate::write::memory::{Bytes, LazyBytes};
 
@@ -191,24 +192,16 @@ pub fn verify_markdown(
     severity: Severity,
     problems: &mut Diagnostics,
 ) {
-    let rels = pages_by_source(site);
-    for page_links in markdown {
-        let Some(page) = rels.get(page_links.rel.as_str()) else {
-            continue;
+    let found = for_markdown_links(site, markdown, |page_links, page, file, link| {
+        let problem = check_link(&link.href, &page.url, file, scanned)?;
+        let at = WrittenAt {
+            line: link.line,
+            column: link.column,
         };
-        let file = crate::model::url::output_file(&page.url);
-        for link in &page_links.links {
-            let Some(problem) = check_link(&link.href, &page.url, &file, scanned) else {
-                continue;
-            };
-            let at = WrittenAt {
-                line: link.line,
-                column: link.column,
-            };
-            let diagnostic = Diagnostic::new(severity, problem);
-            problems.push(in_markdown(diagnostic, &page_links.rel, at));
-        }
-    }
+        let diagnostic = Diagnostic::new(severity, problem);
+        Some(in_markdown(diagnostic, &page_links.rel, at))
+    });
+    problems.extend(found);
 }
 
 fn in_markdown(diagnostic: Diagnostic, rel: &str, at: WrittenAt) -> Diagnostic {
@@ -364,26 +357,16 @@ fn check_link(url: &str, page_url: &str, file: &str, scanned: &Scanned) -> Optio
 /// holds no scan of, for [`verify_markdown`]. Reading those few files afterwards costs far less
 /// than scanning every page as it is written.
 pub fn read_targeted_ids(site: &Site, markdown: &[PageLinks], scanned: &mut Scanned, dir: &Path) {
-    let pages = pages_by_source(site);
-    let mut wanted: HashSet<String> = HashSet::new();
-    for page_links in markdown {
-        let Some(page) = pages.get(page_links.rel.as_str()) else {
-            continue;
-        };
-        let file = crate::model::url::output_file(&page.url);
-        for link in &page_links.links {
-            let target = target_of(&link.href, &page.url, &file, &scanned.files);
-            if let Ok(Target {
-                file,
-                fragment: Some(_),
-            }) = target
-                && crate::content_type::is_html(&file)
-                && !scanned.scans.contains_key(&file)
-            {
-                wanted.insert(file);
-            }
-        }
-    }
+    let scanned_now = &*scanned;
+    let wanted: HashSet<String> = for_markdown_links(site, markdown, |_, page, file, link| {
+        let target = target_of(&link.href, &page.url, file, &scanned_now.files).ok()?;
+        target.fragment.as_ref()?;
+        let unread = crate::content_type::is_html(&target.file)
+            && !scanned_now.scans.contains_key(&target.file);
+        unread.then_some(target.file)
+    })
+    .into_iter()
+    .collect();
     let read: Vec<(String, Scan)> = wanted
         .into_par_iter()
         .filter_map(|file| {
@@ -402,8 +385,26 @@ pub fn read_targeted_ids(site: &Site, markdown: &[PageLinks], scanned: &mut Scan
     scanned.scans.extend(read);
 }
 
-fn pages_by_source(site: &Site) -> HashMap<&str, &Page> {
-    site.pages.iter().map(|p| (p.rel(), p)).collect()
+/// What `visit` makes of each link written in markdown, given the link's page (its sources and
+/// model) and that page's output file; the pages are visited in parallel, the results kept in
+/// order.
+fn for_markdown_links<'a, T: Send>(
+    site: &'a Site,
+    markdown: &'a [PageLinks],
+    visit: impl Fn(&'a PageLinks, &'a Page, &str, &'a SourceLink) -> Option<T> + Sync,
+) -> Vec<T> {
+    let pages: HashMap<&str, &Page> = site.pages.iter().map(|p| (p.rel(), p)).collect();
+    (markdown.par_iter())
+        .flat_map_iter(|page_links| {
+            let Some(page) = pages.get(page_links.rel.as_str()) else {
+                return Vec::new();
+            };
+            let file = crate::model::url::output_file(&page.url);
+            (page_links.links.iter())
+                .filter_map(|link| visit(page_links, page, &file, link))
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]
