@@ -40,14 +40,10 @@ pub struct Written {
     pub state: FileState,
 }
 
-/// What tells that nothing wrote to a file since it was looked at.
+/// What tells that nothing wrote to a file since it was looked at: a hash of its inode, size,
+/// modification and change times, kept small because a site has one per output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileState {
-    inode: u64,
-    size: u64,
-    modified_ns: i128,
-    changed_ns: i128,
-}
+pub struct FileState(u64);
 
 impl FileState {
     /// The state of a regular file; `None` for anything else, and on systems without inodes,
@@ -55,12 +51,13 @@ impl FileState {
     #[cfg(unix)]
     pub fn of(metadata: &Metadata) -> Option<FileState> {
         use std::os::unix::fs::MetadataExt;
-        let ns = |seconds: i64, nanos: i64| i128::from(seconds) * 1_000_000_000 + i128::from(nanos);
-        metadata.is_file().then(|| FileState {
-            inode: metadata.ino(),
-            size: metadata.size(),
-            modified_ns: ns(metadata.mtime(), metadata.mtime_nsec()),
-            changed_ns: ns(metadata.ctime(), metadata.ctime_nsec()),
+        metadata.is_file().then(|| {
+            FileState(crate::store::hash_of(&(
+                metadata.ino(),
+                metadata.size(),
+                (metadata.mtime(), metadata.mtime_nsec()),
+                (metadata.ctime(), metadata.ctime_nsec()),
+            )))
         })
     }
 
@@ -76,7 +73,7 @@ impl FileState {
 pub type Files = HashMap<String, Written>;
 
 /// One build's record.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default)]
 pub struct Generation {
     /// The build's id, as its folder's marker holds it.
     pub build: u64,
@@ -84,11 +81,20 @@ pub struct Generation {
     pub files: Files,
 }
 
+/// A build's record as stored: only the one a build writes over is decoded, the others are
+/// written back as they were read.
+#[derive(Serialize, Deserialize)]
+struct Encoded {
+    build: u64,
+    /// A [`Files`], in postcard.
+    files: Vec<u8>,
+}
+
 #[derive(Serialize, Deserialize)]
 struct Stored {
     stamp: u64,
     /// Newest first.
-    generations: Vec<Generation>,
+    generations: Vec<Encoded>,
 }
 
 /// The records of the last builds, as read from the cache folder.
@@ -96,7 +102,7 @@ pub struct Generations {
     path: PathBuf,
     stamp: Stamp,
     /// Newest first.
-    generations: Vec<Generation>,
+    generations: Vec<Encoded>,
     warning: Option<String>,
 }
 
@@ -129,9 +135,12 @@ impl Generations {
 
     /// Takes the record of build `build`, whose folder is being written over.
     pub fn take(&mut self, build: u64) -> Files {
-        let at = self.generations.iter().position(|g| g.build == build);
-        at.map(|at| self.generations.remove(at).files)
-            .unwrap_or_default()
+        let Some(at) = self.generations.iter().position(|g| g.build == build) else {
+            return Files::new();
+        };
+        let taken = self.generations.remove(at);
+        // Inside a file whose checksum held, only a bug could make a record unreadable.
+        postcard::from_bytes(&taken.files).unwrap_or_default()
     }
 
     /// One sentence when the record could not be used.
@@ -142,8 +151,12 @@ impl Generations {
     /// Records `newest`, a build just published, before the others; a record that cannot be
     /// written is no error: the next build compares files instead.
     pub fn save(mut self, newest: Generation) {
+        let Ok(files) = postcard::to_stdvec(&newest.files) else {
+            return;
+        };
         self.generations.retain(|g| g.build != newest.build);
-        self.generations.insert(0, newest);
+        let build = newest.build;
+        self.generations.insert(0, Encoded { build, files });
         self.generations.truncate(KEPT);
         let stored = Stored {
             stamp: self.stamp.0,
@@ -176,19 +189,10 @@ fn decode(file: &[u8]) -> Option<Stored> {
 mod tests {
     use super::*;
 
-    fn state(n: u64) -> FileState {
-        FileState {
-            inode: n,
-            size: n,
-            modified_ns: n.into(),
-            changed_ns: n.into(),
-        }
-    }
-
     fn generation(build: u64) -> Generation {
         let written = Written {
             fingerprint: build * 10,
-            state: state(build),
+            state: FileState(build),
         };
         Generation {
             build,
@@ -235,9 +239,10 @@ mod tests {
     #[test]
     fn another_binarys_record_is_ignored_quietly() {
         let tmp = tempfile::tempdir().unwrap();
+        let files = postcard::to_stdvec(&generation(3).files).unwrap();
         let stored = Stored {
             stamp: Stamp::of_this_build().0 ^ 1,
-            generations: vec![generation(3)],
+            generations: vec![Encoded { build: 3, files }],
         };
         let body = postcard::to_stdvec(&stored).unwrap();
         std::fs::write(tmp.path().join(FILE), encode(&body)).unwrap();

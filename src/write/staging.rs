@@ -10,7 +10,9 @@
 //! make are pruned before the swap. Creating and deleting every file and folder of the site on
 //! each build was most of a build's time: a file system allocates and frees inodes slowly, and
 //! ext4 in particular searches long for inodes it can reuse right after a mass deletion.
-//! Whatever a killed build leaves behind becomes the next spare or is removed.
+//! Whatever a killed build leaves behind becomes the next spare or is removed. A templated
+//! output that the spare's build recorded with the same data, and that nothing has written to
+//! since, is kept without being rendered or read ([`super::generations`], [`Sink::keep`]).
 
 use std::collections::HashSet;
 use std::fs;
