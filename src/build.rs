@@ -233,14 +233,21 @@ pub fn load_site(options: &BuildOptions) -> (Site, Diagnostics) {
         );
     }
     let holding = Holding::UpTo(Budget::new(options.held_text));
-    let (sources, load_problems) = load::load(&options.root, &holding);
+    // The stored counts are read while the sources are, on another core.
+    let ((sources, load_problems), stored) = rayon::join(
+        || load::load(&options.root, &holding),
+        || {
+            let cache = cache_dir(&config, &options.root);
+            options
+                .cache
+                .then(|| StoredCounts::open(&cache, Stamp::of_this_build()))
+        },
+    );
     problems.extend(load_problems);
     let (statics, static_problems) = load::statics(&options.root);
     problems.extend(static_problems);
     // Counts are kept only for a site whose text is held, whose counts fit in memory too.
-    let mut counts = (options.cache && holding.holds_all()).then(|| {
-        let mut counts =
-            StoredCounts::open(&cache_dir(&config, &options.root), Stamp::of_this_build());
+    let mut counts = stored.filter(|_| holding.holds_all()).map(|mut counts| {
         counts.fill(&sources);
         counts
     });

@@ -21,6 +21,8 @@ use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::{Document, Sources};
 use crate::store::{Stamp, hash_of, write_atomically};
 use crate::words::WordCounts;
@@ -80,8 +82,10 @@ impl StoredCounts {
 
     /// Gives every page of `sources` whose text is held the counts kept for that text.
     pub fn fill(&mut self, sources: &Sources) {
-        for doc in &sources.pages {
-            let Some(key) = text_key(doc) else {
+        // Hashing every text is most of the work: done on every core first.
+        let keys: Vec<Option<u64>> = sources.pages.par_iter().map(text_key).collect();
+        for (doc, key) in sources.pages.iter().zip(keys) {
+            let Some(key) = key else {
                 continue;
             };
             self.keys.insert(doc.rel.clone(), key);
