@@ -16,6 +16,7 @@ use crate::model::{Page, Route, Site};
 use crate::render::driver::PageLinks;
 use crate::render::links::resolve_url;
 use crate::render::markdown::SourceLink;
+use crate::store::Fingerprint;
 use crate::write::Sink;
 use crate::write::memory::{Bytes, LazyBytes};
 
@@ -116,7 +117,12 @@ impl Sink for LinkSink<'_> {
         }
     }
 
-    fn put_templated(&self, file: &str, bytes: Vec<u8>, fingerprint: u64) -> io::Result<()> {
+    fn put_templated(
+        &self,
+        file: &str,
+        bytes: Vec<u8>,
+        fingerprint: Fingerprint,
+    ) -> io::Result<()> {
         self.saw(file, Some(&bytes));
         match self.inner {
             Some(inner) => inner.put_templated(file, bytes, fingerprint),
@@ -125,7 +131,7 @@ impl Sink for LinkSink<'_> {
     }
 
     /// Only a sink that stores files can keep one; `check` has every file rendered and read.
-    fn keep(&self, file: &str, fingerprint: u64) -> io::Result<bool> {
+    fn keep(&self, file: &str, fingerprint: Fingerprint) -> io::Result<bool> {
         let kept = match self.inner {
             Some(inner) if !self.everything => inner.keep(file, fingerprint)?,
             _ => false,

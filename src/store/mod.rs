@@ -75,6 +75,9 @@ impl Stamp {
     }
 }
 
+/// A hash of everything an output or a render is made from.
+pub type Fingerprint = u64;
+
 /// A hash of any hashable value, for keys and fingerprints. Not stable across Rust releases:
 /// what is kept on disk is keyed with a [`Stamp`] too, which a new compiler changes.
 pub fn hash_of<T: std::hash::Hash + ?Sized>(value: &T) -> u64 {

@@ -18,8 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::render::reuse::Fingerprint;
-use crate::store::Stamp;
+use crate::store::{Fingerprint, Stamp};
 
 /// The file in the cache folder.
 pub const FILE: &str = "outputs";

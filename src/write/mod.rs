@@ -14,6 +14,8 @@ pub mod staging;
 use std::io;
 use std::path::Path;
 
+use crate::store::Fingerprint;
+
 /// Receives the files of a build. Called from many threads at once.
 pub trait Sink: Sync {
     /// Stores `bytes` as the output file at `file` (relative, `/`-separated).
@@ -38,13 +40,18 @@ pub trait Sink: Sync {
 
     /// Stores `bytes`, rendered from template data of `fingerprint`, as the output file at
     /// `file`; a sink that remembers fingerprints can then [`keep`](Sink::keep) it next time.
-    fn put_templated(&self, file: &str, bytes: Vec<u8>, _fingerprint: u64) -> io::Result<()> {
+    fn put_templated(
+        &self,
+        file: &str,
+        bytes: Vec<u8>,
+        _fingerprint: Fingerprint,
+    ) -> io::Result<()> {
         self.put(file, bytes)
     }
 
     /// True when the sink already holds, as output file `file`, what template data of
     /// `fingerprint` renders to, and keeps it: the caller need not render it.
-    fn keep(&self, _file: &str, _fingerprint: u64) -> io::Result<bool> {
+    fn keep(&self, _file: &str, _fingerprint: Fingerprint) -> io::Result<bool> {
         Ok(false)
     }
 }
@@ -91,12 +98,17 @@ impl Sink for Stoppable<'_> {
         self.inner.copy(file, source)
     }
 
-    fn put_templated(&self, file: &str, bytes: Vec<u8>, fingerprint: u64) -> io::Result<()> {
+    fn put_templated(
+        &self,
+        file: &str,
+        bytes: Vec<u8>,
+        fingerprint: Fingerprint,
+    ) -> io::Result<()> {
         self.refuse_if_stopped()?;
         self.inner.put_templated(file, bytes, fingerprint)
     }
 
-    fn keep(&self, file: &str, fingerprint: u64) -> io::Result<bool> {
+    fn keep(&self, file: &str, fingerprint: Fingerprint) -> io::Result<bool> {
         self.refuse_if_stopped()?;
         self.inner.keep(file, fingerprint)
     }

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::Sink;
 use super::memory::{Bytes, LazyBytes};
+use crate::store::Fingerprint;
 
 /// True for what a full disk or an exhausted quota makes a write fail with (ENOSPC, EDQUOT),
 /// and for EIO, which some file systems give instead.
@@ -78,13 +79,18 @@ impl Sink for Tally<'_> {
         self.note(self.inner.copy(file, source))
     }
 
-    fn put_templated(&self, file: &str, bytes: Vec<u8>, fingerprint: u64) -> io::Result<()> {
+    fn put_templated(
+        &self,
+        file: &str,
+        bytes: Vec<u8>,
+        fingerprint: Fingerprint,
+    ) -> io::Result<()> {
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         self.note(self.inner.put_templated(file, bytes, fingerprint))
     }
 
     /// A kept file was counted by the build that wrote it, and takes no new space.
-    fn keep(&self, file: &str, fingerprint: u64) -> io::Result<bool> {
+    fn keep(&self, file: &str, fingerprint: Fingerprint) -> io::Result<bool> {
         self.inner.keep(file, fingerprint)
     }
 }

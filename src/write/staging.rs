@@ -26,6 +26,7 @@ use super::Sink;
 use super::generations::{FileState, Files, Written};
 use super::memory::LazyBytes;
 use super::output::{Claim, MARKER, Marker, Previous};
+use crate::store::Fingerprint;
 
 /// A staging folder being filled, to be published over `output`.
 pub struct Staging {
@@ -121,7 +122,7 @@ impl Staging {
     }
 
     /// Notes that output `file`, at `path`, holds what data of `fingerprint` renders to.
-    fn record(&self, file: &str, path: &Path, fingerprint: u64) {
+    fn record(&self, file: &str, path: &Path, fingerprint: Fingerprint) {
         let metadata = fs::symlink_metadata(path);
         if let Some(state) = metadata.ok().as_ref().and_then(FileState::of) {
             let written = Written { fingerprint, state };
@@ -222,7 +223,12 @@ impl Sink for Staging {
         fs::write(path, bytes.get()?)
     }
 
-    fn put_templated(&self, file: &str, bytes: Vec<u8>, fingerprint: u64) -> io::Result<()> {
+    fn put_templated(
+        &self,
+        file: &str,
+        bytes: Vec<u8>,
+        fingerprint: Fingerprint,
+    ) -> io::Result<()> {
         let path = self.target(file)?;
         if !(self.reused && holds(&path, &bytes)) {
             fs::write(&path, bytes)?;
@@ -233,7 +239,7 @@ impl Sink for Staging {
 
     /// Neither rendered nor read: the file is what the earlier build wrote from data of the
     /// same fingerprint, and its inode, size and times say nothing wrote to it since.
-    fn keep(&self, file: &str, fingerprint: u64) -> io::Result<bool> {
+    fn keep(&self, file: &str, fingerprint: Fingerprint) -> io::Result<bool> {
         let trusted = self.trusted.get(file);
         let Some(trusted) = trusted.filter(|t| t.fingerprint == fingerprint && is_plain(file))
         else {

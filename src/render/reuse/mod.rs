@@ -19,8 +19,7 @@ use crate::diagnostic::Diagnostics;
 use crate::model::PageId;
 use crate::write::memory::Bytes;
 
-/// A hash of everything an output or a render is made from.
-pub type Fingerprint = u64;
+pub use crate::store::Fingerprint;
 
 /// One page's markdown as rendered, with what it was made from, so a later render can tell
 /// whether it still holds.
