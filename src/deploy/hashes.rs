@@ -223,17 +223,11 @@ fn encode(rows: &HashMap<FileIdentity, Known>) -> Vec<u8> {
         file.extend_from_slice(&known.sha256);
         file.extend_from_slice(&known.day.to_le_bytes());
     }
-    let crc = crc32fast::hash(&file);
-    file.extend_from_slice(&crc.to_le_bytes());
-    file
+    crate::store::seal(file)
 }
 
 fn decode(file: &[u8]) -> Option<HashMap<FileIdentity, Known>> {
-    let (body, crc) = file.split_at_checked(file.len().checked_sub(4)?)?;
-    if crc32fast::hash(body).to_le_bytes() != crc {
-        return None;
-    }
-    let rest = body.strip_prefix(MAGIC)?;
+    let rest = crate::store::unseal(file, MAGIC)?;
     let (count, rows) = rest.split_at_checked(8)?;
     let count = usize::try_from(u64::from_le_bytes(count.try_into().ok()?)).ok()?;
     if rows.len() != count.checked_mul(ROW)? {

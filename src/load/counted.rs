@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::{Document, Sources};
-use crate::store::{Stamp, hash_of, write_atomically};
+use crate::store::{Stamp, hash_of, seal, unseal, write_atomically};
 use crate::words::WordCounts;
 
 const MAGIC: &[u8; 16] = b"pamphlet-words\x00\x01";
@@ -158,18 +158,12 @@ fn encode(stamp: Stamp, counted: &[(u64, &WordCounts)]) -> Vec<u8> {
         file.extend_from_slice(&(counts.len() as u32).to_le_bytes());
         counts.write_to(&mut file);
     }
-    let crc = crc32fast::hash(&file);
-    file.extend_from_slice(&crc.to_le_bytes());
-    file
+    seal(file)
 }
 
 /// The stamp and counts of a whole file, or `None` when it is not one.
 fn decode(file: &[u8]) -> Option<(Stamp, HashMap<u64, WordCounts>)> {
-    let (body, crc) = file.split_at_checked(file.len().checked_sub(4)?)?;
-    if crc32fast::hash(body).to_le_bytes() != crc {
-        return None;
-    }
-    let mut rest = body.strip_prefix(MAGIC)?;
+    let mut rest = unseal(file, MAGIC)?;
     let mut take = |n: usize| -> Option<&[u8]> {
         let (taken, left) = rest.split_at_checked(n)?;
         rest = left;

@@ -75,6 +75,24 @@ impl Stamp {
     }
 }
 
+/// `file` with the CRC-32 of its bytes appended: how each whole-file record of the cache folder
+/// (word counts, the markdown index, the outputs record, deployed files' hashes) ends, so one
+/// cut short, grown or changed reads as damaged.
+pub(crate) fn seal(mut file: Vec<u8>) -> Vec<u8> {
+    let crc = crc32fast::hash(&file);
+    file.extend_from_slice(&crc.to_le_bytes());
+    file
+}
+
+/// What follows `magic` in a file [`seal`] made; `None` when its CRC or its magic is not right.
+pub(crate) fn unseal<'f>(file: &'f [u8], magic: &[u8]) -> Option<&'f [u8]> {
+    let (body, crc) = file.split_at_checked(file.len().checked_sub(4)?)?;
+    if crc32fast::hash(body).to_le_bytes() != crc {
+        return None;
+    }
+    body.strip_prefix(magic)
+}
+
 /// A hash of everything an output or a render is made from.
 pub type Fingerprint = u64;
 

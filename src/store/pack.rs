@@ -365,9 +365,7 @@ fn encode_index(stamp: Stamp, index: &HashMap<u64, Place>) -> Vec<u8> {
         file.extend_from_slice(&place.len.to_le_bytes());
         file.extend_from_slice(&place.day.to_le_bytes());
     }
-    let crc = crc32fast::hash(&file);
-    file.extend_from_slice(&crc.to_le_bytes());
-    file
+    super::seal(file)
 }
 
 /// The stamp and rows of a whole index, or `None` when it is not one. An index of another
@@ -377,11 +375,7 @@ fn decode_index(file: &[u8]) -> Option<(Stamp, HashMap<u64, Place>)> {
     if file.starts_with(name) && !file.starts_with(MAGIC) {
         return Some((Stamp(0), HashMap::new()));
     }
-    let (body, crc) = file.split_at_checked(file.len().checked_sub(4)?)?;
-    if crc32fast::hash(body).to_le_bytes() != crc {
-        return None;
-    }
-    let rest = body.strip_prefix(MAGIC)?;
+    let rest = super::unseal(file, MAGIC)?;
     let stamp = Stamp(u64::from_le_bytes(rest.get(..8)?.try_into().ok()?));
     let count = u32::from_le_bytes(rest.get(8..12)?.try_into().ok()?) as usize;
     let rows = rest.get(12..)?;

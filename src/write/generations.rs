@@ -168,20 +168,11 @@ impl Generations {
 }
 
 fn encode(body: &[u8]) -> Vec<u8> {
-    let mut file = Vec::with_capacity(MAGIC.len() + body.len() + 4);
-    file.extend_from_slice(MAGIC);
-    file.extend_from_slice(body);
-    let crc = crc32fast::hash(&file);
-    file.extend_from_slice(&crc.to_le_bytes());
-    file
+    crate::store::seal([MAGIC.as_slice(), body].concat())
 }
 
 fn decode(file: &[u8]) -> Option<Stored> {
-    let (checked, crc) = file.split_at_checked(file.len().checked_sub(4)?)?;
-    if crc32fast::hash(checked).to_le_bytes() != crc {
-        return None;
-    }
-    postcard::from_bytes(checked.strip_prefix(MAGIC)?).ok()
+    postcard::from_bytes(crate::store::unseal(file, MAGIC)?).ok()
 }
 
 #[cfg(test)]
