@@ -130,11 +130,12 @@ impl Sink for LinkSink<'_> {
         }
     }
 
-    /// Only a sink that stores files can keep one; `check` has every file rendered and read.
+    /// Only a sink that stores files can keep one; `check`'s stores none, so every file is
+    /// rendered and read.
     fn keep(&self, file: &str, fingerprint: Fingerprint) -> io::Result<bool> {
         let kept = match self.inner {
-            Some(inner) if !self.everything => inner.keep(file, fingerprint)?,
-            _ => false,
+            Some(inner) => inner.keep(file, fingerprint)?,
+            None => false,
         };
         if kept {
             self.saw(file, None);

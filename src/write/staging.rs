@@ -121,9 +121,9 @@ impl Staging {
         std::mem::take(&mut *crate::sync::lock(&self.record))
     }
 
-    /// Notes that output `file`, at `path`, holds what data of `fingerprint` renders to.
-    fn record(&self, file: &str, path: &Path, fingerprint: Fingerprint) {
-        let metadata = fs::symlink_metadata(path);
+    /// Notes that output `file`, just staged, holds what data of `fingerprint` renders to.
+    fn record(&self, file: &str, fingerprint: Fingerprint) {
+        let metadata = fs::symlink_metadata(self.dir.join(file));
         if let Some(state) = metadata.ok().as_ref().and_then(FileState::of) {
             let written = Written { fingerprint, state };
             crate::sync::lock(&self.record).insert(file.to_string(), written);
@@ -229,11 +229,8 @@ impl Sink for Staging {
         bytes: Vec<u8>,
         fingerprint: Fingerprint,
     ) -> io::Result<()> {
-        let path = self.target(file)?;
-        if !(self.reused && holds(&path, &bytes)) {
-            fs::write(&path, bytes)?;
-        }
-        self.record(file, &path, fingerprint);
+        self.put(file, bytes)?;
+        self.record(file, fingerprint);
         Ok(())
     }
 
