@@ -151,7 +151,6 @@ impl LinkIndex {
     /// A fingerprint of everything links can resolve to: equal fingerprints mean every link
     /// resolves as before. Independent of the maps' iteration order.
     pub fn fingerprint(&self) -> u64 {
-        use std::hash::{DefaultHasher, Hash, Hasher};
         let mut sum: u64 = 0;
         for (kind, map) in [
             (0u8, &self.documents),
@@ -159,9 +158,7 @@ impl LinkIndex {
             (2, &self.assets),
         ] {
             for entry in map {
-                let mut h = DefaultHasher::new();
-                (kind, entry).hash(&mut h);
-                sum = sum.wrapping_add(h.finish());
+                sum = sum.wrapping_add(crate::store::hash_of(&(kind, entry)));
             }
         }
         sum

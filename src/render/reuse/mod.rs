@@ -3,15 +3,13 @@
 //! warm builds (from the cache folder, [`StoredMarkdown`]). `check`, and a build with
 //! `--no-cache`, reuse nothing ([`NoReuse`]); all go through the same [`super::render_site`].
 
+mod fingerprint;
 mod stored;
 
+pub use fingerprint::fingerprint_of;
 pub use stored::StoredMarkdown;
 
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io;
 use std::sync::Arc;
-
-use serde::Serialize;
 
 use super::Renderer;
 use super::markdown::Rendered;
@@ -19,7 +17,7 @@ use crate::diagnostic::Diagnostics;
 use crate::model::PageId;
 use crate::write::memory::Bytes;
 
-pub use crate::store::Fingerprint;
+pub use crate::store::{Fingerprint, hash_of};
 
 /// One page's markdown as rendered, with what it was made from, so a later render can tell
 /// whether it still holds.
@@ -89,138 +87,5 @@ impl Reuse for NoReuse {
 
     fn keeps(&self) -> bool {
         false
-    }
-}
-
-/// The fingerprint of serializable data, seeded with `base`: the data is streamed into the
-/// hasher as JSON, so every field a template can see is covered and nothing is allocated.
-pub fn fingerprint_of<T: Serialize + ?Sized>(base: Fingerprint, data: &T) -> Fingerprint {
-    let mut hasher = DefaultHasher::new();
-    base.hash(&mut hasher);
-    let mut writer = HashWriter {
-        hasher: &mut hasher,
-        pending: Vec::with_capacity(HASH_CHUNK),
-    };
-    // Serializing plain structs into a writer that cannot fail cannot fail either; a
-    // fingerprint that lost part of its input would only cost a render, never a stale file,
-    // because the error itself is hashed too.
-    let failed = serde_json::to_writer(&mut writer, data).err();
-    writer.hash_pending();
-    if let Some(e) = failed {
-        e.to_string().hash(&mut hasher);
-    }
-    hasher.finish()
-}
-
-pub use crate::store::hash_of;
-
-/// Bytes a [`HashWriter`] gathers before hashing them at once.
-const HASH_CHUNK: usize = 4096;
-
-/// Feeds written bytes to a hasher in chunks: JSON arrives a few bytes a write, and SipHash
-/// costs about as much per call as per 16 bytes (a quarter of a serve rebuild at 10,000 posts
-/// went to hashing page data a punctuation mark at a time). The hash is the same, chunked or
-/// not: the hasher is a stream.
-struct HashWriter<'h> {
-    hasher: &'h mut DefaultHasher,
-    pending: Vec<u8>,
-}
-
-impl HashWriter<'_> {
-    fn hash_pending(&mut self) {
-        self.hasher.write(&self.pending);
-        self.pending.clear();
-    }
-}
-
-impl io::Write for HashWriter<'_> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        if self.pending.len() + bytes.len() > HASH_CHUNK {
-            self.hash_pending();
-        }
-        if bytes.len() >= HASH_CHUNK {
-            self.hasher.write(bytes);
-        } else {
-            self.pending.extend_from_slice(bytes);
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Serialize)]
-    struct Data {
-        title: &'static str,
-        weight: Option<i64>,
-    }
-
-    #[test]
-    fn chunked_hashing_hashes_every_byte_once_in_order() {
-        let long = "é\"x".repeat(3 * HASH_CHUNK);
-        for title in ["", "short", long.as_str()] {
-            let data = vec![title, "tail", title];
-            let mut whole = DefaultHasher::new();
-            7u64.hash(&mut whole);
-            whole.write(&serde_json::to_vec(&data).unwrap());
-            assert_eq!(fingerprint_of(7, &data), whole.finish(), "{}", title.len());
-        }
-    }
-
-    #[test]
-    fn every_field_changes_the_fingerprint() {
-        let a = fingerprint_of(
-            0,
-            &Data {
-                title: "a",
-                weight: None,
-            },
-        );
-        assert_eq!(
-            a,
-            fingerprint_of(
-                0,
-                &Data {
-                    title: "a",
-                    weight: None
-                }
-            )
-        );
-        assert_ne!(
-            a,
-            fingerprint_of(
-                0,
-                &Data {
-                    title: "b",
-                    weight: None
-                }
-            )
-        );
-        assert_ne!(
-            a,
-            fingerprint_of(
-                0,
-                &Data {
-                    title: "a",
-                    weight: Some(1)
-                }
-            )
-        );
-        assert_ne!(
-            a,
-            fingerprint_of(
-                1,
-                &Data {
-                    title: "a",
-                    weight: None
-                }
-            )
-        );
     }
 }
