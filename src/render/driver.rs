@@ -7,8 +7,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
@@ -252,12 +252,11 @@ impl Pass<'_> {
 
     fn page(&self, id: PageId, feed_pages: &HashSet<PageId>, teasers: &Teasers) -> PageResult {
         let renderer = self.renderer;
-        let markdown = self.reuse.markdown(renderer, id).unwrap_or_else(|| {
-            self.markdown_rendered.fetch_add(1, Ordering::Relaxed);
-            let markdown = renderer.render_markdown(id);
-            self.reuse.rendered(renderer, id, &markdown);
-            Arc::new(markdown)
-        });
+        let markdown = self
+            .reuse
+            .markdown(renderer, id)
+            .unwrap_or_else(|| Arc::new(self.render_markdown(id)));
+        let deferred = OnceLock::new();
         let summary = context::summary(renderer.site, id, &markdown.rendered);
         let mut problems = markdown.problems.clone();
         let social = renderer.social(id);
@@ -268,17 +267,24 @@ impl Pass<'_> {
         let fingerprint = self
             .fingerprints
             .then(|| page_fingerprint(renderer, &mut templated, markdown.fingerprint()));
-        if let Err(d) = self.templated(&file, &templated, fingerprint) {
+        let written = self.templated(&file, &mut templated, fingerprint, |templated| {
+            if let (true, Some(page)) = (markdown.html_deferred, templated.data.page.as_mut()) {
+                page.content = self.html(id, &markdown, &deferred);
+            }
+        });
+        if let Err(d) = written {
             problems.push(d.help(format!(
                 "while rendering content/{}",
                 renderer.site.pages[id].rel()
             )));
         }
         drop(templated);
+        let feed_html = feed_pages.contains(&id).then(|| {
+            let html = self.html(id, &markdown, &deferred);
+            super::markdown::without_sidenotes(html, &markdown.rendered.sidenotes)
+        });
         PageResult {
-            feed_html: feed_pages
-                .contains(&id)
-                .then(|| markdown.rendered.html_without_sidenotes()),
+            feed_html,
             links: markdown.rendered.links.clone(),
             blocked: markdown.rendered.blocked.clone(),
             images: [markdown.rendered.images.as_slice(), &social.files].concat(),
@@ -290,16 +296,44 @@ impl Pass<'_> {
         }
     }
 
+    /// Renders page `id`'s markdown anew, and offers it to the reuse to keep.
+    fn render_markdown(&self, id: PageId) -> PageMarkdown {
+        self.markdown_rendered.fetch_add(1, Ordering::Relaxed);
+        let markdown = self.renderer.render_markdown(id);
+        self.reuse.rendered(self.renderer, id, &markdown);
+        markdown
+    }
+
+    /// The HTML of `markdown`, read from where the reuse deferred it into `deferred` when it
+    /// is first needed, or rendered again when it cannot be read.
+    fn html<'m>(
+        &self,
+        id: PageId,
+        markdown: &'m PageMarkdown,
+        deferred: &'m OnceLock<String>,
+    ) -> &'m str {
+        if !markdown.html_deferred {
+            return &markdown.rendered.html;
+        }
+        deferred.get_or_init(|| {
+            (self.reuse.html(self.renderer, id))
+                .unwrap_or_else(|| self.render_markdown(id).rendered.html)
+        })
+    }
+
     /// Hands a templated output to the sink: the bytes of an earlier render when its data has
-    /// the same fingerprint, nothing when the sink already holds them, else newly rendered ones.
-    fn templated(
+    /// the same fingerprint, nothing when the sink already holds them, else newly rendered ones,
+    /// once `content` has filled in what the fingerprint stood for and the data still lacks.
+    fn templated<'t>(
         &self,
         file: &str,
-        templated: &Templated,
+        templated: &mut Templated<'t>,
         fingerprint: Option<Fingerprint>,
+        content: impl FnOnce(&mut Templated<'t>),
     ) -> Result<(), Diagnostic> {
         let cannot_write = |e| Diagnostic::error(format!("cannot write {file}: {e}"));
         let Some(fingerprint) = fingerprint else {
+            content(templated);
             let bytes = self.render(templated)?;
             return self.sink.put(file, bytes).map_err(cannot_write);
         };
@@ -309,6 +343,7 @@ impl Pass<'_> {
         if self.sink.keep(file, fingerprint).map_err(cannot_write)? {
             return Ok(());
         }
+        content(templated);
         let bytes = self.render(templated)?;
         (self.sink)
             .put_templated(file, bytes, fingerprint)
@@ -355,14 +390,15 @@ impl Pass<'_> {
         };
         if let Some(source) = renderer.asset_source(&output.route) {
             made.problem = self.copy(&output.file, &source, &pages.shown_images);
-        } else if let Some(templated) = renderer.output_data(output, &pages.summaries, section_html)
+        } else if let Some(mut templated) =
+            renderer.output_data(output, &pages.summaries, section_html)
         {
             made.fingerprint = self.fingerprints.then(|| {
                 let base = hash_of(&(renderer.globals, templated.template));
                 fingerprint_of(base, &templated.data)
             });
             made.problem = self
-                .templated(&output.file, &templated, made.fingerprint)
+                .templated(&output.file, &mut templated, made.fingerprint, |_| {})
                 .err();
         } else if let Some(bytes) = renderer.render_plain(output, &pages.feed_html) {
             made.problem = self

@@ -201,6 +201,7 @@ impl<'a> Renderer<'a> {
         PageMarkdown {
             rel: page.rel().to_string(),
             html_hash: std::sync::OnceLock::new(),
+            html_deferred: false,
             key: self.markdown_key(id),
             body,
             rendered,
@@ -221,6 +222,7 @@ impl<'a> Renderer<'a> {
             key: self.markdown_key(id),
             body: Arc::from(""),
             html_hash: std::sync::OnceLock::new(),
+            html_deferred: false,
         }
     }
 

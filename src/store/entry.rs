@@ -121,15 +121,20 @@ impl Table {
     }
 }
 
-/// The blobs of `file`, every one checked, or `None` when it is not a whole entry.
-pub(crate) fn decode(file: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let rest = file.strip_prefix(MAGIC)?;
+/// The table at the start of `prefix`, the first bytes of an entry, when they hold all of it.
+pub(crate) fn table_of(prefix: &[u8]) -> Option<Table> {
+    let rest = prefix.strip_prefix(MAGIC)?;
     let count = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
     if count > MAX_BLOBS {
         return None;
     }
     let head = rest.get(..4 + count * ROW)?;
-    let table = Table::parse(head, rest.get(head.len()..head.len() + 4)?)?;
+    Table::parse(head, rest.get(head.len()..head.len() + 4)?)
+}
+
+/// The blobs of `file`, every one checked, or `None` when it is not a whole entry.
+pub(crate) fn decode(file: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let table = table_of(file)?;
     if table.file_len != file.len() as u64 {
         return None;
     }

@@ -20,6 +20,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{self, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -122,6 +123,24 @@ impl Packs {
             .ok()
             .and_then(|()| entry::decode(&bytes));
         match blobs {
+            Some(blobs) => {
+                lock(&self.used).insert(key);
+                Some(blobs)
+            }
+            None => {
+                self.damaged_entry(key);
+                None
+            }
+        }
+    }
+
+    /// The blobs of the entry under `key` numbered `wanted`, each read and checked without the
+    /// others: a warm build reads a page's metadata and leaves its HTML on disk unless the
+    /// page's output must be rendered again.
+    pub(crate) fn get_some(&self, key: u64, wanted: Range<usize>) -> Option<Vec<Vec<u8>>> {
+        let place = *self.index.get(&key)?;
+        let file = self.pack(place.pack)?;
+        match read_some(&file, place, wanted) {
             Some(blobs) => {
                 lock(&self.used).insert(key);
                 Some(blobs)
@@ -323,6 +342,35 @@ impl Packs {
     }
 }
 
+/// Bytes read at the start of an entry in one call, enough for its table and a page's
+/// metadata, so that [`Packs::get_some`] mostly reads once.
+const PREFIX: usize = 4096;
+
+/// The blobs numbered `wanted` of the entry at `place` in `file`, each checked.
+fn read_some(file: &File, place: Place, wanted: Range<usize>) -> Option<Vec<Vec<u8>>> {
+    let mut prefix = vec![0; (place.len as usize).min(PREFIX)];
+    read_exact_at(file, &mut prefix, place.offset).ok()?;
+    let table = entry::table_of(&prefix)?;
+    if table.file_len != u64::from(place.len) {
+        return None;
+    }
+    let blobs = wanted.map(|index| {
+        let at = table.blobs.get(index)?;
+        let start = usize::try_from(at.offset).ok()?;
+        let len = usize::try_from(at.len).ok()?;
+        let bytes = match prefix.get(start..start.checked_add(len)?) {
+            Some(bytes) => bytes.to_vec(),
+            None => {
+                let mut bytes = vec![0; len];
+                read_exact_at(file, &mut bytes, place.offset.checked_add(at.offset)?).ok()?;
+                bytes
+            }
+        };
+        at.holds(&bytes).then_some(bytes)
+    });
+    blobs.collect()
+}
+
 fn pack_path(dir: &Path, id: u64) -> PathBuf {
     dir.join(format!("pack-{id:016x}"))
 }
@@ -427,6 +475,46 @@ mod tests {
         assert_eq!(second.get(8), Some(vec![b"other".to_vec()]));
         assert_eq!(second.get(9), None);
         assert_eq!(second.damaged(), 0);
+    }
+
+    #[test]
+    fn some_blobs_of_an_entry_are_read_and_checked_without_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = shelf(dir.path());
+        let long = "a page's html ".repeat(PREFIX / 4);
+        first.put(7, &[b"head", b"meta", long.as_bytes()]);
+        first.finish();
+        let second = shelf(dir.path());
+        let head_and_meta = Some(vec![b"head".to_vec(), b"meta".to_vec()]);
+        assert_eq!(second.get_some(7, 0..2), head_and_meta);
+        assert_eq!(
+            second.get_some(7, 2..3),
+            Some(vec![long.as_bytes().to_vec()])
+        );
+        assert_eq!(
+            second.get_some(7, 2..4),
+            None,
+            "an entry has no fourth blob"
+        );
+        assert_eq!(second.damaged(), 1);
+
+        let pack = fs::read_dir(dir.path().join("shelf"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_str().unwrap().contains("pack-"))
+            .unwrap();
+        let mut bytes = fs::read(&pack).unwrap();
+        let last = bytes.len() - 2;
+        bytes[last] ^= 1;
+        fs::write(&pack, &bytes).unwrap();
+        let third = shelf(dir.path());
+        assert_eq!(
+            third.get_some(7, 0..2),
+            head_and_meta,
+            "the whole blobs of a damaged entry are read"
+        );
+        assert_eq!(third.get_some(7, 2..3), None);
+        assert_eq!(third.damaged(), 1);
     }
 
     #[test]

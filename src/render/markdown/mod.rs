@@ -183,15 +183,20 @@ pub struct Rendered {
 impl Rendered {
     /// The HTML without its sidenotes, for feeds.
     pub fn html_without_sidenotes(&self) -> String {
-        let mut html = String::with_capacity(self.html.len());
-        let mut from = 0;
-        for sidenote in &self.sidenotes {
-            html.push_str(self.html.get(from..sidenote.start).unwrap_or_default());
-            from = sidenote.end;
-        }
-        html.push_str(self.html.get(from..).unwrap_or_default());
-        html
+        without_sidenotes(&self.html, &self.sidenotes)
     }
+}
+
+/// Rendered `html` without its `sidenotes` (see [`Rendered::sidenotes`]).
+pub fn without_sidenotes(html: &str, sidenotes: &[std::ops::Range<usize>]) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut from = 0;
+    for sidenote in sidenotes {
+        out.push_str(html.get(from..sidenote.start).unwrap_or_default());
+        from = sidenote.end;
+    }
+    out.push_str(html.get(from..).unwrap_or_default());
+    out
 }
 
 /// A text's summary, as [`MarkdownRenderer::summary`] reads it.

@@ -35,6 +35,9 @@ pub struct PageMarkdown {
     pub body: Arc<str>,
     /// [`Self::fingerprint`], once asked for.
     pub html_hash: std::sync::OnceLock<Fingerprint>,
+    /// True when `rendered.html` is empty because the HTML was left where it was stored, for
+    /// [`Reuse::html`] to read if the page's output must be rendered; its fingerprint is known.
+    pub html_deferred: bool,
 }
 
 impl PageMarkdown {
@@ -48,7 +51,15 @@ impl PageMarkdown {
 /// Earlier work a render may use; see the module's doc.
 pub trait Reuse: Sync {
     /// Page `id`'s markdown from an earlier render, if it is still what a render now would make.
+    /// Its HTML may be deferred ([`PageMarkdown::html_deferred`]), but not by a reuse that
+    /// [`Self::keeps`] what a render made.
     fn markdown(&self, renderer: &Renderer, id: PageId) -> Option<Arc<PageMarkdown>>;
+
+    /// The HTML of page `id`, whose [`Self::markdown`] deferred it; `None` when it can no
+    /// longer be had, and the page's markdown is rendered again.
+    fn html(&self, _renderer: &Renderer, _id: PageId) -> Option<String> {
+        None
+    }
 
     /// The bytes of output `file`, if an earlier render made them from data of `fingerprint`.
     fn output(&self, file: &str, fingerprint: Fingerprint) -> Option<Bytes>;

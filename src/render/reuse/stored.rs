@@ -43,7 +43,13 @@ struct Meta {
     links: Vec<SourceLink>,
     resolutions: Vec<Resolution>,
     blocked: Vec<CspFinding>,
+    /// [`PageMarkdown::fingerprint`], so the HTML need not be read to fingerprint the page.
+    html_hash: Fingerprint,
 }
+
+/// The blobs of an entry, in order: [`Head`], [`Meta`], the HTML.
+const HEAD_AND_META: std::ops::Range<usize> = 0..2;
+const HTML: std::ops::Range<usize> = 2..3;
 
 /// The first blob of an entry: what it was made by and from, checked on every read.
 #[derive(Debug, PartialEq, Eq)]
@@ -119,20 +125,40 @@ impl StoredMarkdown {
     /// Page `id`'s markdown as an earlier build rendered it, if that is what a render now would
     /// make. The text is read (again, for a site too large to hold it) to be compared.
     pub fn get(&self, renderer: &Renderer, id: PageId) -> Option<PageMarkdown> {
+        self.read(renderer, id, WithHtml::Now)
+    }
+
+    /// Page `id`'s HTML, which [`Reuse::markdown`] left in the store
+    /// ([`PageMarkdown::html_deferred`]); `None` when it can no longer be read.
+    pub fn html(&self, renderer: &Renderer, id: PageId) -> Option<String> {
+        let body = renderer.site.pages[id].source.body.text().ok()?;
+        let key = self.key(renderer, id, &body);
+        let [html]: [Vec<u8>; 1] = self.packs.get_some(key, HTML)?.try_into().ok()?;
+        String::from_utf8(html).ok().or_else(|| {
+            self.packs.damaged_entry(key);
+            None
+        })
+    }
+
+    fn read(&self, renderer: &Renderer, id: PageId, with_html: WithHtml) -> Option<PageMarkdown> {
         let page = &renderer.site.pages[id];
         let body = page.source.body.text().ok()?;
         let key = self.key(renderer, id, &body);
-        let blobs: Result<[Vec<u8>; 3], _> = self.packs.get(key)?.try_into();
-        let Ok([head, meta, html]) = blobs else {
-            self.packs.damaged_entry(key);
-            return None;
+        let blobs = match with_html {
+            WithHtml::Now => self.packs.get(key)?,
+            WithHtml::Deferred => self.packs.get_some(key, HEAD_AND_META)?,
         };
-        let head = Head::from_bytes(&head).filter(|head| head.made_from(self.stamp, &body));
-        let (Some(head), Ok(meta)) = (head, postcard::from_bytes::<Meta>(&meta)) else {
-            self.packs.damaged_entry(key);
-            return None;
+        let mut blobs = blobs.into_iter();
+        let (head, meta, html) = (blobs.next(), blobs.next(), blobs.next());
+        let head = head.and_then(|head| Head::from_bytes(&head));
+        let head = head.filter(|head| head.made_from(self.stamp, &body));
+        let meta = meta.and_then(|meta| postcard::from_bytes::<Meta>(&meta).ok());
+        let html = match (with_html, html) {
+            (WithHtml::Now, Some(html)) => String::from_utf8(html).ok(),
+            (WithHtml::Deferred, None) => Some(String::new()),
+            _ => None,
         };
-        let Ok(html) = String::from_utf8(html) else {
+        let (Some(head), Some(meta), Some(html), None) = (head, meta, html, blobs.next()) else {
             self.packs.damaged_entry(key);
             return None;
         };
@@ -143,7 +169,8 @@ impl StoredMarkdown {
             rel: page.rel().to_string(),
             key: renderer.markdown_key(id),
             body,
-            html_hash: std::sync::OnceLock::new(),
+            html_hash: OnceLock::from(meta.html_hash),
+            html_deferred: with_html == WithHtml::Deferred,
             problems: Diagnostics::new(),
             rendered: Rendered {
                 html,
@@ -187,6 +214,7 @@ impl StoredMarkdown {
             links: rendered.links.clone(),
             resolutions: rendered.resolutions.clone(),
             blocked: rendered.blocked.clone(),
+            html_hash: markdown.fingerprint(),
         };
         let Ok(meta) = postcard::to_stdvec(&meta) else {
             return;
@@ -246,9 +274,23 @@ impl StoredMarkdown {
     }
 }
 
+/// Whether an entry's HTML is read with the rest of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WithHtml {
+    Now,
+    /// Left on disk until [`StoredMarkdown::html`] asks for it.
+    Deferred,
+}
+
 impl Reuse for StoredMarkdown {
+    /// A build keeps nothing in memory, and most of its pages' outputs are kept on disk
+    /// unrendered, so their HTML is left in the store.
     fn markdown(&self, renderer: &Renderer, id: PageId) -> Option<Arc<PageMarkdown>> {
-        self.get(renderer, id).map(Arc::new)
+        self.read(renderer, id, WithHtml::Deferred).map(Arc::new)
+    }
+
+    fn html(&self, renderer: &Renderer, id: PageId) -> Option<String> {
+        StoredMarkdown::html(self, renderer, id)
     }
 
     fn output(&self, _: &str, _: Fingerprint) -> Option<Bytes> {

@@ -104,7 +104,8 @@ impl Reuse for Cache {
         if let Some(entry) = kept.filter(|entry| self.still_valid(renderer, id, entry)) {
             return Some(Arc::clone(entry));
         }
-        self.stored.as_ref()?.markdown(renderer, id)
+        // Serve keeps every page's HTML in memory, so it takes it from the store at once.
+        self.stored.as_ref()?.get(renderer, id).map(Arc::new)
     }
 
     fn rendered(&self, renderer: &Renderer, id: PageId, markdown: &PageMarkdown) {
