@@ -116,40 +116,36 @@ impl Packs {
 
     /// The blobs stored under `key`, when a whole entry is there.
     pub(crate) fn get(&self, key: u64) -> Option<Vec<Vec<u8>>> {
-        let place = *self.index.get(&key)?;
-        let file = self.pack(place.pack)?;
-        let mut bytes = vec![0; place.len as usize];
-        let blobs = read_exact_at(&file, &mut bytes, place.offset)
-            .ok()
-            .and_then(|()| entry::decode(&bytes));
-        match blobs {
-            Some(blobs) => {
-                lock(&self.used).insert(key);
-                Some(blobs)
-            }
-            None => {
-                self.damaged_entry(key);
-                None
-            }
-        }
+        self.read(key, |file, place| {
+            let mut bytes = vec![0; place.len as usize];
+            read_exact_at(file, &mut bytes, place.offset).ok()?;
+            entry::decode(&bytes)
+        })
     }
 
     /// The blobs of the entry under `key` numbered `wanted`, each read and checked without the
     /// others: a warm build reads a page's metadata and leaves its HTML on disk unless the
     /// page's output must be rendered again.
     pub(crate) fn get_some(&self, key: u64, wanted: Range<usize>) -> Option<Vec<Vec<u8>>> {
+        self.read(key, |file, place| read_some(file, place, wanted))
+    }
+
+    /// What `read` finds of the entry under `key` in its pack: the entry counts as used when
+    /// it gives blobs, and as damaged when it gives none.
+    fn read(
+        &self,
+        key: u64,
+        read: impl FnOnce(&File, Place) -> Option<Vec<Vec<u8>>>,
+    ) -> Option<Vec<Vec<u8>>> {
         let place = *self.index.get(&key)?;
         let file = self.pack(place.pack)?;
-        match read_some(&file, place, wanted) {
-            Some(blobs) => {
-                lock(&self.used).insert(key);
-                Some(blobs)
-            }
-            None => {
-                self.damaged_entry(key);
-                None
-            }
+        let blobs = read(&file, place);
+        if blobs.is_some() {
+            lock(&self.used).insert(key);
+        } else {
+            self.damaged_entry(key);
         }
+        blobs
     }
 
     /// Counts an entry whose blobs were whole but did not say what they should.
