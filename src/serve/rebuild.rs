@@ -18,6 +18,7 @@ use crate::compress::CompressPolicy;
 use crate::config::CONFIG_FILE;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::images::{Images, ImagesConfig};
+use crate::load::counted::StoredCounts;
 use crate::model::Site;
 use crate::render::highlight::Highlighter;
 use crate::render::reuse::StoredMarkdown;
@@ -53,7 +54,8 @@ pub struct Rebuilt {
 pub struct Session {
     options: BuildOptions,
     highlighter: Highlighter,
-    inputs: Inputs,
+    /// What was read of the site, from the first rebuild on.
+    inputs: Option<Inputs>,
     /// The compiled theme, until a template or `site.toml` changes.
     theme: Option<Result<Theme, Diagnostics>>,
     cache: Cache,
@@ -71,12 +73,13 @@ struct HeldImages {
 }
 
 impl Session {
-    /// Reads the whole site; nothing is rendered yet. Its models keep each post's word
-    /// counts, so a rebuild counts only the posts it read again.
+    /// A session that reads the whole site on its first rebuild, whatever that rebuild is told
+    /// changed. Its models keep each post's word counts, so a rebuild counts only the posts it
+    /// read again.
     pub fn new(mut options: BuildOptions) -> Session {
         options.keep_word_counts = true;
         Session {
-            inputs: Inputs::read(&options.root),
+            inputs: None,
             options,
             highlighter: Highlighter::new(),
             theme: None,
@@ -100,10 +103,14 @@ impl Session {
     /// Takes note of edited paths (relative to the site root; an empty path means "anything")
     /// and renders the site again.
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Rebuilt, Diagnostics> {
+        let Some(inputs) = &mut self.inputs else {
+            // Nothing was read yet, so everything will be.
+            return self.render(false);
+        };
         let everything = changed.iter().any(|p| p.as_os_str().is_empty());
         let touches = |dir: &str| everything || changed.iter().any(|p| p.starts_with(dir));
         if everything || changed.iter().any(|p| p == Path::new(CONFIG_FILE)) {
-            self.inputs.reload_config();
+            inputs.reload_config();
             self.theme = None;
         }
         if touches(TEMPLATE_DIR) {
@@ -118,10 +125,10 @@ impl Session {
                     .filter_map(|p| p.strip_prefix("content").ok().map(Path::to_path_buf))
                     .collect()
             };
-            self.inputs.reload_content(&content);
+            inputs.reload_content(&content);
         }
         if touches("static") {
-            self.inputs.reload_statics();
+            inputs.reload_statics();
         }
         let stylesheet_only = !everything
             && !changed.is_empty()
@@ -132,38 +139,43 @@ impl Session {
         self.render(stylesheet_only)
     }
 
-    /// The model of the current inputs, with every problem found reading and modelling them.
-    fn model(&self) -> (Site, Diagnostics) {
-        let mut problems = self.inputs.problems();
-        let (config, config_problems) = build::settings(self.inputs.config.clone(), &self.options);
+    /// The model of the current inputs, with every problem found reading and modelling them;
+    /// `counts`, given the counts they found, keeps every post's counts for the next start.
+    fn model(
+        inputs: &Inputs,
+        options: &BuildOptions,
+        counts: Option<StoredCounts>,
+    ) -> (Site, Diagnostics) {
+        let mut problems = inputs.problems();
+        let (config, config_problems) = build::settings(inputs.config.clone(), options);
         problems.extend(config_problems);
-        let (site, model_problems) = build::model_site(
-            config,
-            self.inputs.sources.clone(),
-            &self.inputs.statics,
-            &self.options,
-        );
+        let (site, model_problems) =
+            build::model_site(config, inputs.sources.clone(), &inputs.statics, options);
         problems.extend(model_problems);
+        if let Some(mut counts) = counts {
+            counts.save(site.pages.iter().map(|page| &page.source));
+            if let Some(warning) = counts.warning() {
+                problems.push(Diagnostic::warning(warning).help(build::CACHE_HELP));
+            }
+        }
         (site, problems)
     }
 
-    /// Renders the site from the current inputs, reusing whatever is still valid.
+    /// Renders the site from the current inputs (reading the whole site the first time),
+    /// reusing whatever is still valid.
     fn render(&mut self, stylesheet_only: bool) -> Result<Rebuilt, Diagnostics> {
         let root = self.options.root.clone();
-        let copied = self
-            .inputs
-            .sources
-            .assets
-            .iter()
-            .map(|rel| root.join("content").join(rel))
-            .chain(
-                self.inputs
-                    .statics
-                    .iter()
-                    .map(|rel| root.join("static").join(rel)),
-            );
-        let changed_files = self.files.refresh(copied);
-        let (site, mut problems) = self.model();
+        let mut counts = None;
+        let inputs = match &mut self.inputs {
+            Some(inputs) => &*inputs,
+            None => {
+                let read = Inputs::read(&root);
+                counts = stored_counts(&read, &self.options);
+                self.inputs.insert(read)
+            }
+        };
+        let changed_files = self.files.refresh(inputs.copied(&root));
+        let (site, mut problems) = Session::model(inputs, &self.options, counts);
         let theme = self
             .theme
             .get_or_insert_with(|| Theme::load(&root, &site.config));
@@ -178,15 +190,7 @@ impl Session {
         let stored =
             (self.options.cache).then(|| StoredMarkdown::open(&cache_dir, Stamp::of_this_build()));
         self.cache.prepare(changed_files, stored);
-        let held = match self.images.take() {
-            Some(held) if held.config == site.config.images && held.cache_dir == cache_dir => held,
-            _ => HeldImages {
-                images: build::images_for(&site.config, &root).keeping_cards(),
-                config: site.config.images.clone(),
-                cache_dir,
-            },
-        };
-        let images = &self.images.insert(held).images;
+        let images = held_images(&mut self.images, &site, &root, cache_dir);
         let sink = PreviewSink::new(&self.files);
         let inputs = RenderInputs {
             site: &site,
@@ -206,13 +210,7 @@ impl Session {
         if problems.has_errors() {
             return Err(problems);
         }
-        let change = match theme.asset("style.css") {
-            Some(style) if stylesheet_only => Change::Stylesheet {
-                href: style.url.clone(),
-                integrity: style.integrity.clone(),
-            },
-            _ => Change::Reload,
-        };
+        let change = change_of(theme, stylesheet_only);
         let changed = changed_files_between(&self.last_good, &files);
         self.last_good = files.clone();
         Ok(Rebuilt {
@@ -225,6 +223,53 @@ impl Session {
             compress: CompressPolicy::new(&site.config.deploy.compress),
         })
     }
+}
+
+/// The image work of a rebuild: the one held, while `[images]` and the cache folder stay the
+/// same.
+fn held_images<'h>(
+    held: &'h mut Option<HeldImages>,
+    site: &Site,
+    root: &Path,
+    cache_dir: PathBuf,
+) -> &'h Images {
+    let kept = match held.take() {
+        Some(kept) if kept.config == site.config.images && kept.cache_dir == cache_dir => kept,
+        _ => HeldImages {
+            images: build::images_for(&site.config, root).keeping_cards(),
+            config: site.config.images.clone(),
+            cache_dir,
+        },
+    };
+    &held.insert(kept).images
+}
+
+/// What the browser is told: to swap the stylesheet when only it was edited, else to reload.
+fn change_of(theme: &Theme, stylesheet_only: bool) -> Change {
+    match theme.asset("style.css") {
+        Some(style) if stylesheet_only => Change::Stylesheet {
+            href: style.url.clone(),
+            integrity: style.integrity.clone(),
+        },
+        _ => Change::Reload,
+    }
+}
+
+/// The word counts an earlier build or session kept, given to the posts of `inputs` that they
+/// fit: counting every post at the start of a session is a fifth of it.
+fn stored_counts(inputs: &Inputs, options: &BuildOptions) -> Option<StoredCounts> {
+    if !options.cache {
+        return None;
+    }
+    // A site.toml with errors fails the build anyway; its counts wait for the next start.
+    let config = inputs.config.as_ref().ok()?;
+    let (config, _) = build::settings(Ok(config.clone()), options);
+    let mut counts = StoredCounts::open(
+        &build::cache_dir(&config, &options.root),
+        Stamp::of_this_build(),
+    );
+    counts.fill(&inputs.sources);
+    Some(counts)
 }
 
 /// Output files that differ between two builds, or that only one of them has.

@@ -520,3 +520,35 @@ fn a_session_starts_from_the_markdown_an_earlier_one_kept() {
         "every page's markdown comes from the build cache, the edit included"
     );
 }
+
+/// Counting every post's words was a fifth of a session's start: a session starts from the
+/// counts a build (or an earlier session) kept, keeps them when it had none, and reports a
+/// damaged file once without trusting it.
+#[test]
+fn a_session_starts_from_the_word_counts_kept_and_reports_damaged_ones_once() {
+    let site = blog();
+    site.write(
+        "site.toml",
+        "title = \"T\"\nbase_url = \"https://example.com\"\n[build]\nrelated_posts = true\n",
+    );
+    let words = site.root().join(".pamphlet-cache/words");
+    let mut first = Session::new(options(&site));
+    step(&mut first, &site, &[""]);
+    assert!(
+        words.is_file(),
+        "the first session keeps the counts it made"
+    );
+    drop(first);
+
+    let mut counts = std::fs::read(&words).unwrap();
+    counts.truncate(counts.len() - 3);
+    std::fs::write(&words, counts).unwrap();
+    let mut second = Session::new(options(&site));
+    let warnings = common::render(&step(&mut second, &site, &[""]).warnings);
+    assert_eq!(warnings.matches("word counts").count(), 1, "{warnings}");
+    drop(second);
+
+    let mut third = Session::new(options(&site));
+    let warnings = common::render(&step(&mut third, &site, &[""]).warnings);
+    assert!(!warnings.contains("word counts"), "rewritten: {warnings}");
+}

@@ -43,6 +43,14 @@ impl Inputs {
         inputs
     }
 
+    /// The files a build copies: content assets and `static/`, by path on disk.
+    pub(super) fn copied<'i>(&'i self, root: &'i Path) -> impl Iterator<Item = PathBuf> + 'i {
+        let assets = self.sources.assets.iter();
+        let statics = self.statics.iter();
+        (assets.map(|rel| root.join("content").join(rel)))
+            .chain(statics.map(|rel| root.join("static").join(rel)))
+    }
+
     /// Every problem found reading the inputs.
     pub(super) fn problems(&self) -> Diagnostics {
         let mut problems = self.walk_problems.clone();
