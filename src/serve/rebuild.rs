@@ -12,6 +12,7 @@ mod inputs;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::build::{self, BuildOptions};
 use crate::compress::CompressPolicy;
@@ -277,9 +278,12 @@ fn changed_files_between(
     before: &BTreeMap<String, Bytes>,
     after: &BTreeMap<String, Bytes>,
 ) -> Vec<String> {
+    // An output kept from the build before is the same allocation: comparing pointers first
+    // spares comparing every page's bytes (170 MB at 10,000 posts) after every save.
+    let same = |a: &Bytes, b: &Bytes| Arc::ptr_eq(a, b) || a == b;
     let differ = after
         .iter()
-        .filter(|(file, bytes)| before.get(*file) != Some(*bytes))
+        .filter(|(file, bytes)| !before.get(*file).is_some_and(|b| same(b, bytes)))
         .map(|(file, _)| file.clone());
     let gone = before.keys().filter(|f| !after.contains_key(*f)).cloned();
     differ.chain(gone).collect()
