@@ -319,3 +319,51 @@ fn static_well_known_is_served_and_its_edits_are_seen() {
             .contains("b@example.com")
     });
 }
+
+/// serve answers before it watches, so the watcher's setup does not delay the first answer;
+/// an edit made in between is served once the watch begins, without waiting for any event.
+#[test]
+fn an_edit_made_before_the_watch_began_is_served_once_it_begins() {
+    let site = site();
+    let mut log = Vec::new();
+    let options = ServeOptions {
+        root: site.root().to_path_buf(),
+        interface: "127.0.0.1".parse().unwrap(),
+        port: 0,
+        drafts: false,
+    };
+    let unwatched = Preview::serve(&options, &mut log).expect("serve starts");
+    let url = unwatched.url();
+    assert!(get(&url, "/blog/a/").1.contains("Original text."));
+
+    site.post(
+        "a",
+        "title: First\ndate: 2020-01-01",
+        "Edited before the watch.",
+    );
+    let mut running = Running {
+        preview: unwatched.watch(&mut log).expect("watching starts"),
+        log,
+    };
+    let (status, page) = get(&url, "/blog/a/");
+    assert_eq!(status, 200);
+    assert!(page.contains("Edited before the watch."), "{page}");
+    assert_eq!(running.rebuilds(), 2, "{}", running.log());
+    site.post(
+        "a",
+        "title: First\ndate: 2020-01-01",
+        "Edited while watched.",
+    );
+    running.until("the watched edit is served", |url| {
+        get(url, "/blog/a/").1.contains("Edited while watched.")
+    });
+}
+
+/// Catching up when nothing was edited says nothing: one build is reported, not two.
+#[test]
+fn catching_up_with_no_edit_is_quiet() {
+    let site = site();
+    let running = Running::start(&site);
+    assert_eq!(running.all_rebuilds(), 1, "{}", running.log());
+    assert!(get(&running.url(), "/blog/a/").1.contains("Original text."));
+}
