@@ -36,6 +36,16 @@ fn get(base: &str, path: &str) -> (u16, String) {
     (status, body)
 }
 
+/// Serving `site` on any free port of the loopback interface.
+fn options(site: &Site) -> ServeOptions {
+    ServeOptions {
+        root: site.root().to_path_buf(),
+        interface: "127.0.0.1".parse().unwrap(),
+        port: 0,
+        drafts: false,
+    }
+}
+
 struct Running {
     preview: Preview,
     log: Vec<u8>,
@@ -44,13 +54,7 @@ struct Running {
 impl Running {
     fn start(site: &Site) -> Running {
         let mut log = Vec::new();
-        let options = ServeOptions {
-            root: site.root().to_path_buf(),
-            interface: "127.0.0.1".parse().unwrap(),
-            port: 0,
-            drafts: false,
-        };
-        let preview = Preview::start(&options, &mut log).expect("serve starts");
+        let preview = Preview::start(&options(site), &mut log).expect("serve starts");
         Running { preview, log }
     }
 
@@ -326,13 +330,7 @@ fn static_well_known_is_served_and_its_edits_are_seen() {
 fn an_edit_made_before_the_watch_began_is_served_once_it_begins() {
     let site = site();
     let mut log = Vec::new();
-    let options = ServeOptions {
-        root: site.root().to_path_buf(),
-        interface: "127.0.0.1".parse().unwrap(),
-        port: 0,
-        drafts: false,
-    };
-    let unwatched = Preview::serve(&options, &mut log).expect("serve starts");
+    let unwatched = Preview::serve(&options(&site), &mut log).expect("serve starts");
     let url = unwatched.url();
     assert!(get(&url, "/blog/a/").1.contains("Original text."));
 
