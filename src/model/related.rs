@@ -225,9 +225,15 @@ impl<'p> Index<'p> {
             }
         }
         let series = post.series;
-        let mut found: Vec<Candidate> = scores
-            .drain()
-            .filter(|&(other, _)| other != at)
+        let sibling = |other: usize| series.is_some() && self.posts[other].series == series;
+        let scored: Vec<(usize, f32)> = scores.drain().filter(|&(other, _)| other != at).collect();
+        // Only the best few others by score can be chosen, ties included: cutting on the score
+        // alone spares ranking (by date and URL) the thousands of others a common tag brings.
+        let others = scored.iter().filter(|&&(other, _)| !sibling(other));
+        let cut = nth_highest(others.map(|&(_, score)| score), RELATED);
+        let mut found: Vec<Candidate> = scored
+            .into_iter()
+            .filter(|&(other, score)| score >= cut || sibling(other))
             .map(|(other, score)| self.candidate(other, score, series))
             .collect();
         if let Some(series) = series {
@@ -258,6 +264,23 @@ impl<'p> Index<'p> {
             score,
         }
     }
+}
+
+/// The `n`th highest of `scores`, the lowest a score can be and still be among the `n` best;
+/// negative infinity when there are fewer than `n`.
+fn nth_highest(scores: impl Iterator<Item = f32>, n: usize) -> f32 {
+    // Highest first; `n` is a handful, so keeping them in order by insertion is quickest.
+    let mut best: Vec<f32> = Vec::with_capacity(n + 1);
+    for score in scores {
+        if best.len() < n || best.last().is_some_and(|&low| score > low) {
+            let at = best.partition_point(|&b| b >= score);
+            best.insert(at, score);
+            best.truncate(n);
+        }
+    }
+    (n.checked_sub(1).and_then(|last| best.get(last)))
+        .copied()
+        .unwrap_or(f32::NEG_INFINITY)
 }
 
 /// A post that may be related.
@@ -323,6 +346,18 @@ mod tests {
         let rarity = rarity(frequency, 10);
         assert_eq!(rarity.len(), 1);
         assert!((rarity[&Word::of("half")] - 2f32.ln()).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_nth_highest_score_counts_ties_and_is_lowest_when_there_are_too_few() {
+        let scores = [0.2, 0.6, 0.2, 0.4, 0.2, 0.6];
+        assert_eq!(nth_highest(scores.into_iter(), 1), 0.6);
+        assert_eq!(nth_highest(scores.into_iter(), 2), 0.6);
+        assert_eq!(nth_highest(scores.into_iter(), 3), 0.4);
+        assert_eq!(nth_highest(scores.into_iter(), 4), 0.2);
+        assert_eq!(nth_highest(scores.into_iter(), 6), 0.2);
+        assert_eq!(nth_highest(scores.into_iter(), 7), f32::NEG_INFINITY);
+        assert_eq!(nth_highest(std::iter::empty(), 3), f32::NEG_INFINITY);
     }
 
     #[test]

@@ -269,3 +269,49 @@ fn sidenotes_are_on_the_page_and_left_out_of_feeds() {
         );
     }
 }
+
+/// Posts that share only tags tie on score, and ties go to the newer post, then by URL: the
+/// cut that spares ranking every tied post must keep every one that ties at it.
+#[test]
+fn related_posts_that_tie_on_tags_go_to_the_newest_then_by_url() {
+    let site = Site::new();
+    let letters = |n: usize| -> String {
+        let a = |d: usize| char::from(b'a' + (d % 26) as u8);
+        format!("{}{}{}", a(n / 676), a(n / 26), a(n))
+    };
+    // (slug, day, tags): every post tagged `common`; two also share `extra`; two share a day.
+    let posts: Vec<(String, u32, Vec<&str>)> = (0..12)
+        .map(|i| {
+            let day = if i == 4 { 3 } else { i as u32 + 1 };
+            let tags = if i == 2 || i == 9 {
+                vec!["common", "extra"]
+            } else {
+                vec!["common"]
+            };
+            (format!("p{}", letters(i)), day, tags)
+        })
+        .collect();
+    for (i, (slug, day, tags)) in posts.iter().enumerate() {
+        let front = format!(
+            "title: Post {i}\ndate: 2021-01-{day:02}\ntags: [{}]",
+            tags.join(", ")
+        );
+        // Words no other post has: nothing but the tags makes two posts alike.
+        site.post(slug, &front, &format!("Body uniquely{}.", letters(i + 100)));
+    }
+    site.build_ok();
+    for (slug, _, tags) in &posts {
+        let mut others: Vec<(usize, u32, String)> = posts
+            .iter()
+            .filter(|(other, _, _)| other != slug)
+            .map(|(other, day, theirs)| {
+                let shared = tags.iter().filter(|t| theirs.contains(t)).count();
+                (shared, *day, format!("/blog/{other}/"))
+            })
+            .collect();
+        others.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        let expected: Vec<String> = others.into_iter().take(3).map(|(_, _, url)| url).collect();
+        let page = site.html(&format!("blog/{slug}/index.html"));
+        assert_eq!(attrs(&page, ".related a", "href"), expected, "{slug}");
+    }
+}
