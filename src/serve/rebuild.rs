@@ -257,7 +257,7 @@ fn change_of(theme: &Theme, stylesheet_only: bool) -> Change {
 }
 
 /// The word counts an earlier build or session kept, given to the posts of `inputs` that they
-/// fit: counting every post at the start of a session is a fifth of it.
+/// fit: counting every post's words was an eighth of the CPU of a start.
 fn stored_counts(inputs: &Inputs, options: &BuildOptions) -> Option<StoredCounts> {
     if !options.cache {
         return None;

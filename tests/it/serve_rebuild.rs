@@ -521,9 +521,9 @@ fn a_session_starts_from_the_markdown_an_earlier_one_kept() {
     );
 }
 
-/// Counting every post's words was a fifth of a session's start: a session starts from the
-/// counts a build (or an earlier session) kept, keeps them when it had none, and reports a
-/// damaged file once without trusting it.
+/// Counting every post's words was an eighth of the CPU of a session's start: a session starts
+/// from the counts a build (or an earlier session) kept, keeps them when it had none, and
+/// reports a damaged file once without trusting it.
 #[test]
 fn a_session_starts_from_the_word_counts_kept_and_reports_damaged_ones_once() {
     let site = blog();
