@@ -256,12 +256,17 @@ pub fn load_site(options: &BuildOptions) -> (Site, Diagnostics) {
     let (site, model_problems) = model_site(config, sources, &statics, &options);
     problems.extend(model_problems);
     if let Some(counts) = &mut counts {
-        counts.save(site.pages.iter().map(|page| &page.source));
-        if let Some(warning) = counts.warning() {
-            problems.push(Diagnostic::warning(warning).help(CACHE_HELP));
-        }
+        problems.extend(keep_counts(counts, &site));
     }
     (site, problems)
+}
+
+/// Keeps the word counts of `site`'s posts for the next build or `serve` start; the warning
+/// when the stored counts could not be used or kept.
+pub fn keep_counts(counts: &mut StoredCounts, site: &Site) -> Option<Diagnostic> {
+    counts.save(site.pages.iter().map(|page| &page.source));
+    let warning = counts.warning()?;
+    Some(Diagnostic::warning(warning).help(CACHE_HELP))
 }
 
 /// Renders `site`, with the theme loaded from `root`, into `sink`, reusing nothing;

@@ -141,23 +141,26 @@ impl Session {
     }
 
     /// The model of the current inputs, with every problem found reading and modelling them;
-    /// `counts`, given the counts they found, keeps every post's counts for the next start.
-    fn model(
-        inputs: &Inputs,
-        options: &BuildOptions,
-        counts: Option<StoredCounts>,
-    ) -> (Site, Diagnostics) {
+    /// on a session's `first` model, its posts start from the word counts an earlier build or
+    /// session kept (counting them all was an eighth of the CPU of a start), and keep them for
+    /// the next start.
+    fn model(inputs: &Inputs, options: &BuildOptions, first: bool) -> (Site, Diagnostics) {
         let mut problems = inputs.problems();
         let (config, config_problems) = build::settings(inputs.config.clone(), options);
         problems.extend(config_problems);
+        // A site.toml with errors fails the build anyway: its counts wait for the next start.
+        let mut counts = (first && options.cache && inputs.config.is_ok()).then(|| {
+            let cache_dir = build::cache_dir(&config, &options.root);
+            StoredCounts::open(&cache_dir, Stamp::of_this_build())
+        });
+        if let Some(counts) = &mut counts {
+            counts.fill(&inputs.sources);
+        }
         let (site, model_problems) =
             build::model_site(config, inputs.sources.clone(), &inputs.statics, options);
         problems.extend(model_problems);
-        if let Some(mut counts) = counts {
-            counts.save(site.pages.iter().map(|page| &page.source));
-            if let Some(warning) = counts.warning() {
-                problems.push(Diagnostic::warning(warning).help(build::CACHE_HELP));
-            }
+        if let Some(counts) = &mut counts {
+            problems.extend(build::keep_counts(counts, &site));
         }
         (site, problems)
     }
@@ -166,17 +169,10 @@ impl Session {
     /// reusing whatever is still valid.
     fn render(&mut self, stylesheet_only: bool) -> Result<Rebuilt, Diagnostics> {
         let root = self.options.root.clone();
-        let mut counts = None;
-        let inputs = match &mut self.inputs {
-            Some(inputs) => &*inputs,
-            None => {
-                let read = Inputs::read(&root);
-                counts = stored_counts(&read, &self.options);
-                self.inputs.insert(read)
-            }
-        };
+        let first = self.inputs.is_none();
+        let inputs = self.inputs.get_or_insert_with(|| Inputs::read(&root));
         let changed_files = self.files.refresh(inputs.copied(&root));
-        let (site, mut problems) = Session::model(inputs, &self.options, counts);
+        let (site, mut problems) = Session::model(inputs, &self.options, first);
         let theme = self
             .theme
             .get_or_insert_with(|| Theme::load(&root, &site.config));
@@ -254,23 +250,6 @@ fn change_of(theme: &Theme, stylesheet_only: bool) -> Change {
         },
         _ => Change::Reload,
     }
-}
-
-/// The word counts an earlier build or session kept, given to the posts of `inputs` that they
-/// fit: counting every post's words was an eighth of the CPU of a start.
-fn stored_counts(inputs: &Inputs, options: &BuildOptions) -> Option<StoredCounts> {
-    if !options.cache {
-        return None;
-    }
-    // A site.toml with errors fails the build anyway; its counts wait for the next start.
-    let config = inputs.config.as_ref().ok()?;
-    let (config, _) = build::settings(Ok(config.clone()), options);
-    let mut counts = StoredCounts::open(
-        &build::cache_dir(&config, &options.root),
-        Stamp::of_this_build(),
-    );
-    counts.fill(&inputs.sources);
-    Some(counts)
 }
 
 /// Output files that differ between two builds, or that only one of them has.
