@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use walkdir::WalkDir;
+use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
@@ -74,65 +74,133 @@ pub fn is_ignored_path(tree: Tree, rel: &Path) -> bool {
 ///
 /// Symbolic links are followed only to files inside `site_root`; a link out of the site, a
 /// linked folder, or a link loop is reported and skipped, so the build never reads outside it.
+/// Folders are listed on every core: listing the 10,000 folders of a site one by one was a
+/// sixth of a warm build's time.
 pub fn walk(dir: &Path, site_root: &Path, tree: Tree) -> (Vec<SourceFile>, Diagnostics) {
-    let mut files = Vec::new();
-    let mut problems = Diagnostics::new();
     if !dir.is_dir() {
-        return (files, problems);
+        return (Vec::new(), Diagnostics::new());
     }
     let root = site_root
         .canonicalize()
         .unwrap_or_else(|_| site_root.to_path_buf());
-    let walker = WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            let well_known = tree == Tree::Static && e.depth() == 1 && name == WELL_KNOWN;
-            e.depth() == 0 || well_known || !is_ignored_name(&name)
-        });
-    for entry in walker {
-        let entry = match entry {
-            Ok(entry) => entry,
+    let walk = Walk {
+        dir,
+        site_root,
+        root: &root,
+        tree,
+    };
+    let mut found = Found::default();
+    walk.folder(dir, 0, &mut found);
+    (found.files, found.problems)
+}
+
+/// One walk's settings.
+struct Walk<'a> {
+    /// The folder walked.
+    dir: &'a Path,
+    site_root: &'a Path,
+    /// `site_root`, canonical, for where links lead.
+    root: &'a Path,
+    tree: Tree,
+}
+
+/// What a walk found, in the order of the paths.
+#[derive(Default)]
+struct Found {
+    files: Vec<SourceFile>,
+    problems: Diagnostics,
+}
+
+impl Found {
+    fn append(&mut self, mut other: Found) {
+        self.files.append(&mut other.files);
+        self.problems.extend(other.problems);
+    }
+}
+
+impl Walk<'_> {
+    /// Adds what the folder `folder`, `depth` below the walked one, holds to `found`.
+    fn folder(&self, folder: &Path, depth: usize, found: &mut Found) {
+        let mut entries = match self.entries(folder, depth + 1) {
+            Ok(entries) => entries,
             Err(e) => {
-                let path = e.path().map(Path::to_path_buf).unwrap_or_default();
-                problems.push(
-                    Diagnostic::error(format!("cannot read: {}", io_reason(&e)))
-                        .in_file(display_path(&path, site_root)),
-                );
-                continue;
+                found.problems.push(self.unreadable(folder, &e));
+                return;
             }
         };
-        let path = entry.path();
-        let file_type = entry.file_type();
-        if file_type.is_dir() {
-            continue;
+        // Byte order of the names, as a sorted walk lists them.
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        let parts: Vec<Found> = entries
+            .into_par_iter()
+            .map(|entry| {
+                let mut part = Found::default();
+                let path = folder.join(&entry.name);
+                match entry.file_type {
+                    Ok(file_type) if file_type.is_dir() => self.folder(&path, depth + 1, &mut part),
+                    Ok(file_type) => self.file(&path, file_type, &mut part),
+                    Err(e) => part.problems.push(self.unreadable(&path, &e)),
+                }
+                part
+            })
+            .collect();
+        for part in parts {
+            found.append(part);
         }
-        let Some(rel) = relative_utf8(path, dir) else {
-            problems.push(
+    }
+
+    /// The entries of `folder` the build may read, which are `depth` below the walked folder.
+    fn entries(&self, folder: &Path, depth: usize) -> std::io::Result<Vec<Entry>> {
+        let mut entries = Vec::new();
+        for entry in std::fs::read_dir(folder)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let shown = name.to_string_lossy();
+            let well_known = self.tree == Tree::Static && depth == 1 && shown == WELL_KNOWN;
+            if well_known || !is_ignored_name(&shown) {
+                entries.push(Entry {
+                    file_type: entry.file_type(),
+                    name,
+                });
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Adds the file at `path`, not a folder, to `found`, or the reason it cannot be used.
+    fn file(&self, path: &Path, file_type: std::fs::FileType, found: &mut Found) {
+        let Some(rel) = relative_utf8(path, self.dir) else {
+            found.problems.push(
                 Diagnostic::error("file name is not valid UTF-8")
-                    .in_file(display_path(path, site_root))
+                    .in_file(display_path(path, self.site_root))
                     .help("rename the file using UTF-8 characters"),
             );
-            continue;
+            return;
         };
         let usable = if file_type.is_symlink() {
-            check_link(path, &root, site_root)
+            check_link(path, self.root, self.site_root)
         } else if file_type.is_file() {
             Ok(())
         } else {
-            Err(not_regular(&file_type, false, path, site_root))
+            Err(not_regular(&file_type, false, path, self.site_root))
         };
         match usable {
             Ok(()) => {
                 let kind = kind_of(&rel);
-                files.push(SourceFile { rel, kind });
+                found.files.push(SourceFile { rel, kind });
             }
-            Err(problem) => problems.push(problem),
+            Err(problem) => found.problems.push(problem),
         }
     }
-    (files, problems)
+
+    fn unreadable(&self, path: &Path, e: &std::io::Error) -> Diagnostic {
+        Diagnostic::error(format!("cannot read: {e}")).in_file(display_path(path, self.site_root))
+    }
+}
+
+/// An entry of a folder being walked.
+struct Entry {
+    name: std::ffi::OsString,
+    file_type: std::io::Result<std::fs::FileType>,
 }
 
 /// Why the symbolic link at `path` may not be read, if it may not: it leads out of the site
@@ -201,16 +269,6 @@ fn not_regular(
     Diagnostic::warning(message)
         .in_file(display_path(path, site_root))
         .help("only regular files, and links to them, are published")
-}
-
-fn io_reason(e: &walkdir::Error) -> String {
-    if e.loop_ancestor().is_some() {
-        return "symbolic link loop".to_string();
-    }
-    match e.io_error() {
-        Some(io) => io.to_string(),
-        None => e.to_string(),
-    }
 }
 
 /// `path` relative to `base`, with `/` separators, if it is valid UTF-8.
