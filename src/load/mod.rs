@@ -183,7 +183,7 @@ pub fn read_source(site_root: &Path, rel: &str) -> (Option<Loaded>, Diagnostics)
 fn read_held(site_root: &Path, rel: &str, holding: &Holding) -> (Option<Loaded>, Diagnostics) {
     let path = content_dir(site_root).join(rel);
     match read_regular_file(&path) {
-        Ok(bytes) => parse_held(rel, &bytes, &|text: &str| {
+        Ok(bytes) => parse_held(rel, bytes, &|text: &str| {
             holding.body(text, || path.clone())
         }),
         Err(e) => {
@@ -200,13 +200,13 @@ fn read_held(site_root: &Path, rel: &str, holding: &Holding) -> (Option<Loaded>,
 /// Parses the bytes of the markdown file at content-relative path `rel`; `None` when they
 /// cannot be used. Every problem names the file, and its line where it has one.
 pub fn parse_source(rel: &str, bytes: &[u8]) -> (Option<Loaded>, Diagnostics) {
-    parse_held(rel, bytes, &|text: &str| Body::from(text))
+    parse_held(rel, bytes.to_vec(), &|text: &str| Body::from(text))
 }
 
 /// Parses a markdown file as [`parse_source`] does, making its body with `body`.
 fn parse_held(
     rel: &str,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     body: &dyn Fn(&str) -> Body,
 ) -> (Option<Loaded>, Diagnostics) {
     let shown = Path::new("content").join(rel);
@@ -256,7 +256,7 @@ pub fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
 /// front matter no longer ends. The error says why it could not be read.
 fn read_body(path: &Path) -> Result<Option<String>, String> {
     let bytes = read_regular_file(path).map_err(|e| format!("cannot read it again: {e}"))?;
-    let mut text = decode(&bytes).map_err(|d| d.message)?;
+    let mut text = decode(bytes).map_err(|d| d.message)?;
     let Ok(parts) = split::split(&text) else {
         return Ok(None);
     };
@@ -266,11 +266,14 @@ fn read_body(path: &Path) -> Result<Option<String>, String> {
     Ok(Some(text))
 }
 
-/// Turns file bytes into text: UTF-8 only, no NUL, BOM dropped, `\r\n` and `\r` made `\n`.
-fn decode(bytes: &[u8]) -> Result<String, Diagnostic> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let good = &bytes[..e.valid_up_to()];
+/// Turns file bytes into text: UTF-8 only, no NUL, BOM dropped, `\r\n` and `\r` made `\n`. The
+/// bytes become the text without a copy: a site's text is read once a build.
+fn decode(mut bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
         let column = good.len() - good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
         Diagnostic::error("file is not valid UTF-8")
@@ -278,7 +281,7 @@ fn decode(bytes: &[u8]) -> Result<String, Diagnostic> {
             .help("save the file as UTF-8")
     })?;
     if let Some(offset) = text.find('\0') {
-        let (line, column) = crate::diagnostic::line_column(text, offset);
+        let (line, column) = crate::diagnostic::line_column(&text, offset);
         return Err(Diagnostic::error("file contains a NUL byte")
             .at(line, column)
             .help("remove it; markdown files are text"));
@@ -288,7 +291,7 @@ fn decode(bytes: &[u8]) -> Result<String, Diagnostic> {
     Ok(if text.contains('\r') {
         text.replace("\r\n", "\n").replace('\r', "\n")
     } else {
-        text.to_string()
+        text
     })
 }
 
@@ -385,15 +388,18 @@ mod tests {
 
     #[test]
     fn every_line_end_becomes_a_line_feed() {
-        assert_eq!(decode(b"a\r\nb\rc\r\r\nd\n").unwrap(), "a\nb\nc\n\nd\n");
-        assert_eq!(decode(b"\xEF\xBB\xBF---\r\n").unwrap(), "---\n");
+        assert_eq!(
+            decode(b"a\r\nb\rc\r\r\nd\n".to_vec()).unwrap(),
+            "a\nb\nc\n\nd\n"
+        );
+        assert_eq!(decode(b"\xEF\xBB\xBF---\r\n".to_vec()).unwrap(), "---\n");
     }
 
     #[test]
     fn bad_bytes_are_placed_at_their_line_and_column() {
-        let d = decode(b"ok\nab\xffc").unwrap_err();
+        let d = decode(b"ok\nab\xffc".to_vec()).unwrap_err();
         assert_eq!((d.line, d.column), (Some(2), Some(3)));
-        let d = decode(b"a\n\nxy\0").unwrap_err();
+        let d = decode(b"a\n\nxy\0".to_vec()).unwrap_err();
         assert_eq!((d.line, d.column), (Some(3), Some(3)));
     }
 }
