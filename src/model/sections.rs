@@ -3,6 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use super::url::{slugify, user_path, user_slug};
 use super::{IdVec, Page, PageId, Section, SectionId};
 use crate::config::Config;
@@ -46,16 +48,26 @@ pub fn place(
         }
         index_of.insert(dir, id);
     }
+    // Worked out on every core, from documents that stay where they are.
+    let placed: Vec<(Option<Placed>, Diagnostics)> = page_docs
+        .par_iter()
+        .map(|doc| {
+            let mut dir = bundle_dir(&doc.rel).map_or(parent_dir(&doc.rel), parent_dir);
+            while !index_of.contains_key(dir) {
+                dir = parent_dir(dir);
+            }
+            let section = index_of[dir];
+            let mut found = Diagnostics::new();
+            let placed = place_page(config, doc, section, &sections[section], &mut found);
+            (placed, found)
+        })
+        .collect();
     // Sized up front: growing a table of 50,000 pages by doubling would hold two at once.
     let mut pages: IdVec<PageId, Page> = IdVec::from(Vec::with_capacity(page_docs.len()));
-    for doc in page_docs {
-        let mut dir = bundle_dir(&doc.rel).map_or(parent_dir(&doc.rel), parent_dir);
-        while !index_of.contains_key(dir) {
-            dir = parent_dir(dir);
-        }
-        let section = index_of[dir];
-        if let Some(page) = new_page(config, doc, section, &sections[section], problems) {
-            pages.push(page);
+    for (doc, (placed, found)) in page_docs.into_iter().zip(placed) {
+        problems.extend(found);
+        if let Some(placed) = placed {
+            pages.push(new_page(doc, placed));
         }
     }
     for (id, page) in pages.enumerate() {
@@ -203,13 +215,25 @@ fn written_title(config: &Config, title: Option<&str>) -> Option<String> {
     })
 }
 
-fn new_page(
+/// What of a page depends on where its document is: worked out apart from moving the
+/// document into the page, so that it can be on every core.
+struct Placed {
+    url: String,
+    section: SectionId,
+    title: String,
+    aliases: Vec<String>,
+    template: String,
+    bundle: Option<String>,
+}
+
+/// Where the page of `doc`, in section `section_id`, goes; `None` when it cannot be placed.
+fn place_page(
     config: &Config,
-    doc: PageDoc,
+    doc: &PageDoc,
     section_id: SectionId,
     section: &Section,
     problems: &mut Diagnostics,
-) -> Option<Page> {
+) -> Option<Placed> {
     let bundle = bundle_dir(&doc.rel).map(str::to_string);
     let stem = match &bundle {
         Some(dir) => dir.rsplit('/').next().unwrap_or(dir),
@@ -218,13 +242,13 @@ fn new_page(
             name.strip_suffix(".md").unwrap_or(name)
         }
     };
-    let url = page_url(&doc, stem, section, problems)?;
+    let url = page_url(doc, stem, section, problems)?;
     let front = &doc.front;
     let mut aliases = Vec::new();
     for alias in &front.aliases {
         match user_path(alias) {
             Ok(url) => aliases.push(url),
-            Err(e) => refuse(&doc, "aliases", format!("unsafe alias: {e}"), problems),
+            Err(e) => refuse(doc, "aliases", format!("unsafe alias: {e}"), problems),
         }
     }
     let section_front = section.source.as_ref().map(|s| &s.front);
@@ -233,25 +257,37 @@ fn new_page(
         .clone()
         .or_else(|| section_front.and_then(|f| f.page_template.clone()))
         .unwrap_or_else(|| "page.html".to_string());
-    Some(Page {
+    Some(Placed {
         url,
         section: section_id,
         title: written_title(config, front.title.as_deref()).unwrap_or_else(|| readable(stem)),
-        date: front.date.map(|d| d.0),
-        updated: front.updated.map(|d| d.0),
+        aliases,
+        template,
+        bundle,
+    })
+}
+
+/// The page of `doc`, placed.
+fn new_page(doc: PageDoc, placed: Placed) -> Page {
+    Page {
+        url: placed.url,
+        section: placed.section,
+        title: placed.title,
+        date: doc.front.date.map(|d| d.0),
+        updated: doc.front.updated.map(|d| d.0),
         tags: Vec::new(),
         categories: Vec::new(),
         series: None,
         related: Vec::new(),
         previous: None,
         next: None,
-        aliases,
-        template,
+        aliases: placed.aliases,
+        template: placed.template,
         is_post: false,
         scheduled: false,
-        bundle,
+        bundle: placed.bundle,
         source: doc,
-    })
+    }
 }
 
 /// A page's URL: its `path`, else its section's URL and its `slug` or file name; `None` (with
