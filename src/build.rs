@@ -495,21 +495,25 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
         return Err(problems);
     }
     let record = staging.take_record();
-    if let Err(e) = staging.publish() {
-        if is_disk_full(&e) {
+    let folders = match staging.publish() {
+        Ok(folders) => folders,
+        Err(e) if is_disk_full(&e) => {
             problems.push(full_disk(&claim.output, Some(staged.written)));
             return Err(problems);
         }
-        problems.push(Diagnostic::error(format!(
-            "cannot publish into {}: {e}",
-            claim.output.display()
-        )));
-        return Err(problems);
-    }
+        Err(e) => {
+            problems.push(Diagnostic::error(format!(
+                "cannot publish into {}: {e}",
+                claim.output.display()
+            )));
+            return Err(problems);
+        }
+    };
     if let Some(generations) = generations {
         generations.save(Generation {
             build: marker.build,
             files: record,
+            folders,
         });
     }
     Ok(Built {

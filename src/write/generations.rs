@@ -11,6 +11,11 @@
 //! hashes that a rebuilt binary may compute differently, so the whole file is ignored when
 //! another binary wrote it; a damaged file is ignored with one warning. Deleting it is safe:
 //! the next build reads every unchanged file back to compare, as it did before this store.
+//!
+//! A build's record also holds, for each folder of its site, the folder's state and a
+//! fingerprint of the names in it, so that pruning the folder when a later build writes over
+//! it lists only the folders something changed or whose files that build does not make again:
+//! adding, removing or renaming an entry changes a folder's modification time.
 
 use std::collections::HashMap;
 use std::fs::Metadata;
@@ -47,37 +52,57 @@ pub struct FileState(u64);
 impl FileState {
     /// The state of a regular file; `None` for anything else, and on systems without inodes,
     /// where nothing is trusted.
-    #[cfg(unix)]
     pub fn of(metadata: &Metadata) -> Option<FileState> {
-        use std::os::unix::fs::MetadataExt;
-        metadata.is_file().then(|| {
-            FileState(crate::store::hash_of(&(
-                metadata.ino(),
-                metadata.size(),
-                (metadata.mtime(), metadata.mtime_nsec()),
-                (metadata.ctime(), metadata.ctime_nsec()),
-            )))
-        })
+        metadata.is_file().then(|| Self::any(metadata)).flatten()
     }
 
-    /// The state of a regular file; `None` for anything else, and on systems without inodes,
-    /// where nothing is trusted.
+    /// The state of a folder; `None` for anything else, and where nothing is trusted.
+    pub fn of_folder(metadata: &Metadata) -> Option<FileState> {
+        metadata.is_dir().then(|| Self::any(metadata)).flatten()
+    }
+
+    #[cfg(unix)]
+    fn any(metadata: &Metadata) -> Option<FileState> {
+        use std::os::unix::fs::MetadataExt;
+        Some(FileState(crate::store::hash_of(&(
+            metadata.ino(),
+            metadata.size(),
+            (metadata.mtime(), metadata.mtime_nsec()),
+            (metadata.ctime(), metadata.ctime_nsec()),
+        ))))
+    }
+
     #[cfg(not(unix))]
-    pub fn of(_: &Metadata) -> Option<FileState> {
+    fn any(_: &Metadata) -> Option<FileState> {
         None
     }
 }
+
+/// One folder of a build's site as the build left it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Folder {
+    /// The folder's state once the build had pruned it.
+    pub state: FileState,
+    /// A fingerprint of the names of the files and folders in it.
+    pub entries: Fingerprint,
+}
+
+/// Every folder of a build's site but its top one (renamed on every publish), by a hash of its
+/// path relative to the top one.
+pub type Folders = HashMap<u64, Folder>;
 
 /// The templated outputs one build left in its folder, by output file.
 pub type Files = HashMap<String, Written>;
 
 /// One build's record.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Generation {
     /// The build's id, as its folder's marker holds it.
     pub build: u64,
     /// Its templated outputs.
     pub files: Files,
+    /// Its folders.
+    pub folders: Folders,
 }
 
 /// A build's record as stored: only the one a build writes over is decoded, the others are
@@ -85,7 +110,7 @@ pub struct Generation {
 #[derive(Serialize, Deserialize)]
 struct Encoded {
     build: u64,
-    /// A [`Files`], in postcard.
+    /// A [`Files`] and [`Folders`], in postcard.
     files: Vec<u8>,
 }
 
@@ -132,14 +157,20 @@ impl Generations {
         opened
     }
 
-    /// Takes the record of build `build`, whose folder is being written over.
-    pub fn take(&mut self, build: u64) -> Files {
+    /// Takes the record of build `build`, whose folder is being written over; an empty one
+    /// when there is none.
+    pub fn take(&mut self, build: u64) -> Generation {
         let Some(at) = self.generations.iter().position(|g| g.build == build) else {
-            return Files::new();
+            return Generation::default();
         };
         let taken = self.generations.remove(at);
         // Inside a file whose checksum held, only a bug could make a record unreadable.
-        postcard::from_bytes(&taken.files).unwrap_or_default()
+        let (files, folders) = postcard::from_bytes(&taken.files).unwrap_or_default();
+        Generation {
+            build,
+            files,
+            folders,
+        }
     }
 
     /// One sentence when the record could not be used.
@@ -150,7 +181,7 @@ impl Generations {
     /// Records `newest`, a build just published, before the others; a record that cannot be
     /// written is no error: the next build compares files instead.
     pub fn save(mut self, newest: Generation) {
-        let Ok(files) = postcard::to_stdvec(&newest.files) else {
+        let Ok(files) = postcard::to_stdvec(&(&newest.files, &newest.folders)) else {
             return;
         };
         self.generations.retain(|g| g.build != newest.build);
@@ -184,9 +215,14 @@ mod tests {
             fingerprint: build * 10,
             state: FileState(build),
         };
+        let folder = Folder {
+            state: FileState(build + 1),
+            entries: build + 2,
+        };
         Generation {
             build,
             files: [(format!("{build}/index.html"), written)].into(),
+            folders: [(build, folder)].into(),
         }
     }
 
@@ -200,12 +236,13 @@ mod tests {
         assert!(opened.warning().is_none());
         let builds: Vec<u64> = opened.generations.iter().map(|g| g.build).collect();
         assert_eq!(builds, [6, 5, 4, 3]);
-        assert_eq!(opened.take(5), generation(5).files);
-        assert!(
-            opened.take(5).is_empty(),
+        assert_eq!(opened.take(5), generation(5));
+        assert_eq!(
+            opened.take(5),
+            Generation::default(),
             "a folder written over is forgotten"
         );
-        assert!(opened.take(1).is_empty(), "only the newest are kept");
+        assert!(opened.take(1).files.is_empty(), "only the newest are kept");
     }
 
     #[test]
@@ -222,14 +259,15 @@ mod tests {
             std::fs::write(&path, damaged).unwrap();
             let mut opened = Generations::open(tmp.path());
             assert!(opened.warning().is_some_and(|w| w.contains("damaged")));
-            assert!(opened.take(7).is_empty());
+            assert_eq!(opened.take(7), Generation::default());
         }
     }
 
     #[test]
     fn another_binarys_record_is_ignored_quietly() {
         let tmp = tempfile::tempdir().unwrap();
-        let files = postcard::to_stdvec(&generation(3).files).unwrap();
+        let three = generation(3);
+        let files = postcard::to_stdvec(&(&three.files, &three.folders)).unwrap();
         let stored = Stored {
             stamp: Stamp::of_this_build().0 ^ 1,
             generations: vec![Encoded { build: 3, files }],
@@ -238,6 +276,6 @@ mod tests {
         std::fs::write(tmp.path().join(FILE), encode(&body)).unwrap();
         let mut opened = Generations::open(tmp.path());
         assert!(opened.warning().is_none());
-        assert!(opened.take(3).is_empty());
+        assert_eq!(opened.take(3), Generation::default());
     }
 }

@@ -8,6 +8,7 @@ pub mod generations;
 pub mod lock;
 pub mod memory;
 pub mod output;
+pub mod prune;
 pub mod space;
 pub mod staging;
 

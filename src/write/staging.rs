@@ -22,10 +22,10 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use super::Sink;
-use super::generations::{FileState, Files, Written};
+use super::generations::{FileState, Files, Folders, Generation, Written};
 use super::memory::LazyBytes;
 use super::output::{Claim, MARKER, Marker, Previous};
+use super::{Sink, prune};
 use crate::store::Fingerprint;
 
 /// A staging folder being filled, to be published over `output`.
@@ -36,12 +36,14 @@ pub struct Staging {
     previous: Previous,
     /// True when the folder is a previous site being overwritten, so stale files must be pruned.
     reused: bool,
-    /// Every file written, relative to the folder; only kept when `reused`.
+    /// Every file written, relative to the folder.
     written: Mutex<HashSet<String>>,
     /// The id of the build that wrote the reused folder, when its marker said.
     reused_build: Option<u64>,
     /// The templated outputs that build left, which may be kept as they are.
     trusted: Files,
+    /// The folders that build left, which need not be listed to be pruned while unchanged.
+    known: Folders,
     /// The templated outputs of this build, for the next to trust.
     record: Mutex<Files>,
     published: bool,
@@ -87,6 +89,7 @@ impl Staging {
             written: Mutex::new(HashSet::new()),
             reused_build,
             trusted: Files::new(),
+            known: Folders::new(),
             record: Mutex::new(Files::new()),
             published: false,
         };
@@ -108,11 +111,13 @@ impl Staging {
         self.reused_build
     }
 
-    /// Lets [`Sink::keep`] keep the templated outputs `files`, which the build that wrote the
-    /// reused folder recorded, while each is still as it was written.
-    pub fn trust(&mut self, files: Files) {
+    /// Lets [`Sink::keep`] keep the templated outputs, and pruning skip the folders, that the
+    /// record `earlier` of the build that wrote the reused folder holds, while each is still
+    /// as it was left.
+    pub fn trust(&mut self, earlier: Generation) {
         if self.reused {
-            self.trusted = files;
+            self.trusted = earlier.files;
+            self.known = earlier.folders;
         }
     }
 
@@ -131,12 +136,20 @@ impl Staging {
     }
 
     /// Swaps the staging folder in as the output; an earlier build's output becomes the spare,
-    /// and anything else that was there is removed.
-    pub fn publish(mut self) -> io::Result<()> {
-        if self.reused {
-            let written = std::mem::take(&mut *crate::sync::lock(&self.written));
-            prune(&self.dir, "", &written)?;
-        }
+    /// and anything else that was there is removed. Returns the record of the published
+    /// folder's folders, for the build that writes over it next.
+    pub fn publish(mut self) -> io::Result<Folders> {
+        let written = std::mem::take(&mut *crate::sync::lock(&self.written));
+        let folders = if self.reused {
+            prune::prune(&self.dir, &written, &self.known)?
+        } else {
+            prune::record(&self.dir, &written)
+        };
+        self.swap()?;
+        Ok(folders)
+    }
+
+    fn swap(&mut self) -> io::Result<()> {
         if !self.output.exists() {
             fs::rename(&self.dir, &self.output)?;
             self.published = true;
@@ -173,8 +186,8 @@ impl Staging {
             return Err(io::Error::other(format!("refusing to write `{file}`")));
         }
         let path = self.dir.join(file);
+        crate::sync::lock(&self.written).insert(file.to_string());
         if self.reused {
-            crate::sync::lock(&self.written).insert(file.to_string());
             clear_the_way(&self.dir, file)?;
         }
         if let Some(parent) = path.parent() {
@@ -301,43 +314,8 @@ fn clear_the_way(dir: &Path, file: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// Removes from a reused folder every file this build did not write, and emptied folders.
-/// Returns whether `rel` (a folder) is empty afterwards.
-fn prune(root: &Path, rel: &str, written: &HashSet<String>) -> io::Result<bool> {
-    let dir = if rel.is_empty() {
-        root.to_path_buf()
-    } else {
-        root.join(rel)
-    };
-    let entries: Vec<fs::DirEntry> = fs::read_dir(&dir)?.collect::<io::Result<_>>()?;
-    let kept: Vec<bool> = entries
-        .par_iter()
-        .map(|entry| {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let child = if rel.is_empty() {
-                name
-            } else {
-                format!("{rel}/{name}")
-            };
-            if entry.file_type()?.is_dir() {
-                if prune(root, &child, written)? {
-                    fs::remove_dir(entry.path())?;
-                    return Ok(false);
-                }
-                Ok(true)
-            } else if written.contains(&child) {
-                Ok(true)
-            } else {
-                fs::remove_file(entry.path())?;
-                Ok(false)
-            }
-        })
-        .collect::<io::Result<_>>()?;
-    Ok(!kept.contains(&true))
-}
-
 /// Removes a folder tree, its subfolders in parallel.
-fn remove_tree(dir: &Path) -> io::Result<()> {
+pub(super) fn remove_tree(dir: &Path) -> io::Result<()> {
     let entries: Vec<fs::DirEntry> = fs::read_dir(dir)?.collect::<io::Result<_>>()?;
     entries.par_iter().try_for_each(|entry| {
         if entry.file_type()?.is_dir() {
