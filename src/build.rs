@@ -72,6 +72,10 @@ pub struct BuildOptions {
     /// Take rendered markdown and made images from the cache folder, and keep them there
     /// (false: `--no-cache`, which makes everything again and keeps nothing).
     pub cache: bool,
+    /// The process exits once the build is done (the command line's `build`): the site's
+    /// model is left for the exit to free at once, rather than freed allocation by allocation,
+    /// which took 15 ms of a 0.55 s warm build of 10,000 posts.
+    pub exits_after: bool,
 }
 
 /// How [`render_into`] treats what it finds, and what it shows while it works.
@@ -116,6 +120,7 @@ impl BuildOptions {
             held_text: HELD_TEXT,
             progress_bar: false,
             cache: true,
+            exits_after: false,
         }
     }
 }
@@ -516,7 +521,7 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
             folders,
         });
     }
-    Ok(Built {
+    let built = Built {
         pages: report.pages,
         files: report.files,
         templates_rendered: report.templates_rendered,
@@ -524,6 +529,10 @@ pub fn build(options: &BuildOptions) -> Result<Built, Diagnostics> {
         elapsed: started.elapsed(),
         warnings: problems,
         images: report.images,
-        held: site.held,
-    })
+        held: site.held.clone(),
+    };
+    if options.exits_after {
+        std::mem::forget((site, report.markdown_links, scanned));
+    }
+    Ok(built)
 }

@@ -198,6 +198,7 @@ fn main() -> ExitCode {
             options.base_url = base_url;
             options.stop = stop_on_signals();
             options.progress_bar = true;
+            options.exits_after = true;
             build_site(&options)
         }
         Command::Serve {
