@@ -319,15 +319,19 @@ fn target_of(
         } else {
             resolve_url(page_url, path)
         };
-        let decoded = percent_decode_str(absolute.trim_start_matches('/'))
-            .decode_utf8_lossy()
-            .into_owned();
-        let candidates = if decoded.is_empty() || decoded.ends_with('/') {
-            vec![format!("{decoded}index.html")]
-        } else {
-            vec![decoded.clone(), format!("{decoded}/index.html")]
+        let decoded = percent_decode_str(absolute.trim_start_matches('/')).decode_utf8_lossy();
+        let index = |separator: &str| {
+            let index = format!("{decoded}{separator}index.html");
+            files.contains(&index).then_some(index)
         };
-        match candidates.into_iter().find(|c| files.contains(c)) {
+        let found = if decoded.is_empty() || decoded.ends_with('/') {
+            index("")
+        } else if files.contains(decoded.as_ref()) {
+            Some(decoded.to_string())
+        } else {
+            index("/")
+        };
+        match found {
             Some(found) => found,
             None => return Err(format!("link to `{url}`, which the site does not have")),
         }
@@ -366,6 +370,10 @@ fn check_link(url: &str, page_url: &str, file: &str, scanned: &Scanned) -> Optio
 pub fn read_targeted_ids(site: &Site, markdown: &[PageLinks], scanned: &mut Scanned, dir: &Path) {
     let scanned_now = &*scanned;
     let wanted: HashSet<String> = for_markdown_links(site, markdown, |_, page, file, link| {
+        // Only a link with a fragment asks for an element: the others need not be resolved.
+        if !link.href.contains('#') {
+            return None;
+        }
         let target = target_of(&link.href, &page.url, file, &scanned_now.files).ok()?;
         target.fragment.as_ref()?;
         let unread = crate::content_type::is_html(&target.file)
