@@ -263,6 +263,7 @@ fn page(rel: &str, title: &str) -> pamphlet::load::PageDoc {
         body_line: 1,
         key_lines: Vec::new(),
         words: Default::default(),
+        text_hash: Default::default(),
     }
 }
 

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::{Document, Sources};
-use crate::store::{Stamp, hash_of, seal, unseal, write_atomically};
+use crate::store::{Stamp, seal, unseal, write_atomically};
 use crate::words::WordCounts;
 
 const MAGIC: &[u8; 16] = b"pamphlet-words\x00\x01";
@@ -144,7 +144,7 @@ fn recount_allowance(posts: usize) -> usize {
 
 /// The key of a document's text: `None` for a text not held, whose counts are not kept.
 fn text_key<F>(doc: &Document<F>) -> Option<u64> {
-    doc.body.held().map(|text| hash_of(&**text))
+    doc.body.held().map(|text| doc.text_key(text))
 }
 
 fn encode(stamp: Stamp, counted: &[(u64, &WordCounts)]) -> Vec<u8> {

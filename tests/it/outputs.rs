@@ -627,6 +627,7 @@ fn past_50000_urls_the_sitemap_becomes_an_index_of_parts() {
                 body_line: 1,
                 key_lines: Vec::new(),
                 words: Default::default(),
+                text_hash: Default::default(),
             })
             .collect();
         let sources = Sources {

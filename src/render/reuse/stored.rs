@@ -266,7 +266,8 @@ impl StoredMarkdown {
             }
             keys
         });
-        let make = || hash_of(&(self.stamp, renderer.markdown_key(id), text));
+        let text_key = renderer.site.pages[id].source.text_key(text);
+        let make = || hash_of(&(self.stamp, renderer.markdown_key(id), text_key));
         match keys.get(id) {
             Some(key) => *key.get_or_init(make),
             None => make(),
