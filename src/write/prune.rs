@@ -25,18 +25,21 @@ pub fn prune(root: &Path, written: &HashSet<String>, known: &Folders) -> io::Res
     let pruned: Vec<Option<(u64, Folder)>> = (layout.folders.par_iter())
         .map(|(&rel, &entries)| {
             let dir = root.join(rel);
+            // The top folder is renamed on every publish: always listed, never recorded.
+            if rel.is_empty() {
+                clear(&dir, rel, written, &layout)?;
+                return Ok(None);
+            }
             let key = hash_of(rel);
-            let before = folder_state(&dir).filter(|_| !rel.is_empty());
-            let recorded = known.get(&key).copied();
-            let clean =
-                before.is_some() && recorded == before.map(|state| Folder { state, entries });
-            let state = if clean {
+            let before = folder_state(&dir);
+            let unchanged =
+                before.is_some_and(|state| known.get(&key) == Some(&Folder { state, entries }));
+            let state = if unchanged {
                 before
             } else {
                 clear(&dir, rel, written, &layout)?;
                 folder_state(&dir)
             };
-            let state = state.filter(|_| !rel.is_empty());
             Ok(state.map(|state| (key, Folder { state, entries })))
         })
         .collect::<io::Result<_>>()?;
