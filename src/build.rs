@@ -9,6 +9,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::images::{ImageStats, Images};
 use crate::load::counted::StoredCounts;
 use crate::load::front_matter::DateField;
+use crate::load::known::KnownSources;
 use crate::load::{Budget, Holding};
 use crate::model::{Future, Held, ModelOptions, Schedule, Site};
 use crate::render::highlight::Highlighter;
@@ -238,17 +239,21 @@ pub fn load_site(options: &BuildOptions) -> (Site, Diagnostics) {
         );
     }
     let holding = Holding::UpTo(Budget::new(options.held_text));
+    let cache = cache_dir(&config, &options.root);
+    let mut known = (options.cache).then(|| KnownSources::open(&cache, Stamp::of_this_build()));
     // The stored counts are read while the sources are, on another core.
     let ((sources, load_problems), stored) = rayon::join(
-        || load::load(&options.root, &holding),
+        || load::load(&options.root, &holding, known.as_mut()),
         || {
-            let cache = cache_dir(&config, &options.root);
             options
                 .cache
                 .then(|| StoredCounts::open(&cache, Stamp::of_this_build()))
         },
     );
     problems.extend(load_problems);
+    if let Some(warning) = known.as_ref().and_then(KnownSources::warning) {
+        problems.push(Diagnostic::warning(warning).help(CACHE_HELP));
+    }
     let (statics, static_problems) = load::statics(&options.root);
     problems.extend(static_problems);
     // Counts are kept only for a site whose text is held, whose counts fit in memory too.

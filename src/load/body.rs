@@ -105,8 +105,27 @@ pub enum Body {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OnDisk {
     path: PathBuf,
-    len: usize,
-    crc: u32,
+    check: TextCheck,
+}
+
+/// A text's length and CRC-32: what tells a body read again, or an entry stored for a text,
+/// from one made from another text, without holding either text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TextCheck {
+    /// Its length in bytes.
+    pub len: u64,
+    /// Its CRC-32.
+    pub crc: u32,
+}
+
+impl TextCheck {
+    /// The check of `text`.
+    pub fn of(text: &str) -> TextCheck {
+        TextCheck {
+            len: text.len() as u64,
+            crc: crc32fast::hash(text.as_bytes()),
+        }
+    }
 }
 
 impl From<&str> for Body {
@@ -132,21 +151,34 @@ impl Body {
             Body::OnDisk(_) => None,
         }
     }
+
+    /// The body of the file at `path`, known from an earlier read to have `check`: left there
+    /// until something needs the text, which is then read and checked against it.
+    pub fn known(path: PathBuf, check: TextCheck) -> Body {
+        Body::OnDisk(OnDisk { path, check })
+    }
+
+    /// The text's check: worked out for a text held, known for one left on disk.
+    pub fn check(&self) -> TextCheck {
+        match self {
+            Body::Held(text) => TextCheck::of(text),
+            Body::OnDisk(place) => place.check,
+        }
+    }
 }
 
 impl OnDisk {
     fn of(text: &str, path: PathBuf) -> Self {
         OnDisk {
             path,
-            len: text.len(),
-            crc: crc32fast::hash(text.as_bytes()),
+            check: TextCheck::of(text),
         }
     }
 
     fn read(&self) -> Result<Arc<str>, String> {
         let changed = || "the file changed while the site was being built".to_string();
         let text = super::read_body(&self.path)?.ok_or_else(changed)?;
-        if text.len() != self.len || crc32fast::hash(text.as_bytes()) != self.crc {
+        if TextCheck::of(&text) != self.check {
             return Err(changed());
         }
         Ok(text.into())

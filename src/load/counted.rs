@@ -41,7 +41,7 @@ pub struct StoredCounts {
     found: HashSet<u64>,
     /// The file held this build's counts, so it may be left as it is.
     usable: bool,
-    /// Each held page's text key, by path, hashed once for [`Self::fill`] and [`Self::save`].
+    /// Each known page text key, by path, hashed once for [`Self::fill`] and [`Self::save`].
     keys: HashMap<String, u64>,
 }
 
@@ -80,7 +80,7 @@ impl StoredCounts {
         stored
     }
 
-    /// Gives every page of `sources` whose text is held the counts kept for that text.
+    /// Gives every page of `sources` whose text is held or known the counts kept for that text.
     pub fn fill(&mut self, sources: &Sources) {
         // Hashing every text is most of the work: done on every core first.
         let keys: Vec<Option<u64>> = sources.pages.par_iter().map(text_key).collect();
@@ -142,9 +142,10 @@ fn recount_allowance(posts: usize) -> usize {
     (posts / 100).max(16)
 }
 
-/// The key of a document's text: `None` for a text not held, whose counts are not kept.
+/// The key of a document's text: `None` for a text neither held nor known from the record of
+/// sources ([`super::known`]), whose counts are not kept.
 fn text_key<F>(doc: &Document<F>) -> Option<u64> {
-    doc.body.held().map(|text| doc.text_key(text))
+    doc.known_text_key()
 }
 
 fn encode(stamp: Stamp, counted: &[(u64, &WordCounts)]) -> Vec<u8> {

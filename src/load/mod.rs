@@ -7,19 +7,21 @@ pub mod counted;
 pub mod date;
 pub mod front_matter;
 pub mod history;
+pub mod known;
 pub mod split;
 pub mod walk;
 mod yaml;
 
 use std::path::Path;
 
-pub use body::{Body, Budget, Holding};
+pub use body::{Body, Budget, Holding, TextCheck};
 
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::words::WordCounts;
 use front_matter::{PageFront, SectionFront};
+use known::{KnownSources, Outcome};
 use walk::{SourceKind, content_dir};
 
 /// One markdown file, read and parsed.
@@ -101,6 +103,25 @@ impl<F> Document<F> {
         *self.text_hash.get_or_init(|| crate::store::hash_of(text))
     }
 
+    /// The hash of the body's text when it is known without reading the file: worked out, or
+    /// the text is held.
+    pub fn known_text_key(&self) -> Option<u64> {
+        match (self.text_hash.get(), self.body.held()) {
+            (Some(&key), _) => Some(key),
+            (None, Some(text)) => Some(self.text_key(text)),
+            (None, None) => None,
+        }
+    }
+
+    /// The hash of the body's text, reading the text again only when it is not known. The
+    /// error is [`Body::text`]'s.
+    pub fn text_key_now(&self) -> Result<u64, String> {
+        match self.known_text_key() {
+            Some(key) => Ok(key),
+            None => Ok(self.text_key(&self.body.text()?)),
+        }
+    }
+
     /// The file line of a top-level front matter key, if the file has it.
     pub fn line_of(&self, key: &str) -> Option<usize> {
         self.key_lines
@@ -129,28 +150,36 @@ pub struct Sources {
 }
 
 /// Reads the whole `content/` folder of the site at `site_root`, holding as much of the
-/// markdown text in memory as `holding` allows.
-pub fn load(site_root: &Path, holding: &Holding) -> (Sources, Diagnostics) {
+/// markdown text in memory as `holding` allows. With `known`, pages whose files are as it
+/// recorded are recalled from it rather than read, and it is kept up to date for the next load.
+pub fn load(
+    site_root: &Path,
+    holding: &Holding,
+    mut known: Option<&mut KnownSources>,
+) -> (Sources, Diagnostics) {
     let content = content_dir(site_root);
     let (files, mut problems) = walk::walk(&content, site_root, walk::Tree::Content);
     let mut sources = Sources::default();
-    let read: Vec<(&str, Option<Loaded>, Diagnostics)> = files
+    let recall = known.as_deref();
+    let read: Vec<ReadFile> = files
         .par_iter()
         .filter(|f| f.kind != SourceKind::Asset)
-        .map(|f| {
-            let (loaded, diagnostics) = read_held(site_root, &f.rel, holding);
-            (f.rel.as_str(), loaded, diagnostics)
-        })
+        .map(|f| read_file(&content, &f.rel, holding, recall))
         .collect();
     // Reserved, not grown: doubling a list of 50,000 documents would hold two copies at once.
     sources.pages.reserve(read.len());
-    for (rel, loaded, diagnostics) in read {
-        problems.extend(diagnostics);
-        match loaded {
+    let mut outcomes = Vec::with_capacity(read.len());
+    for file in read {
+        problems.extend(file.problems);
+        match file.loaded {
             Some(Loaded::Page(doc)) => sources.pages.push(doc),
             Some(Loaded::Section(doc)) => sources.sections.push(doc),
-            None => sources.failed.push(rel.to_string()),
+            None => sources.failed.push(file.rel.to_string()),
         }
+        outcomes.extend(file.outcome.map(|outcome| (file.rel, outcome)));
+    }
+    if let Some(known) = &mut known {
+        known.save(outcomes);
     }
     let pages = (sources.pages.iter_mut()).map(|doc| (&mut doc.body, content.join(&doc.rel)));
     let sections = (sources.sections.iter_mut()).map(|doc| (&mut doc.body, content.join(&doc.rel)));
@@ -161,6 +190,72 @@ pub fn load(site_root: &Path, holding: &Holding) -> (Sources, Diagnostics) {
         .map(|f| f.rel.clone())
         .collect();
     (sources, problems)
+}
+
+/// One markdown file of a load: what it gave, and what the record of sources is to keep.
+struct ReadFile<'f> {
+    rel: &'f str,
+    loaded: Option<Loaded>,
+    problems: Diagnostics,
+    /// Set when the load keeps a record.
+    outcome: Option<Outcome>,
+}
+
+/// Recalls the markdown file at content-relative `rel` from `known`, or reads it.
+fn read_file<'f>(
+    content: &Path,
+    rel: &'f str,
+    holding: &Holding,
+    known: Option<&KnownSources>,
+) -> ReadFile<'f> {
+    let path = content.join(rel);
+    let is_page = walk::kind_of(rel) == SourceKind::Page;
+    if let Some(doc) = known.filter(|_| is_page).and_then(|k| k.recall(rel, &path)) {
+        return ReadFile {
+            rel,
+            loaded: Some(Loaded::Page(doc)),
+            problems: Diagnostics::new(),
+            outcome: Some(Outcome::Recalled),
+        };
+    }
+    let (metadata, read) = match read_regular(&path) {
+        Ok(read) => read,
+        Err(e) => {
+            let mut problems = Diagnostics::new();
+            problems.push(
+                Diagnostic::error(format!("cannot read: {e}"))
+                    .in_file(Path::new("content").join(rel)),
+            );
+            return ReadFile {
+                rel,
+                loaded: None,
+                problems,
+                outcome: known.map(|_| Outcome::Read(None)),
+            };
+        }
+    };
+    // The text's check and hash are worked out while the text is at hand, for the record.
+    let seen = std::cell::Cell::new(None);
+    let body = |text: &str| {
+        if known.is_some() {
+            seen.set(Some((TextCheck::of(text), crate::store::hash_of(text))));
+        }
+        holding.body(text, || path.clone())
+    };
+    let (loaded, problems) = parse_held(rel, read, &body);
+    let entry = match (&loaded, known, seen.get()) {
+        (Some(Loaded::Page(doc)), Some(known), Some((check, hash))) if problems.is_empty() => {
+            doc.text_hash.set(hash);
+            known.entry(doc, &metadata, check)
+        }
+        _ => None,
+    };
+    ReadFile {
+        rel,
+        loaded,
+        problems,
+        outcome: known.map(|_| Outcome::Read(entry)),
+    }
 }
 
 /// Lists the files under `static/`, relative to it.
@@ -185,25 +280,8 @@ pub enum Loaded {
 
 /// Reads one markdown file by its content-relative path; `None` when it cannot be used.
 pub fn read_source(site_root: &Path, rel: &str) -> (Option<Loaded>, Diagnostics) {
-    read_held(site_root, rel, &Holding::All)
-}
-
-/// Reads one markdown file, holding its body as `holding` allows.
-fn read_held(site_root: &Path, rel: &str, holding: &Holding) -> (Option<Loaded>, Diagnostics) {
-    let path = content_dir(site_root).join(rel);
-    match read_regular_file(&path) {
-        Ok(bytes) => parse_held(rel, bytes, &|text: &str| {
-            holding.body(text, || path.clone())
-        }),
-        Err(e) => {
-            let mut problems = Diagnostics::new();
-            problems.push(
-                Diagnostic::error(format!("cannot read: {e}"))
-                    .in_file(Path::new("content").join(rel)),
-            );
-            (None, problems)
-        }
-    }
+    let file = read_file(&content_dir(site_root), rel, &Holding::All, None);
+    (file.loaded, file.problems)
 }
 
 /// Parses the bytes of the markdown file at content-relative path `rel`; `None` when they
@@ -240,6 +318,11 @@ fn parse_held(
 /// Reads a file, refusing anything but a regular file without blocking on it: opening a FIFO
 /// for reading would wait for a writer forever, and a folder or device is never a page.
 pub fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    read_regular(path).map(|(_, bytes)| bytes)
+}
+
+/// Reads a regular file as [`read_regular_file`] does, with its metadata from before the read.
+fn read_regular(path: &Path) -> std::io::Result<(std::fs::Metadata, Vec<u8>)> {
     use std::io::Read;
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
@@ -258,7 +341,7 @@ pub fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.read_to_end(&mut bytes)?;
-    Ok(bytes)
+    Ok((meta, bytes))
 }
 
 /// The body of the markdown file at `path`, read again as a load reads it; `None` when its

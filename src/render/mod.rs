@@ -21,7 +21,6 @@ pub mod theme;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use tera::Context;
 
@@ -182,6 +181,8 @@ impl<'a> Renderer<'a> {
             Ok(body) => body,
             Err(why) => return self.unreadable_markdown(id, why),
         };
+        // Known now, so keeping the render needs no second read of a text left on disk.
+        page.source.text_key(&body);
         let (rendered, mut problems) = self.markdown().render(&markdown::Source {
             body: &body,
             place: self.markdown_place(id),
@@ -203,7 +204,7 @@ impl<'a> Renderer<'a> {
             html_hash: std::sync::OnceLock::new(),
             html_deferred: false,
             key: self.markdown_key(id),
-            body,
+            body: crate::load::Body::Held(body),
             rendered,
             problems,
         }
@@ -220,7 +221,7 @@ impl<'a> Renderer<'a> {
             rendered: Rendered::default(),
             problems,
             key: self.markdown_key(id),
-            body: Arc::from(""),
+            body: crate::load::Body::from(""),
             html_hash: std::sync::OnceLock::new(),
             html_deferred: false,
         }

@@ -20,8 +20,10 @@
 //!   on without caching, and [`warning`](Cache::warning) says so once.
 
 mod entry;
+mod file_state;
 mod pack;
 
+pub use file_state::FileState;
 pub(crate) use pack::Packs;
 
 use std::collections::HashSet;

@@ -18,11 +18,11 @@
 //! adding, removing or renaming an entry changes a folder's modification time.
 
 use std::collections::HashMap;
-use std::fs::Metadata;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::store::FileState;
 use crate::store::{Fingerprint, Stamp};
 
 /// The file in the cache folder.
@@ -42,40 +42,6 @@ pub struct Written {
     pub fingerprint: Fingerprint,
     /// The file right after it was written (or found already holding its bytes).
     pub state: FileState,
-}
-
-/// What tells that nothing wrote to a file since it was looked at: a hash of its inode, size,
-/// modification and change times, kept small because a site has one per output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileState(u64);
-
-impl FileState {
-    /// The state of a regular file; `None` for anything else, and on systems without inodes,
-    /// where nothing is trusted.
-    pub fn of(metadata: &Metadata) -> Option<FileState> {
-        metadata.is_file().then(|| Self::any(metadata)).flatten()
-    }
-
-    /// The state of a folder; `None` for anything else, and where nothing is trusted.
-    pub fn of_folder(metadata: &Metadata) -> Option<FileState> {
-        metadata.is_dir().then(|| Self::any(metadata)).flatten()
-    }
-
-    #[cfg(unix)]
-    fn any(metadata: &Metadata) -> Option<FileState> {
-        use std::os::unix::fs::MetadataExt;
-        Some(FileState(crate::store::hash_of(&(
-            metadata.ino(),
-            metadata.size(),
-            (metadata.mtime(), metadata.mtime_nsec()),
-            (metadata.ctime(), metadata.ctime_nsec()),
-        ))))
-    }
-
-    #[cfg(not(unix))]
-    fn any(_: &Metadata) -> Option<FileState> {
-        None
-    }
 }
 
 /// One folder of a build's site as the build left it.

@@ -1,5 +1,5 @@
 //! The build cache (`.pamphlet-cache/markdown/`, `.pamphlet-cache/words`,
-//! `.pamphlet-cache/outputs`): a warm build publishes exactly what a cold one does, whatever
+//! `.pamphlet-cache/outputs`, `.pamphlet-cache/sources`): a warm build publishes exactly what a cold one does, whatever
 //! was edited in between, and a cache that is damaged, cut short or another version's is never
 //! trusted.
 
@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use crate::common::{self, Site, render};
 use pamphlet::build::{BuildOptions, build};
+use pamphlet::load::known::{KnownSources, SETTLING};
+use pamphlet::store::Stamp;
 
 /// A small site with what a render depends on besides each page's own text: links between
 /// posts (by file and by slug), code to highlight, tags, series and related posts, a template
@@ -188,6 +190,16 @@ fn warm_builds_publish_what_cold_builds_do_after_any_sequence_of_edits() {
     assert_eq!(first, built(&site, &cold_output, false).unwrap());
     assert!(site.root().join(".pamphlet-cache/markdown").is_dir());
     assert!(site.root().join(".pamphlet-cache/words").is_file());
+    // Once every file written so far has settled, the builds below recall each post no step
+    // has edited since from the record of sources, rather than read it.
+    std::thread::sleep(SETTLING);
+    assert_eq!(first, built(&site, &site.public(), true).unwrap());
+    let known = KnownSources::open(&site.root().join(".pamphlet-cache"), Stamp::of_this_build());
+    for n in 0..8 {
+        let rel = format!("blog/post-{n}/index.md");
+        let recalled = known.recall(&rel, &site.root().join("content").join(&rel));
+        assert!(recalled.is_some(), "{rel} is not recorded");
+    }
     for step in 1..=30 {
         let what = edit(&site, &mut rng, &mut posts, step);
         let warm = built(&site, &site.public(), true);

@@ -31,8 +31,9 @@ pub struct PageMarkdown {
     pub problems: Diagnostics,
     /// The hash of its options and place ([`Renderer::markdown_key`]).
     pub key: Fingerprint,
-    /// The text rendered; a document that was not re-read shares it with the next sources.
-    pub body: Arc<str>,
+    /// The text rendered, held or left on disk as its document's; a document that was not
+    /// re-read shares a held text with the next sources.
+    pub body: crate::load::Body,
     /// [`Self::fingerprint`], once asked for.
     pub html_hash: std::sync::OnceLock<Fingerprint>,
     /// True when `rendered.html` is empty because the HTML was left where it was stored, for

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Fingerprint, PageMarkdown, Reuse, hash_of};
 use crate::diagnostic::Diagnostics;
+use crate::load::TextCheck;
 use crate::model::{IdVec, PageId};
 use crate::render::Renderer;
 use crate::render::links::Resolved;
@@ -65,11 +66,11 @@ struct Head {
 impl Head {
     const LEN: usize = 28;
 
-    fn of(stamp: Stamp, text: &str, links: u64) -> Head {
+    fn of(stamp: Stamp, text: TextCheck, links: u64) -> Head {
         Head {
             stamp,
-            text_len: text.len() as u64,
-            text_crc: crc32fast::hash(text.as_bytes()),
+            text_len: text.len,
+            text_crc: text.crc,
             links,
         }
     }
@@ -93,8 +94,9 @@ impl Head {
         })
     }
 
-    /// True when this entry was made by `stamp` from `text`, whatever the links were.
-    fn made_from(&self, stamp: Stamp, text: &str) -> bool {
+    /// True when this entry was made by `stamp` from the text `text` checks, whatever the
+    /// links were.
+    fn made_from(&self, stamp: Stamp, text: TextCheck) -> bool {
         let now = Head::of(stamp, text, self.links);
         *self == now
     }
@@ -123,7 +125,7 @@ impl StoredMarkdown {
     }
 
     /// Page `id`'s markdown as an earlier build rendered it, if that is what a render now would
-    /// make. The text is read (again, for a site too large to hold it) to be compared.
+    /// make. The text is compared by its check, so a text left on disk is not read again.
     pub fn get(&self, renderer: &Renderer, id: PageId) -> Option<PageMarkdown> {
         self.read(renderer, id, WithHtml::Now)
     }
@@ -131,8 +133,7 @@ impl StoredMarkdown {
     /// Page `id`'s HTML, which [`Reuse::markdown`] left in the store
     /// ([`PageMarkdown::html_deferred`]); `None` when it can no longer be read.
     pub fn html(&self, renderer: &Renderer, id: PageId) -> Option<String> {
-        let body = renderer.site.pages[id].source.body.text().ok()?;
-        let key = self.key(renderer, id, &body);
+        let key = self.key(renderer, id)?;
         let [html]: [Vec<u8>; 1] = self.packs.get_some(key, HTML)?.try_into().ok()?;
         String::from_utf8(html).ok().or_else(|| {
             self.packs.damaged_entry(key);
@@ -142,8 +143,7 @@ impl StoredMarkdown {
 
     fn read(&self, renderer: &Renderer, id: PageId, with_html: WithHtml) -> Option<PageMarkdown> {
         let page = &renderer.site.pages[id];
-        let body = page.source.body.text().ok()?;
-        let key = self.key(renderer, id, &body);
+        let key = self.key(renderer, id)?;
         let blobs = match with_html {
             WithHtml::Now => self.packs.get(key)?,
             WithHtml::Deferred => self.packs.get_some(key, HEAD_AND_META)?,
@@ -151,7 +151,7 @@ impl StoredMarkdown {
         let mut blobs = blobs.into_iter();
         let (head, meta, html) = (blobs.next(), blobs.next(), blobs.next());
         let head = head.and_then(|head| Head::from_bytes(&head));
-        let head = head.filter(|head| head.made_from(self.stamp, &body));
+        let head = head.filter(|head| head.made_from(self.stamp, page.source.body.check()));
         let meta = meta.and_then(|meta| postcard::from_bytes::<Meta>(&meta).ok());
         let html = match (with_html, html) {
             (WithHtml::Now, Some(html)) => String::from_utf8(html).ok(),
@@ -168,7 +168,7 @@ impl StoredMarkdown {
         still_leads.then(|| PageMarkdown {
             rel: page.rel().to_string(),
             key: renderer.markdown_key(id),
-            body,
+            body: page.source.body.clone(),
             html_hash: OnceLock::from(meta.html_hash),
             html_deferred: with_html == WithHtml::Deferred,
             problems: Diagnostics::new(),
@@ -219,10 +219,12 @@ impl StoredMarkdown {
         let Ok(meta) = postcard::to_stdvec(&meta) else {
             return;
         };
-        let head = Head::of(self.stamp, &markdown.body, self.links_now(renderer)).to_bytes();
-        let key = self.key(renderer, id, &markdown.body);
+        let head = Head::of(self.stamp, markdown.body.check(), self.links_now(renderer));
+        let Some(key) = self.key(renderer, id) else {
+            return;
+        };
         self.packs
-            .put(key, &[&head, &meta, rendered.html.as_bytes()]);
+            .put(key, &[&head.to_bytes(), &meta, rendered.html.as_bytes()]);
     }
 
     /// The one warning a build using the store may need: it could not be written, or entries
@@ -258,7 +260,8 @@ impl StoredMarkdown {
         *self.links.get_or_init(|| renderer.links_fingerprint())
     }
 
-    fn key(&self, renderer: &Renderer, id: PageId, text: &str) -> u64 {
+    /// Page `id`'s key; `None` when its text is not known and cannot be read again.
+    fn key(&self, renderer: &Renderer, id: PageId) -> Option<u64> {
         let keys = self.keys.get_or_init(|| {
             let mut keys = IdVec::new();
             for _ in renderer.site.pages.iter() {
@@ -266,12 +269,12 @@ impl StoredMarkdown {
             }
             keys
         });
-        let text_key = renderer.site.pages[id].source.text_key(text);
+        let text_key = renderer.site.pages[id].source.text_key_now().ok()?;
         let make = || hash_of(&(self.stamp, renderer.markdown_key(id), text_key));
-        match keys.get(id) {
+        Some(match keys.get(id) {
             Some(key) => *key.get_or_init(make),
             None => make(),
-        }
+        })
     }
 }
 

@@ -78,7 +78,7 @@ impl Cache {
     fn still_valid(&self, renderer: &Renderer, id: PageId, entry: &PageMarkdown) -> bool {
         let page = &renderer.site.pages[id];
         let body = page.source.body.held();
-        let same_text = body.is_some_and(|body| same_text(&entry.body, body));
+        let same_text = (body.zip(entry.body.held())).is_some_and(|(a, b)| same_text(a, b));
         if entry.key != renderer.markdown_key(id) || !same_text {
             return false;
         }
