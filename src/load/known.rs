@@ -75,32 +75,36 @@ pub enum Outcome {
 }
 
 impl KnownSources {
-    /// The record in `cache_dir` of the build `stamp`; empty when there is none, or it is
-    /// damaged (with a warning) or another build's.
+    /// The record in `cache_dir` of the build `stamp`, to be read by [`Self::read`].
     pub fn open(cache_dir: &Path, stamp: Stamp) -> KnownSources {
-        let mut known = KnownSources {
+        KnownSources {
             path: cache_dir.join(FILE),
             stamp,
             by_rel: HashMap::new(),
             began: SystemTime::now(),
             warning: None,
-        };
-        let Ok(file) = fs::read(&known.path) else {
-            return known;
+        }
+    }
+
+    /// Reads the record: it stays empty when there is none, or it is damaged (with a warning)
+    /// or another build's. Apart from [`Self::open`], so a load reads it while it lists the
+    /// folders.
+    pub fn read(&mut self) {
+        let Ok(file) = fs::read(&self.path) else {
+            return;
         };
         match decode(&file) {
-            Some((found, by_rel)) if found == stamp => known.by_rel = by_rel,
+            Some((found, by_rel)) if found == self.stamp => self.by_rel = by_rel,
             Some(_) => {}
             None if file.starts_with(&MAGIC[..MAGIC.len() - 1]) && !file.starts_with(MAGIC) => {}
             None => {
-                known.warning = Some(format!(
+                self.warning = Some(format!(
                     "the record of sources in {} was damaged and not used; every page was read \
                      again, and the record rewritten",
-                    known.path.display()
+                    self.path.display()
                 ))
             }
         }
-        known
     }
 
     /// The page at content-relative `rel` (the file `path`) as recorded, if its file is still
@@ -380,8 +384,11 @@ mod tests {
         known
     }
 
+    /// The record as the next build reads it.
     fn reopen(dir: &Path) -> KnownSources {
-        settled(KnownSources::open(&dir.join("cache"), Stamp(1)))
+        let mut known = settled(KnownSources::open(&dir.join("cache"), Stamp(1)));
+        known.read();
+        known
     }
 
     const POST: &str = "---\ntitle: \"A \\\"post\\\"\"\ndate: 2024-03-01T10:20:30.25+02:00\n\
@@ -485,7 +492,8 @@ mod tests {
         let file = dir.path().join("cache").join(FILE);
         let whole = fs::read(&file).unwrap();
 
-        let other = KnownSources::open(&dir.path().join("cache"), Stamp(2));
+        let mut other = KnownSources::open(&dir.path().join("cache"), Stamp(2));
+        other.read();
         assert!(other.by_rel.is_empty() && other.warning().is_none());
 
         let mut damaged = whole.clone();

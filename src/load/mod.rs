@@ -150,15 +150,19 @@ pub struct Sources {
 }
 
 /// Reads the whole `content/` folder of the site at `site_root`, holding as much of the
-/// markdown text in memory as `holding` allows. With `known`, pages whose files are as it
-/// recorded are recalled from it rather than read, and it is kept up to date for the next load.
+/// markdown text in memory as `holding` allows. With `known`, read while the folders are
+/// listed, pages whose files are as it recorded are recalled from it rather than read, and it
+/// is kept up to date for the next load.
 pub fn load(
     site_root: &Path,
     holding: &Holding,
     mut known: Option<&mut KnownSources>,
 ) -> (Sources, Diagnostics) {
     let content = content_dir(site_root);
-    let (files, mut problems) = walk::walk(&content, site_root, walk::Tree::Content);
+    let ((files, mut problems), ()) = rayon::join(
+        || walk::walk(&content, site_root, walk::Tree::Content),
+        || known.as_deref_mut().map_or((), KnownSources::read),
+    );
     let mut sources = Sources::default();
     let recall = known.as_deref();
     let read: Vec<ReadFile> = files

@@ -194,7 +194,9 @@ fn warm_builds_publish_what_cold_builds_do_after_any_sequence_of_edits() {
     // has edited since from the record of sources, rather than read it.
     std::thread::sleep(SETTLING);
     assert_eq!(first, built(&site, &site.public(), true).unwrap());
-    let known = KnownSources::open(&site.root().join(".pamphlet-cache"), Stamp::of_this_build());
+    let mut known =
+        KnownSources::open(&site.root().join(".pamphlet-cache"), Stamp::of_this_build());
+    known.read();
     for n in 0..8 {
         let rel = format!("blog/post-{n}/index.md");
         let recalled = known.recall(&rel, &site.root().join("content").join(&rel));
