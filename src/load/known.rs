@@ -133,7 +133,7 @@ impl KnownSources {
     /// state.
     pub fn entry(&self, doc: &PageDoc, metadata: &Metadata, text: TextCheck) -> Option<Box<Entry>> {
         let state = FileState::of(metadata)?;
-        if !changed_before(metadata, self.began.checked_sub(SETTLING)?) {
+        if !FileState::changed_before(metadata, self.began.checked_sub(SETTLING)?) {
             return None;
         }
         Some(Box::new(Entry {
@@ -184,26 +184,6 @@ impl KnownSources {
     pub fn warning(&self) -> Option<&str> {
         self.warning.as_deref()
     }
-}
-
-/// True when the file with `metadata` last changed (content or state) before `moment`.
-#[cfg(unix)]
-fn changed_before(metadata: &Metadata, moment: SystemTime) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(since_epoch) = moment.duration_since(SystemTime::UNIX_EPOCH) else {
-        return false;
-    };
-    let changed = (metadata.ctime(), metadata.ctime_nsec());
-    let moment = (
-        since_epoch.as_secs() as i64,
-        i64::from(since_epoch.subsec_nanos()),
-    );
-    changed < moment
-}
-
-#[cfg(not(unix))]
-fn changed_before(_: &Metadata, _: SystemTime) -> bool {
-    false
 }
 
 fn encode(stamp: Stamp, by_rel: &HashMap<String, Entry>) -> Option<Vec<u8>> {

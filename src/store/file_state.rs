@@ -3,6 +3,7 @@
 //! sources ([`crate::load::known`]).
 
 use std::fs::Metadata;
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
@@ -37,5 +38,28 @@ impl FileState {
     #[cfg(not(unix))]
     fn any(_: &Metadata) -> Option<FileState> {
         None
+    }
+
+    /// True when the file or folder with `metadata` last changed (content, entries or state)
+    /// before `moment`: a record may trust its state only then, since a change in the same
+    /// tick of a coarse clock would leave its times as they were.
+    #[cfg(unix)]
+    pub fn changed_before(metadata: &Metadata, moment: SystemTime) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(since_epoch) = moment.duration_since(SystemTime::UNIX_EPOCH) else {
+            return false;
+        };
+        let changed = (metadata.ctime(), metadata.ctime_nsec());
+        let moment = (
+            since_epoch.as_secs() as i64,
+            i64::from(since_epoch.subsec_nanos()),
+        );
+        changed < moment
+    }
+
+    /// Nothing is trusted where there are no change times.
+    #[cfg(not(unix))]
+    pub fn changed_before(_: &Metadata, _: SystemTime) -> bool {
+        false
     }
 }
