@@ -184,10 +184,8 @@ impl Pass<'_> {
         shown
             .into_par_iter()
             .map(|id| {
-                let summary = match self.reuse.markdown(self.renderer, id) {
-                    Some(markdown) => context::summary(site, id, &markdown.rendered).summary,
-                    None => self.renderer.summary_of(id),
-                };
+                let summary = (self.reuse.teaser(self.renderer, id))
+                    .unwrap_or_else(|| self.renderer.summary_of(id));
                 (id, summary)
             })
             .collect()

@@ -62,6 +62,13 @@ pub trait Reuse: Sync {
         None
     }
 
+    /// What lists of related posts show as page `id`'s summary, from an earlier render, if
+    /// its markdown is still what a render now would make.
+    fn teaser(&self, renderer: &Renderer, id: PageId) -> Option<String> {
+        let markdown = self.markdown(renderer, id)?;
+        Some(teaser_of(&renderer.site.pages[id], &markdown.rendered))
+    }
+
     /// The bytes of output `file`, if an earlier render made them from data of `fingerprint`.
     fn output(&self, file: &str, fingerprint: Fingerprint) -> Option<Bytes>;
 
@@ -83,6 +90,13 @@ pub trait Reuse: Sync {
     fn warning(&self) -> Option<String> {
         None
     }
+}
+
+/// What lists of related posts show as `page`'s summary, given its rendered markdown.
+pub fn teaser_of(page: &crate::model::Page, rendered: &Rendered) -> String {
+    super::context::summary_text(page, rendered.summary_before_more.as_deref(), || {
+        rendered.first_paragraph.clone()
+    })
 }
 
 /// Reuses nothing and keeps nothing: `build` and `check`.

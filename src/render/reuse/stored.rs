@@ -21,11 +21,13 @@ use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Fingerprint, PageMarkdown, Reuse, hash_of};
+use super::{Fingerprint, PageMarkdown, Reuse, hash_of, teaser_of};
 use crate::diagnostic::Diagnostics;
 use crate::load::TextCheck;
+use crate::model::Page;
 use crate::model::{IdVec, PageId};
 use crate::render::Renderer;
+use crate::render::context::summary_text;
 use crate::render::links::Resolved;
 use crate::render::markdown::{CspFinding, Rendered, Resolution, SourceLink, TocEntry};
 use crate::store::{Packs, Stamp};
@@ -39,8 +41,6 @@ struct Meta {
     toc: Vec<TocEntry>,
     word_count: usize,
     reading_time: usize,
-    summary_before_more: Option<String>,
-    first_paragraph: String,
     links: Vec<SourceLink>,
     resolutions: Vec<Resolution>,
     blocked: Vec<CspFinding>,
@@ -48,9 +48,19 @@ struct Meta {
     html_hash: Fingerprint,
 }
 
-/// The blobs of an entry, in order: [`Head`], [`Meta`], the HTML.
-const HEAD_AND_META: std::ops::Range<usize> = 0..2;
-const HTML: std::ops::Range<usize> = 2..3;
+/// What lists of related posts show of a page, apart from the rest: before every page is
+/// templated, the summaries of all the posts shown as related are read, and decoding each one's
+/// whole [`Meta`] for them took as long as decoding it again to template the page.
+#[derive(Serialize, Deserialize)]
+struct Teaser {
+    summary_before_more: Option<String>,
+    first_paragraph: String,
+}
+
+/// The blobs of an entry, in order: [`Head`], [`Teaser`], [`Meta`], the HTML.
+const HEAD_AND_TEASER: std::ops::Range<usize> = 0..2;
+const ALL_BUT_HTML: std::ops::Range<usize> = 0..3;
+const HTML: std::ops::Range<usize> = 3..4;
 
 /// The first blob of an entry: what it was made by and from, checked on every read.
 #[derive(Debug, PartialEq, Eq)]
@@ -146,19 +156,25 @@ impl StoredMarkdown {
         let key = self.key(renderer, id)?;
         let blobs = match with_html {
             WithHtml::Now => self.packs.get(key)?,
-            WithHtml::Deferred => self.packs.get_some(key, HEAD_AND_META)?,
+            WithHtml::Deferred => self.packs.get_some(key, ALL_BUT_HTML)?,
         };
         let mut blobs = blobs.into_iter();
-        let (head, meta, html) = (blobs.next(), blobs.next(), blobs.next());
-        let head = head.and_then(|head| Head::from_bytes(&head));
-        let head = head.filter(|head| head.made_from(self.stamp, page.source.body.check()));
-        let meta = meta.and_then(|meta| postcard::from_bytes::<Meta>(&meta).ok());
+        let head = self.head(page, blobs.next());
+        let teaser = blobs
+            .next()
+            .and_then(|t| postcard::from_bytes::<Teaser>(&t).ok());
+        let meta = blobs
+            .next()
+            .and_then(|m| postcard::from_bytes::<Meta>(&m).ok());
+        let html = blobs.next();
         let html = match (with_html, html) {
             (WithHtml::Now, Some(html)) => String::from_utf8(html).ok(),
             (WithHtml::Deferred, None) => Some(String::new()),
             _ => None,
         };
-        let (Some(head), Some(meta), Some(html), None) = (head, meta, html, blobs.next()) else {
+        let (Some(head), Some(teaser), Some(meta), Some(html), None) =
+            (head, teaser, meta, html, blobs.next())
+        else {
             self.packs.damaged_entry(key);
             return None;
         };
@@ -178,8 +194,8 @@ impl StoredMarkdown {
                 toc: meta.toc,
                 word_count: meta.word_count,
                 reading_time: meta.reading_time,
-                summary_before_more: meta.summary_before_more,
-                first_paragraph: meta.first_paragraph,
+                summary_before_more: teaser.summary_before_more,
+                first_paragraph: teaser.first_paragraph,
                 links: meta.links,
                 resolutions: meta.resolutions,
                 blocked: meta.blocked,
@@ -209,22 +225,55 @@ impl StoredMarkdown {
             toc: rendered.toc.clone(),
             word_count: rendered.word_count,
             reading_time: rendered.reading_time,
-            summary_before_more: rendered.summary_before_more.clone(),
-            first_paragraph: rendered.first_paragraph.clone(),
             links: rendered.links.clone(),
             resolutions: rendered.resolutions.clone(),
             blocked: rendered.blocked.clone(),
             html_hash: markdown.fingerprint(),
         };
-        let Ok(meta) = postcard::to_stdvec(&meta) else {
+        let teaser = Teaser {
+            summary_before_more: rendered.summary_before_more.clone(),
+            first_paragraph: rendered.first_paragraph.clone(),
+        };
+        let (Ok(teaser), Ok(meta)) = (postcard::to_stdvec(&teaser), postcard::to_stdvec(&meta))
+        else {
             return;
         };
         let head = Head::of(self.stamp, markdown.body.check(), self.links_now(renderer));
         let Some(key) = self.key(renderer, id) else {
             return;
         };
+        let html = rendered.html.as_bytes();
         self.packs
-            .put(key, &[&head.to_bytes(), &meta, rendered.html.as_bytes()]);
+            .put(key, &[&head.to_bytes(), &teaser, &meta, html]);
+    }
+
+    /// What lists of related posts show as page `id`'s summary, as an earlier build rendered
+    /// it, when that is still what a render now would make and every link of the site leads
+    /// where it led (else [`Reuse::markdown`] checks the page's own links).
+    pub fn teaser(&self, renderer: &Renderer, id: PageId) -> Option<String> {
+        let page = &renderer.site.pages[id];
+        let key = self.key(renderer, id)?;
+        let mut blobs = self.packs.get_some(key, HEAD_AND_TEASER)?.into_iter();
+        let head = self.head(page, blobs.next());
+        let teaser = blobs
+            .next()
+            .and_then(|t| postcard::from_bytes::<Teaser>(&t).ok());
+        let (Some(head), Some(teaser)) = (head, teaser) else {
+            self.packs.damaged_entry(key);
+            return None;
+        };
+        (head.links == self.links_now(renderer)).then(|| {
+            summary_text(page, teaser.summary_before_more.as_deref(), || {
+                teaser.first_paragraph
+            })
+        })
+    }
+
+    /// The entry's head, if it was made by this build of pamphlet from `page`'s text.
+    fn head(&self, page: &Page, blob: Option<Vec<u8>>) -> Option<Head> {
+        let head = Head::from_bytes(&blob?)?;
+        head.made_from(self.stamp, page.source.body.check())
+            .then_some(head)
     }
 
     /// The one warning a build using the store may need: it could not be written, or entries
@@ -295,6 +344,13 @@ impl Reuse for StoredMarkdown {
 
     fn html(&self, renderer: &Renderer, id: PageId) -> Option<String> {
         StoredMarkdown::html(self, renderer, id)
+    }
+
+    fn teaser(&self, renderer: &Renderer, id: PageId) -> Option<String> {
+        StoredMarkdown::teaser(self, renderer, id).or_else(|| {
+            let markdown = self.markdown(renderer, id)?;
+            Some(teaser_of(&renderer.site.pages[id], &markdown.rendered))
+        })
     }
 
     fn output(&self, _: &str, _: Fingerprint) -> Option<Bytes> {
