@@ -5,6 +5,8 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
+use std::sync::Arc;
 
 /// Words shorter than this many bytes carry too little to compare by.
 const SHORTEST_WORD: usize = 3;
@@ -33,8 +35,30 @@ pub struct WordCount {
 }
 
 /// How often a text uses each word worth comparing, sorted by word.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WordCounts(Vec<WordCount>);
+#[derive(Debug, Clone)]
+pub struct WordCounts(Counts);
+
+/// Where a text's counts are: its own, or a run of a list shared by many texts (every post's
+/// counts as read back from the cache folder: one list, not one for each post).
+#[derive(Debug, Clone)]
+enum Counts {
+    Own(Vec<WordCount>),
+    Shared(Arc<Vec<WordCount>>, Range<usize>),
+}
+
+impl Default for WordCounts {
+    fn default() -> Self {
+        WordCounts(Counts::Own(Vec::new()))
+    }
+}
+
+impl PartialEq for WordCounts {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for WordCounts {}
 
 impl WordCounts {
     /// The words of `text`, each counted `weight` times over.
@@ -45,9 +69,23 @@ impl WordCounts {
         tally.take()
     }
 
+    /// The counts at `range` of `all`, if they are in word order.
+    pub fn shared(all: &Arc<Vec<WordCount>>, range: Range<usize>) -> Option<WordCounts> {
+        let counts = all.get(range.clone())?;
+        let sorted = counts.windows(2).all(|w| w[0].word < w[1].word);
+        sorted.then(|| WordCounts(Counts::Shared(Arc::clone(all), range)))
+    }
+
+    fn as_slice(&self) -> &[WordCount] {
+        match &self.0 {
+            Counts::Own(counts) => counts,
+            Counts::Shared(all, range) => all.get(range.clone()).unwrap_or_default(),
+        }
+    }
+
     /// These counts and `other`'s added up.
     pub fn plus(&self, other: &WordCounts) -> WordCounts {
-        let (a, b) = (&self.0, &other.0);
+        let (a, b) = (self.as_slice(), other.as_slice());
         let mut sum = Vec::with_capacity(a.len() + b.len());
         let (mut i, mut j) = (0, 0);
         while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
@@ -72,46 +110,48 @@ impl WordCounts {
         }
         sum.extend_from_slice(&a[i..]);
         sum.extend_from_slice(&b[j..]);
-        WordCounts(sum)
+        WordCounts(Counts::Own(sum))
     }
 
     /// Every word with its count, in word order.
     pub fn iter(&self) -> impl Iterator<Item = WordCount> + '_ {
-        self.0.iter().copied()
+        self.as_slice().iter().copied()
     }
 
     /// How many words are counted.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.as_slice().len()
     }
 
     /// True when no word is counted.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.as_slice().is_empty()
     }
 
     /// Appends the counts to `bytes`: each word and its count, 4 bytes each, little-endian.
     pub fn write_to(&self, bytes: &mut Vec<u8>) {
-        for counted in &self.0 {
-            bytes.extend_from_slice(&counted.word.0.to_le_bytes());
-            bytes.extend_from_slice(&counted.count.to_le_bytes());
+        for counted in self.as_slice() {
+            bytes.extend_from_slice(&counted.to_bytes());
         }
     }
+}
 
-    /// Counts as [`Self::write_to`] wrote them, or `None` when they are not in word order.
-    pub fn read_from(bytes: &[u8]) -> Option<WordCounts> {
-        let counts: Vec<WordCount> = bytes
-            .chunks_exact(8)
-            .map(|pair| {
-                let (word, count) = pair.split_at(4);
-                WordCount {
-                    word: Word(u32::from_le_bytes(word.try_into().unwrap_or_default())),
-                    count: u32::from_le_bytes(count.try_into().unwrap_or_default()),
-                }
-            })
-            .collect();
-        let sorted = counts.windows(2).all(|w| w[0].word < w[1].word);
-        (sorted && bytes.len().is_multiple_of(8)).then_some(WordCounts(counts))
+impl WordCount {
+    /// The count as [`WordCounts::write_to`] writes it.
+    pub fn to_bytes(self) -> [u8; 8] {
+        let mut bytes = [0; 8];
+        bytes[..4].copy_from_slice(&self.word.0.to_le_bytes());
+        bytes[4..].copy_from_slice(&self.count.to_le_bytes());
+        bytes
+    }
+
+    /// A count as [`WordCounts::write_to`] wrote it.
+    pub fn from_bytes(bytes: [u8; 8]) -> WordCount {
+        let [w0, w1, w2, w3, c0, c1, c2, c3] = bytes;
+        WordCount {
+            word: Word(u32::from_le_bytes([w0, w1, w2, w3])),
+            count: u32::from_le_bytes([c0, c1, c2, c3]),
+        }
     }
 }
 
@@ -259,7 +299,7 @@ impl Tally {
             .map(|(word, count)| WordCount { word, count })
             .collect();
         counts.sort_unstable_by_key(|c| c.word);
-        WordCounts(counts)
+        WordCounts(Counts::Own(counts))
     }
 }
 
