@@ -23,7 +23,7 @@ mod entry;
 mod file_state;
 mod pack;
 
-pub use file_state::FileState;
+pub use file_state::{FileState, StatedFolder};
 pub(crate) use pack::Packs;
 
 use std::collections::HashSet;

@@ -26,7 +26,7 @@ use super::generations::{FileState, Files, Folders, Generation, Written};
 use super::memory::LazyBytes;
 use super::output::{Claim, MARKER, Marker, Previous};
 use super::{Sink, prune};
-use crate::store::Fingerprint;
+use crate::store::{Fingerprint, StatedFolder};
 
 /// A staging folder being filled, to be published over `output`.
 pub struct Staging {
@@ -46,6 +46,8 @@ pub struct Staging {
     known: Folders,
     /// The templated outputs of this build, for the next to trust.
     record: Mutex<Files>,
+    /// The folder, opened for looking up the state of the files it may keep.
+    stated: std::sync::OnceLock<StatedFolder>,
     published: bool,
 }
 
@@ -91,6 +93,7 @@ impl Staging {
             trusted: Files::new(),
             known: Folders::new(),
             record: Mutex::new(Files::new()),
+            stated: std::sync::OnceLock::new(),
             published: false,
         };
         if let Err(e) = staging.put(MARKER, marker.to_bytes()) {
@@ -255,8 +258,8 @@ impl Sink for Staging {
         else {
             return Ok(false);
         };
-        let now = fs::symlink_metadata(self.dir.join(file));
-        if now.ok().as_ref().and_then(FileState::of) != Some(trusted.state) {
+        let folder = self.stated.get_or_init(|| StatedFolder::open(&self.dir));
+        if folder.file_state(file) != Some(trusted.state) {
             return Ok(false);
         }
         crate::sync::lock(&self.written).insert(file.to_string());
