@@ -8,6 +8,7 @@
 //! [`MOST_POSTINGS`] posts a word and [`MOST_TAGGED`] a tag, so the cost grows with the site,
 //! not with its square.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -16,7 +17,7 @@ use rayon::prelude::*;
 use super::ids::TaxonomyId;
 use super::ids::{IdVec, PageId};
 use super::{Page, Taxonomy, TermRef};
-use crate::words::{ByWord, Tally, Word, WordCounts};
+use crate::words::{ByWord, Tally, Word, WordCount, WordCounts};
 
 /// How many related posts a post gets at most.
 pub const RELATED: usize = 3;
@@ -76,7 +77,7 @@ fn find(
         .map_init(Tally::default, |tally, id| Post {
             id: *id,
             series: pages[*id].series,
-            words: telling_words(&count(tally, id), &rarity, &uses),
+            words: telling_words(count(tally, id).iter(), &rarity, &uses),
         })
         .collect();
     let index = Index::new(pages, taxonomies, &posts);
@@ -98,24 +99,38 @@ fn find(
 /// How often a post uses each word, title included, counted in `tally`. The body's words are
 /// read from the document's memo when it is kept, or into it. A body that cannot be read
 /// again counts for nothing here: rendering the page reports it.
-fn counts(page: &Page, keep: bool, tally: &mut Tally) -> WordCounts {
+fn counts<'p>(page: &'p Page, keep: bool, tally: &mut Tally) -> PostWords<'p> {
     let body = || page.source.body.text().unwrap_or_default();
-    if keep {
-        let body = page.source.words.get_or_init(|| {
+    let body = if keep {
+        Cow::Borrowed(page.source.words.get_or_init(|| {
             tally.add(&body(), 1);
             tally.take()
-        });
-        tally.add(&page.title, TITLE_WEIGHT);
-        body.plus(&tally.take())
+        }))
     } else {
         tally.add(&body(), 1);
-        tally.add(&page.title, TITLE_WEIGHT);
-        tally.take()
+        Cow::Owned(tally.take())
+    };
+    tally.add(&page.title, TITLE_WEIGHT);
+    PostWords {
+        body,
+        title: tally.take(),
+    }
+}
+
+/// A post's words: its body's and its title's counts, added up as they are read.
+struct PostWords<'p> {
+    body: Cow<'p, WordCounts>,
+    title: WordCounts,
+}
+
+impl PostWords<'_> {
+    fn iter(&self) -> impl Iterator<Item = WordCount> + '_ {
+        self.body.merged(&self.title)
     }
 }
 
 /// In how many posts each word occurs.
-fn document_frequency(counts: impl ParallelIterator<Item = WordCounts>) -> ByWord<u32> {
+fn document_frequency<'p>(counts: impl ParallelIterator<Item = PostWords<'p>>) -> ByWord<u32> {
     counts
         .fold(ByWord::default, |mut frequency: ByWord<u32>, post| {
             for counted in post.iter() {
@@ -143,9 +158,12 @@ fn rarity(frequency: ByWord<u32>, posts: usize) -> ByWord<f32> {
 }
 
 /// A post's most telling words, weighted by TF-IDF and normalized.
-fn telling_words(counts: &WordCounts, rarity: &ByWord<f32>, uses: &UseWeights) -> Vec<(Word, f32)> {
+fn telling_words(
+    counts: impl Iterator<Item = WordCount>,
+    rarity: &ByWord<f32>,
+    uses: &UseWeights,
+) -> Vec<(Word, f32)> {
     let mut weighed: Vec<(Word, f32)> = counts
-        .iter()
         .filter_map(|counted| {
             let idf = rarity.get(&counted.word)?;
             Some((counted.word, uses.of(counted.count) * idf))
@@ -400,7 +418,7 @@ mod tests {
             .map(|(n, name)| (Word::of(name), 1.0 + n as f32))
             .collect();
         let told = telling_words(
-            &WordCounts::of(&names.join(" "), 1),
+            WordCounts::of(&names.join(" "), 1).iter(),
             &rarity,
             &UseWeights::new(),
         );
