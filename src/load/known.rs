@@ -12,7 +12,8 @@
 //! text be needed and the file say otherwise, reading it again is an error the build reports
 //! ([`Body::text`]), never a page made from another text.
 //!
-//! One file, written whole (to a temporary file renamed over it) and only when it changed:
+//! One file, written whole (to a temporary file renamed over it) and only when it gains an
+//! entry:
 //!
 //! ```text
 //! magic      16 bytes  "pamphlet-srcs\x00\x00\x01"
