@@ -11,6 +11,7 @@ use crate::load::counted::StoredCounts;
 use crate::load::front_matter::DateField;
 use crate::load::known::KnownSources;
 use crate::load::{Budget, Holding};
+use crate::model::related::RelatedMemo;
 use crate::model::{Future, Held, ModelOptions, Schedule, Site};
 use crate::render::highlight::Highlighter;
 use crate::render::reuse::{NoReuse, Reuse, StoredMarkdown};
@@ -181,6 +182,7 @@ pub fn model_site(
     mut sources: load::Sources,
     statics: &[String],
     options: &BuildOptions,
+    related: Option<&RelatedMemo>,
 ) -> (Site, Diagnostics) {
     let mut problems = Diagnostics::new();
     if config.build.updated_from_git {
@@ -197,6 +199,7 @@ pub fn model_site(
                 future: options.future,
             },
             keep_word_counts: options.keep_word_counts,
+            related,
         },
     );
     problems.extend(model_problems);
@@ -263,7 +266,7 @@ pub fn load_site(options: &BuildOptions) -> (Site, Diagnostics) {
     });
     let mut options = options.clone();
     options.keep_word_counts |= counts.is_some();
-    let (site, model_problems) = model_site(config, sources, &statics, &options);
+    let (site, model_problems) = model_site(config, sources, &statics, &options, None);
     problems.extend(model_problems);
     if let Some(counts) = &mut counts {
         problems.extend(keep_counts(counts, &site));

@@ -76,6 +76,13 @@ impl WordCounts {
         sorted.then(|| WordCounts(Counts::Shared(Arc::clone(all), range)))
     }
 
+    /// True when `word` is counted.
+    pub fn contains(&self, word: Word) -> bool {
+        (self.as_slice())
+            .binary_search_by_key(&word, |counted| counted.word)
+            .is_ok()
+    }
+
     fn as_slice(&self) -> &[WordCount] {
         match &self.0 {
             Counts::Own(counts) => counts,

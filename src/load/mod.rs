@@ -60,6 +60,11 @@ impl<T> Memo<T> {
         self.0.get()
     }
 
+    /// True when `other` is this memo or a clone of it: the value of one is the other's.
+    pub fn same_as(&self, other: &Memo<T>) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// Gives the value, worked out elsewhere (kept from an earlier build), unless it has one.
     pub fn set(&self, value: T) {
         let _ = self.0.set(value);

@@ -143,7 +143,7 @@ impl Site {
 
 /// Options that change what goes into the model.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ModelOptions {
+pub struct ModelOptions<'m> {
     /// Keep pages marked `draft`.
     pub drafts: bool,
     /// What becomes of pages dated after the build, and of expired ones.
@@ -151,6 +151,9 @@ pub struct ModelOptions {
     /// Keep each post's word counts with its document, for a later model of the same
     /// documents to reuse ([`related`]); a one-off build has no use for the memory.
     pub keep_word_counts: bool,
+    /// The last finding of related posts, to score again only the posts an edit can have
+    /// changed since, and to keep this one in.
+    pub related: Option<&'m related::RelatedMemo>,
 }
 
 /// Builds the site model from loaded sources and the names of the files under `static/`.
@@ -158,7 +161,7 @@ pub fn build(
     config: Config,
     sources: Sources,
     statics: &[String],
-    options: ModelOptions,
+    options: ModelOptions<'_>,
 ) -> (Site, Diagnostics) {
     let mut problems = Diagnostics::new();
     let Sources {
@@ -188,7 +191,12 @@ pub fn build(
         pages[id].is_post = true;
     }
     if config.build.related_posts {
-        related::link(&mut pages, &taxonomies, options.keep_word_counts);
+        related::link(
+            &mut pages,
+            &taxonomies,
+            options.keep_word_counts,
+            options.related,
+        );
     }
     let lists = routes::lists(&config, &sections, &taxonomies, &posts);
     let mut site = Site {

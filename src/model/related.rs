@@ -8,6 +8,8 @@
 //! [`MOST_POSTINGS`] posts a word and [`MOST_TAGGED`] a tag, so the cost grows with the site,
 //! not with its square.
 
+mod memo;
+
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -17,7 +19,11 @@ use rayon::prelude::*;
 use super::ids::TaxonomyId;
 use super::ids::{IdVec, PageId};
 use super::{Page, Taxonomy, TermRef};
+use crate::load::Memo;
+use crate::store::Fingerprint;
 use crate::words::{ByWord, Tally, Word, WordCount, WordCounts};
+pub use memo::RelatedMemo;
+use memo::{Found, Postings};
 
 /// How many related posts a post gets at most.
 pub const RELATED: usize = 3;
@@ -44,56 +50,151 @@ struct Post {
 
 /// For every post, its related posts, best first; other pages get none.
 /// With `keep_word_counts`, each post's body counts stay with its document for the next
-/// model of it.
+/// model of it; with a `memo`, only the posts an edit since its last finding can have
+/// changed are scored again. Returns how many posts were scored.
 pub fn link(
     pages: &mut IdVec<PageId, Page>,
     taxonomies: &IdVec<TaxonomyId, Taxonomy>,
     keep_word_counts: bool,
-) {
-    let related = find(pages, taxonomies, keep_word_counts);
-    for (id, related) in related {
-        pages[id].related = related;
+    memo: Option<&RelatedMemo>,
+) -> usize {
+    let Some(found) = find(
+        pages,
+        taxonomies,
+        keep_word_counts,
+        memo.and_then(RelatedMemo::take),
+    ) else {
+        return 0;
+    };
+    for (&id, related) in found.ids.iter().zip(&found.found.related) {
+        pages[id].related = related.clone();
     }
+    if let Some(memo) = memo {
+        memo.keep(found.found);
+    }
+    found.scored
 }
 
-/// The related posts of every post with any.
+/// A finding of related posts, with the posts it was for, by their place.
+struct Linked {
+    ids: Vec<PageId>,
+    found: Found,
+    /// How many posts were scored; the others' related posts were the last finding's.
+    scored: usize,
+}
+
+/// The related posts of every post, working out again only what an edit since `last` can
+/// have changed.
 fn find(
     pages: &IdVec<PageId, Page>,
     taxonomies: &IdVec<TaxonomyId, Taxonomy>,
     keep_word_counts: bool,
-) -> Vec<(PageId, Vec<PageId>)> {
+    last: Option<Found>,
+) -> Option<Linked> {
     let ids: Vec<PageId> = pages.ids().filter(|&id| pages[id].is_post).collect();
     if ids.len() < 2 {
-        return Vec::new();
+        return None;
     }
+    let shapes: Vec<Fingerprint> = (ids.iter())
+        .map(|&id| memo::shape_of(pages, taxonomies, id))
+        .collect();
+    // A finding for other posts, or posts of other shapes, tells nothing about these.
+    let mut last = last.filter(|last| last.shapes == shapes);
+    let told = (last.as_mut())
+        .filter(|_| keep_word_counts)
+        .and_then(|last| last.recount(pages, &ids))
+        .unwrap_or_else(|| tell(pages, &ids, keep_word_counts));
+    let posts: Vec<Post> = (ids.iter().zip(told.words))
+        .map(|(&id, words)| Post {
+            id,
+            series: pages[id].series,
+            words,
+        })
+        .collect();
+    let index = Index::new(pages, taxonomies, &posts);
+    let stale = (last.as_ref()).map(|last| last.stale(&posts, &index.by_word));
+    let earlier = |at: usize| match (&stale, &last) {
+        (Some(stale), Some(last)) if !stale[at] => Some(last.related[at].clone()),
+        _ => None,
+    };
+    let scored = match &stale {
+        Some(stale) => stale.iter().filter(|&&stale| stale).count(),
+        None => posts.len(),
+    };
+    let places: Vec<usize> = (0..posts.len()).collect();
+    // One tally a chunk of posts, not one a post: it is as long as the list of posts.
+    let related: Vec<Vec<PageId>> = places
+        .par_chunks(SCORED_TOGETHER)
+        .flat_map_iter(|chunk| {
+            let mut scores = Scores::new(posts.len());
+            (chunk.iter())
+                .map(|&at| earlier(at).unwrap_or_else(|| index.best(pages, at, &mut scores)))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let found = Found {
+        shapes,
+        counting: told.counting,
+        postings: index.into_postings(),
+        words: posts.into_iter().map(|post| post.words).collect(),
+        related,
+    };
+    Some(Linked { ids, found, scored })
+}
+
+/// Every post's telling words, by place, with what they were worked out from.
+struct Told {
+    words: Vec<Vec<(Word, f32)>>,
+    counting: Counting,
+}
+
+/// What the rarity of words was worked out from, for a later finding to work out again only
+/// what changed.
+#[derive(Default)]
+struct Counting {
+    /// Each post's counts, by place; empty when the model does not keep them.
+    counted: Vec<Counted>,
+    /// In how many posts each word occurs.
+    frequency: ByWord<u32>,
+    /// What [`rarity`] made of `frequency`.
+    rarity: ByWord<f32>,
+}
+
+/// What a post's words were counted from: its body, by the document's memo of its counts,
+/// which its clones share while its text is unchanged, and its title.
+struct Counted {
+    body: Memo<WordCounts>,
+    title: String,
+}
+
+/// Every post's telling words, worked out from scratch.
+fn tell(pages: &IdVec<PageId, Page>, ids: &[PageId], keep_word_counts: bool) -> Told {
     // Each post's words are counted twice, once for the rarity of words and once for its
     // telling words, rather than held between the two: for 50,000 posts that would be 135 MiB.
     let count = |tally: &mut Tally, &id: &PageId| counts(&pages[id], keep_word_counts, tally);
     let frequency = document_frequency(ids.par_iter().map_init(Tally::default, count));
-    let rarity = rarity(frequency, ids.len());
+    let rarity = rarity(&frequency, ids.len());
     let uses = UseWeights::new();
-    let posts: Vec<Post> = ids
-        .par_iter()
-        .map_init(Tally::default, |tally, id| Post {
-            id: *id,
-            series: pages[*id].series,
-            words: telling_words(count(tally, id).iter(), &rarity, &uses),
+    let words = (ids.par_iter())
+        .map_init(Tally::default, |tally, id| {
+            telling_words(count(tally, id).iter(), &rarity, &uses)
         })
         .collect();
-    let index = Index::new(pages, taxonomies, &posts);
-    let places: Vec<usize> = (0..posts.len()).collect();
-    // One tally a chunk of posts, not one a post: it is as long as the list of posts.
-    places
-        .par_chunks(SCORED_TOGETHER)
-        .flat_map_iter(|chunk| {
-            let mut scores = Scores::new(posts.len());
-            chunk
-                .iter()
-                .map(|&at| (posts[at].id, index.best(pages, at, &mut scores)))
-                .filter(|(_, related)| !related.is_empty())
-                .collect::<Vec<_>>()
+    let counted = (ids.iter())
+        .filter(|_| keep_word_counts)
+        .map(|&id| Counted {
+            body: pages[id].source.words.clone(),
+            title: pages[id].title.clone(),
         })
-        .collect()
+        .collect();
+    Told {
+        words,
+        counting: Counting {
+            counted,
+            frequency,
+            rarity,
+        },
+    }
 }
 
 /// How often a post uses each word, title included, counted in `tally`. The body's words are
@@ -149,12 +250,16 @@ fn document_frequency<'p>(counts: impl ParallelIterator<Item = PostWords<'p>>) -
 
 /// The inverse document frequency of every word that can tell posts apart: one in every post
 /// tells nothing, and one in no other post links to nothing.
-fn rarity(frequency: ByWord<u32>, posts: usize) -> ByWord<f32> {
-    frequency
-        .into_iter()
-        .filter(|&(_, df)| df >= 2 && (df as usize) < posts)
-        .map(|(word, df)| (word, (posts as f32 / df as f32).ln()))
+fn rarity(frequency: &ByWord<u32>, posts: usize) -> ByWord<f32> {
+    (frequency.iter())
+        .filter_map(|(&word, &df)| Some((word, rarity_of(df, posts)?)))
         .collect()
+}
+
+/// The inverse document frequency of a word in `df` of `posts` posts, if it can tell posts
+/// apart.
+fn rarity_of(df: u32, posts: usize) -> Option<f32> {
+    (df >= 2 && (df as usize) < posts).then(|| (posts as f32 / df as f32).ln())
 }
 
 /// A post's most telling words, weighted by TF-IDF and normalized.
@@ -209,7 +314,7 @@ impl UseWeights {
 struct Index<'p> {
     posts: &'p [Post],
     taxonomies: &'p IdVec<TaxonomyId, Taxonomy>,
-    by_word: ByWord<Vec<(usize, f32)>>,
+    by_word: Postings,
     by_tag: HashMap<TermRef, Vec<usize>>,
     /// Each post's place, by page.
     place: HashMap<PageId, usize>,
@@ -221,7 +326,7 @@ impl<'p> Index<'p> {
         taxonomies: &'p IdVec<TaxonomyId, Taxonomy>,
         posts: &'p [Post],
     ) -> Self {
-        let mut by_word: ByWord<Vec<(usize, f32)>> = ByWord::default();
+        let mut by_word = Postings::default();
         let mut by_tag: HashMap<TermRef, Vec<usize>> = HashMap::new();
         for (at, post) in posts.iter().enumerate() {
             for &(word, weight) in &post.words {
@@ -293,6 +398,11 @@ impl<'p> Index<'p> {
         found.sort_by(|a, b| a.rank(b, pages));
         // From an iterator by reference: collecting in place would keep the long list's buffer.
         found.iter().map(|c| c.id).collect()
+    }
+
+    /// The postings of telling words, for the next finding to compare with its own.
+    fn into_postings(self) -> Postings {
+        self.by_word
     }
 
     fn candidate(&self, at: usize, score: f32, series: Option<TermRef>) -> Candidate {
@@ -382,7 +492,7 @@ mod tests {
         frequency.insert(Word::of("everywhere"), 10);
         frequency.insert(Word::of("once"), 1);
         frequency.insert(Word::of("half"), 5);
-        let rarity = rarity(frequency, 10);
+        let rarity = rarity(&frequency, 10);
         assert_eq!(rarity.len(), 1);
         assert!((rarity[&Word::of("half")] - 2f32.ln()).abs() < 1e-6);
     }

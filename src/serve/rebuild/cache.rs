@@ -51,12 +51,13 @@ impl Cache {
         let Some(kept) = kept else {
             return;
         };
-        self.markdown = kept
+        let markdown = kept
             .markdown
             .into_iter()
             .map(|m| (m.rel.clone(), m))
             .collect();
-        self.outputs = kept
+        super::drop_aside(std::mem::replace(&mut self.markdown, markdown));
+        let outputs = kept
             .outputs
             .into_iter()
             .filter_map(|(file, fingerprint)| {
@@ -64,6 +65,7 @@ impl Cache {
                 Some((file, (fingerprint, bytes)))
             })
             .collect();
+        super::drop_aside(std::mem::replace(&mut self.outputs, outputs));
         if let Some(links) = self.links_now.get() {
             self.links = Some(*links);
         }
