@@ -231,7 +231,7 @@ fn written_at(markdown: &[PageLinks]) -> HashMap<&str, HashMap<&str, WrittenAt>>
         .iter()
         .map(|page| {
             let by_href = page
-                .links
+                .links()
                 .iter()
                 .map(|l| {
                     let at = WrittenAt {
@@ -415,7 +415,7 @@ fn for_markdown_links<'a, T: Send>(
                 return Vec::new();
             };
             let file = crate::model::url::output_file(&page.url);
-            (page_links.links.iter())
+            (page_links.links().iter())
                 .filter_map(|link| visit(page_links, page, &file, link))
                 .collect()
         })

@@ -80,7 +80,7 @@ fn check_policy(
     for page in markdown {
         from_markdown.insert(
             page.rel.as_str(),
-            page.blocked
+            page.blocked()
                 .iter()
                 .map(|b| (b.tag.as_str(), b.url.as_deref()))
                 .collect(),

@@ -57,14 +57,12 @@ impl Cache {
             .map(|m| (m.rel.clone(), m))
             .collect();
         super::drop_aside(std::mem::replace(&mut self.markdown, markdown));
-        let outputs = kept
-            .outputs
-            .into_iter()
-            .filter_map(|(file, fingerprint)| {
-                let bytes = files.get(&file)?.clone();
-                Some((file, (fingerprint, bytes)))
-            })
-            .collect();
+        let mut outputs = HashMap::with_capacity(kept.outputs.len());
+        for (file, fingerprint) in kept.outputs {
+            if let Some(bytes) = files.get(&file) {
+                outputs.insert(file, (fingerprint, bytes.clone()));
+            }
+        }
         super::drop_aside(std::mem::replace(&mut self.outputs, outputs));
         if let Some(links) = self.links_now.get() {
             self.links = Some(*links);
@@ -87,11 +85,14 @@ impl Cache {
         // When every link target is where it was, no kept render can hold a stale link.
         let links_unchanged =
             self.links == Some(*self.links_now.get_or_init(|| renderer.links_fingerprint()));
+        // Most saves change no file a link leads to: then no link needs looking up there.
+        let none_changed = self.changed_files.is_empty();
         entry.rendered.resolutions.iter().all(|resolution| {
-            let file_changed = matches!(
-                &resolution.result,
-                Ok(Resolved::Internal { file: Some(f), .. }) if self.changed_files.contains(f)
-            );
+            let file_changed = !none_changed
+                && matches!(
+                    &resolution.result,
+                    Ok(Resolved::Internal { file: Some(f), .. }) if self.changed_files.contains(f)
+                );
             !file_changed
                 && (links_unchanged
                     || renderer.resolve_link(&resolution.dest, page.rel(), &page.url)
