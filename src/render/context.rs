@@ -336,7 +336,7 @@ pub struct PageContext<'a> {
     /// The series it is a part of, with every part.
     pub series: Option<super::relations::SeriesContext>,
     /// For a post, the posts most like it, best first.
-    pub related: Vec<super::relations::RelatedPost>,
+    pub related: Vec<super::relations::RelatedPost<'a>>,
     /// Authors, or the site's author.
     pub authors: Vec<&'a str>,
     /// True for posts (pages the home page lists).
@@ -361,7 +361,7 @@ pub fn page<'a>(
     id: PageId,
     rendered: &'a Rendered,
     summary: &'a str,
-    teasers: &super::driver::Teasers,
+    teasers: &'a super::driver::Teasers,
 ) -> PageContext<'a> {
     let page = &site.pages[id];
     let link = |id: Option<PageId>| {

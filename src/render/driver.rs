@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use super::context::{self, Summary, set_globals};
+use super::context::{self, DateContext, Summary, set_globals};
 use super::highlight::Highlighter;
 use super::markdown::{CspFinding, SourceLink};
 use super::reuse::{Fingerprint, PageMarkdown, Reuse, fingerprint_of, hash_of};
@@ -176,7 +176,15 @@ pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Render
 }
 
 /// The summaries of the posts shown as related, by page.
-pub type Teasers = HashMap<PageId, String>;
+pub type Teasers = HashMap<PageId, Teaser>;
+
+/// What a page shows of a post it relates to, besides its title and URL.
+pub struct Teaser {
+    /// Its summary, as lists show it.
+    pub summary: String,
+    /// Its publication date.
+    pub date: Option<DateContext>,
+}
 
 /// What the first pass passes on to the second.
 struct Pages {
@@ -211,8 +219,9 @@ struct Pass<'r> {
 }
 
 impl Pass<'_> {
-    /// Before the first pass: the summary of every post some page shows as related, read from
-    /// an earlier render's markdown when it still holds, else from the start of the text.
+    /// Before the first pass: the summary and date of every post some page shows as related,
+    /// the summary read from an earlier render's markdown when it still holds, else from the
+    /// start of the text.
     fn teasers(&self) -> Teasers {
         let site = self.renderer.site;
         let mut shown: Vec<PageId> = (site.pages.iter())
@@ -225,7 +234,8 @@ impl Pass<'_> {
             .map(|id| {
                 let summary = (self.reuse.teaser(self.renderer, id))
                     .unwrap_or_else(|| self.renderer.summary_of(id));
-                (id, summary)
+                let date = site.pages[id].date.map(DateContext::from);
+                (id, Teaser { summary, date })
             })
             .collect()
     }

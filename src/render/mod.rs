@@ -299,7 +299,7 @@ impl<'a> Renderer<'a> {
         id: PageId,
         rendered: &'s Rendered,
         summary: &'s Summary,
-        teasers: &driver::Teasers,
+        teasers: &'s driver::Teasers,
         image: Option<social::SocialImage>,
     ) -> Templated<'s> {
         let page = &self.site.pages[id];

@@ -77,31 +77,35 @@ pub fn series_list<'a>(
     }
 }
 
-/// One of `page.related`.
+/// One of `page.related`, borrowed from the model and the teasers: every post shows three,
+/// and copying their text (and formatting their dates) for each page of each render took
+/// about 4 % of the CPU time of a save at 10,000 posts.
 #[derive(Debug, Clone, Serialize)]
-pub struct RelatedPost {
+pub struct RelatedPost<'a> {
     /// Its title.
-    pub title: String,
+    pub title: &'a str,
     /// Root-relative URL.
-    pub url: String,
+    pub url: &'a str,
     /// Publication date.
-    pub date: Option<DateContext>,
+    pub date: Option<&'a DateContext>,
     /// Its summary, as lists show it.
-    pub summary: String,
+    pub summary: &'a str,
 }
 
-/// `page.related` for page `id`: the model's choice, with the summaries read before the pass.
-pub fn related(site: &Site, id: PageId, teasers: &Teasers) -> Vec<RelatedPost> {
+/// `page.related` for page `id`: the model's choice, with the summaries and dates read before
+/// the pass.
+pub fn related<'a>(site: &'a Site, id: PageId, teasers: &'a Teasers) -> Vec<RelatedPost<'a>> {
     site.pages[id]
         .related
         .iter()
         .map(|&other| {
             let page = &site.pages[other];
+            let teaser = teasers.get(&other);
             RelatedPost {
-                title: page.title.clone(),
-                url: page.url.clone(),
-                date: page.date.map(Into::into),
-                summary: teasers.get(&other).cloned().unwrap_or_default(),
+                title: &page.title,
+                url: &page.url,
+                date: teaser.and_then(|t| t.date.as_ref()),
+                summary: teaser.map_or("", |t| &t.summary),
             }
         })
         .collect()

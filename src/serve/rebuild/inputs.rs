@@ -101,10 +101,10 @@ impl Inputs {
             })
             .collect();
         for (rel, loaded, problems) in self.read_all(&to_read) {
-            known.remove(rel);
+            let earlier = known.remove(rel);
             self.load_problems.insert(rel.to_string(), problems);
             if let Some(loaded) = loaded {
-                known.insert(rel.to_string(), loaded);
+                known.insert(rel.to_string(), same_or_new(earlier, loaded));
             }
         }
         let present: HashSet<&str> = markdown.iter().copied().collect();
@@ -136,6 +136,16 @@ impl Inputs {
             known.insert(doc.rel.clone(), Loaded::Section(doc));
         }
         known
+    }
+
+    /// The document at `rel`, taken out of the sources, if there is one.
+    fn take_one(&mut self, rel: &str) -> Option<Loaded> {
+        let sources = &mut self.sources;
+        if let Some(at) = sources.pages.iter().position(|d| d.rel == rel) {
+            return Some(Loaded::Page(sources.pages.remove(at)));
+        }
+        let at = sources.sections.iter().position(|d| d.rel == rel)?;
+        Some(Loaded::Section(sources.sections.remove(at)))
     }
 
     fn read_all<'r>(&self, rels: &[&'r str]) -> Vec<(&'r str, Option<Loaded>, Diagnostics)> {
@@ -173,10 +183,9 @@ impl Inputs {
         for rel in rels {
             let (loaded, problems) = load::read_source(&self.root, &rel);
             self.load_problems.insert(rel.clone(), problems);
-            self.sources.pages.retain(|d| d.rel != rel);
-            self.sources.sections.retain(|d| d.rel != rel);
+            let earlier = self.take_one(&rel);
             self.sources.failed.retain(|r| *r != rel);
-            match loaded {
+            match loaded.map(|loaded| same_or_new(earlier, loaded)) {
                 Some(Loaded::Page(doc)) => insert_sorted(&mut self.sources.pages, doc),
                 Some(Loaded::Section(doc)) => insert_sorted(&mut self.sources.sections, doc),
                 None => {
@@ -189,8 +198,72 @@ impl Inputs {
     }
 }
 
+/// The document read before, `earlier`, when `now` reads the same: it keeps what was worked
+/// out from it (its word counts, its text's hash) and its text's allocation, by which a kept
+/// render knows its text unchanged without comparing it. Reading every file again as the
+/// watch began gave every page a new one, and every save after compared every text.
+fn same_or_new(earlier: Option<Loaded>, now: Loaded) -> Loaded {
+    match (earlier, now) {
+        (Some(Loaded::Page(earlier)), Loaded::Page(now)) if earlier == now => Loaded::Page(earlier),
+        (Some(Loaded::Section(earlier)), Loaded::Section(now)) if earlier == now => {
+            Loaded::Section(earlier)
+        }
+        (_, now) => now,
+    }
+}
+
 /// Keeps sources in path order, as a full load lists them.
 fn insert_sorted<F>(docs: &mut Vec<load::Document<F>>, doc: load::Document<F>) {
     let at = docs.partition_point(|d| d.rel < doc.rel);
     docs.insert(at, doc);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(root: &Path, name: &str, body: &str) {
+        let path = root.join("content/blog").join(name);
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("folders");
+        std::fs::write(path, format!("---\ntitle: {name}\n---\n{body}\n")).expect("a post");
+    }
+
+    fn page<'i>(inputs: &'i Inputs, rel: &str) -> &'i load::PageDoc {
+        let found = inputs.sources.pages.iter().find(|d| d.rel == rel);
+        found.expect("the page is loaded")
+    }
+
+    /// Serve reads every file again as its watch begins: a file read the same keeps its
+    /// document, so its kept render is known unchanged by its text's allocation and its word
+    /// counts are not counted again.
+    #[test]
+    fn a_file_read_again_unchanged_keeps_its_document() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        post(dir.path(), "a.md", "Alpha words.");
+        post(dir.path(), "b.md", "Beta words.");
+        let mut inputs = Inputs::read(dir.path());
+        let before = |inputs: &Inputs, rel| {
+            let doc = page(inputs, rel);
+            doc.words.set(crate::words::WordCounts::default());
+            (doc.words.clone(), doc.body.held().cloned().expect("held"))
+        };
+        let (a_words, a_text) = before(&inputs, "blog/a.md");
+        let (b_words, _) = before(&inputs, "blog/b.md");
+        post(dir.path(), "b.md", "Beta words, edited.");
+        inputs.reload_content(&[PathBuf::new()]);
+        let a = page(&inputs, "blog/a.md");
+        assert!(a.words.same_as(&a_words));
+        assert!(std::sync::Arc::ptr_eq(
+            a.body.held().expect("held"),
+            &a_text
+        ));
+        assert!(!page(&inputs, "blog/b.md").words.same_as(&b_words));
+
+        let (a_words, _) = before(&inputs, "blog/a.md");
+        inputs.reload_content(&[PathBuf::from("blog/a.md")]);
+        assert!(page(&inputs, "blog/a.md").words.same_as(&a_words));
+        post(dir.path(), "a.md", "Alpha words, edited.");
+        inputs.reload_content(&[PathBuf::from("blog/a.md")]);
+        assert!(!page(&inputs, "blog/a.md").words.same_as(&a_words));
+    }
 }
