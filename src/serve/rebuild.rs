@@ -26,7 +26,7 @@ use crate::render::highlight::Highlighter;
 use crate::render::reuse::StoredMarkdown;
 use crate::render::theme::{ASSET_DIR, TEMPLATE_DIR, Theme};
 use crate::render::{Inputs as RenderInputs, render_site};
-use crate::serve::state::Change;
+use crate::serve::state::{Change, OutputFiles};
 use crate::store::Stamp;
 use crate::write::memory::Bytes;
 use cache::Cache;
@@ -37,7 +37,7 @@ use inputs::Inputs;
 #[derive(Debug)]
 pub struct Rebuilt {
     /// Every output file.
-    pub files: BTreeMap<String, Bytes>,
+    pub files: OutputFiles,
     /// Warnings.
     pub warnings: Diagnostics,
     /// What the browser should do.
@@ -64,7 +64,7 @@ pub struct Session {
     /// The last finding of related posts, so a save scores again only the posts it can change.
     related: RelatedMemo,
     files: Files,
-    last_good: BTreeMap<String, Bytes>,
+    last_good: OutputFiles,
     /// Image work, kept across rebuilds while `[images]` and the cache folder stay the same.
     images: Option<HeldImages>,
 }
@@ -91,7 +91,7 @@ impl Session {
             related: RelatedMemo::default(),
             files: Files::default(),
             images: None,
-            last_good: BTreeMap::new(),
+            last_good: OutputFiles::default(),
         }
     }
 
@@ -101,7 +101,7 @@ impl Session {
     }
 
     /// The files of the last build that succeeded (empty before the first).
-    pub fn last_good(&self) -> &BTreeMap<String, Bytes> {
+    pub fn last_good(&self) -> &OutputFiles {
         &self.last_good
     }
 
@@ -216,7 +216,7 @@ impl Session {
         if let Some(warning) = self.cache.finish_stored() {
             problems.push(Diagnostic::warning(warning).help(build::CACHE_HELP));
         }
-        let files = sink.into_files();
+        let files = OutputFiles::new(sink.into_files());
         self.cache.remember(report.kept, &files);
         let compress = CompressPolicy::new(&site.config.deploy.compress);
         drop_aside(site);
@@ -225,7 +225,7 @@ impl Session {
         }
         let change = change_of(theme, stylesheet_only);
         let changed = changed_files_between(&self.last_good, &files);
-        self.last_good = files.clone();
+        self.last_good = Arc::clone(&files);
         Ok(Rebuilt {
             files,
             warnings: problems,

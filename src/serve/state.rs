@@ -19,11 +19,15 @@ use crate::write::memory::Bytes;
 /// How many builds a replaced fingerprinted file is still served for.
 pub const KEEP_RETIRED: u64 = 8;
 
+/// Every output file of a build by its path relative to the output folder
+/// (`blog/x/index.html`), shared by the snapshot serving it and the session that made it.
+pub type OutputFiles = Arc<BTreeMap<String, Bytes>>;
+
 /// One build of the site, as served.
 #[derive(Debug, Default)]
 pub struct Snapshot {
-    /// Every output file by its path relative to the output folder (`blog/x/index.html`).
-    pub files: BTreeMap<String, Bytes>,
+    /// Every output file.
+    pub files: OutputFiles,
     /// The problems of the latest build attempt, when it failed; the files are then the last
     /// good build's. Shown as an overlay on every page until a build succeeds.
     pub error: Option<String>,
@@ -37,9 +41,9 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// A snapshot of `files`, failed with `error` if any; [`PreviewState::publish`] numbers it.
-    pub fn new(files: BTreeMap<String, Bytes>, error: Option<String>) -> Snapshot {
+    pub fn new(files: impl Into<OutputFiles>, error: Option<String>) -> Snapshot {
         Snapshot {
-            files,
+            files: files.into(),
             error,
             generation: 0,
             retired: BTreeMap::new(),

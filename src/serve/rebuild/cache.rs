@@ -51,19 +51,40 @@ impl Cache {
         let Some(kept) = kept else {
             return;
         };
-        let markdown = kept
-            .markdown
-            .into_iter()
-            .map(|m| (m.rel.clone(), m))
-            .collect();
-        super::drop_aside(std::mem::replace(&mut self.markdown, markdown));
-        let mut outputs = HashMap::with_capacity(kept.outputs.len());
-        for (file, fingerprint) in kept.outputs {
-            if let Some(bytes) = files.get(&file) {
-                outputs.insert(file, (fingerprint, bytes.clone()));
+        // Brought up to date in place: most entries are the ones they already hold, and
+        // building both maps anew cost a copy of every path after every save.
+        for markdown in kept.markdown.iter() {
+            match self.markdown.get_mut(markdown.rel.as_str()) {
+                Some(entry) => *entry = Arc::clone(markdown),
+                None => {
+                    self.markdown
+                        .insert(markdown.rel.clone(), Arc::clone(markdown));
+                }
             }
         }
-        super::drop_aside(std::mem::replace(&mut self.outputs, outputs));
+        if self.markdown.len() > kept.markdown.len() {
+            let rels: HashSet<&str> = kept.markdown.iter().map(|m| m.rel.as_str()).collect();
+            self.markdown.retain(|rel, _| rels.contains(rel.as_str()));
+        }
+        let mut present = 0;
+        for (file, &fingerprint) in &kept.outputs {
+            let Some(bytes) = files.get(file) else {
+                continue;
+            };
+            present += 1;
+            match self.outputs.get_mut(file) {
+                Some(entry) => *entry = (fingerprint, bytes.clone()),
+                None => {
+                    self.outputs
+                        .insert(file.clone(), (fingerprint, bytes.clone()));
+                }
+            }
+        }
+        if self.outputs.len() > present {
+            self.outputs
+                .retain(|file, _| kept.outputs.contains_key(file) && files.contains_key(file));
+        }
+        super::drop_aside(kept);
         if let Some(links) = self.links_now.get() {
             self.links = Some(*links);
         }
