@@ -7,6 +7,27 @@ use pulldown_cmark::{Event, Options, Parser};
 /// punctuation makes them in a paragraph; every other character is kept as written, markdown
 /// syntax included (a title is not markdown).
 pub fn smart(text: &str) -> String {
+    if smart_leaves_alone(text) {
+        return text.to_string();
+    }
+    smart_parsed(text)
+}
+
+/// True when smart punctuation cannot change `text`: it has no quote, dash or dot to make
+/// curly or long, no control character or line break, and no space at either end for a
+/// paragraph to trim. Most titles are such, and parsing each of 10,000 as markdown took a
+/// fifth of the time spent placing pages, on every `serve` save.
+fn smart_leaves_alone(text: &str) -> bool {
+    let ends_in_space = |c: Option<char>| c.is_some_and(char::is_whitespace);
+    !ends_in_space(text.chars().next())
+        && !ends_in_space(text.chars().next_back())
+        && !text
+            .chars()
+            .any(|c| matches!(c, '\'' | '"' | '-' | '.') || c.is_control())
+}
+
+/// [`smart`], by pulldown-cmark.
+fn smart_parsed(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len() * 2);
     for c in text.chars() {
         // Escaped, these are literal; quotes, dashes and dots are left for smart punctuation.
@@ -53,6 +74,30 @@ pub fn shorten(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The shortcut for titles smart punctuation leaves alone gives what parsing does.
+        #[test]
+        fn titles_left_alone_are_what_parsing_makes_of_them(
+            text in "[ a-zA-Z0-9#*+_=<>&;!?()\\[\\]{}|~`^@$%:,/\\\\\u{a0}\u{2003}é日.'\"\n\t-]{0,24}"
+        ) {
+            if smart_leaves_alone(&text) {
+                prop_assert_eq!(text.clone(), smart_parsed(&text));
+            }
+        }
+    }
+
+    #[test]
+    fn the_shortcut_is_taken_for_plain_titles_only() {
+        assert!(smart_leaves_alone("Serverless is more secure"));
+        assert!(smart_leaves_alone(""));
+        for title in [
+            " padded", "padded ", "it's", "a -- b", "wait...", "\"q\"", "a\nb", "a\tb",
+        ] {
+            assert!(!smart_leaves_alone(title), "{title:?}");
+        }
+    }
 
     #[test]
     fn long_descriptions_are_cut_at_a_word_with_an_ellipsis() {
