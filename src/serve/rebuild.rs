@@ -10,6 +10,7 @@ mod cache;
 mod files;
 mod inputs;
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -278,18 +279,69 @@ fn change_of(theme: &Theme, stylesheet_only: bool) -> Change {
     }
 }
 
-/// Output files that differ between two builds, or that only one of them has.
+/// Output files that differ between two builds, or that only one of them has, in path order.
 fn changed_files_between(
     before: &BTreeMap<String, Bytes>,
     after: &BTreeMap<String, Bytes>,
 ) -> Vec<String> {
     // An output kept from the build before is the same allocation: comparing pointers first
-    // spares comparing every page's bytes (170 MB at 10,000 posts) after every save.
+    // spares comparing every page's bytes (170 MB at 10,000 posts) after every save. Both
+    // maps are walked side by side, in path order, rather than each path looked up in the
+    // other map.
     let same = |a: &Bytes, b: &Bytes| Arc::ptr_eq(a, b) || a == b;
-    let differ = after
-        .iter()
-        .filter(|(file, bytes)| !before.get(*file).is_some_and(|b| same(b, bytes)))
-        .map(|(file, _)| file.clone());
-    let gone = before.keys().filter(|f| !after.contains_key(*f)).cloned();
-    differ.chain(gone).collect()
+    let mut changed = Vec::new();
+    let (mut before, mut after) = (before.iter().peekable(), after.iter().peekable());
+    loop {
+        let order = match (before.peek(), after.peek()) {
+            (Some((was, _)), Some((is, _))) => was.cmp(is),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => return changed,
+        };
+        match order {
+            Ordering::Less => changed.extend(before.next().map(|(file, _)| file.clone())),
+            Ordering::Greater => changed.extend(after.next().map(|(file, _)| file.clone())),
+            Ordering::Equal => {
+                if let (Some((_, was)), Some((file, is))) = (before.next(), after.next())
+                    && !same(was, is)
+                {
+                    changed.push(file.clone());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_files_are_those_added_removed_or_with_other_bytes() {
+        let shared = Bytes::from(&b"kept"[..]);
+        let before: BTreeMap<String, Bytes> = [
+            ("a", shared.clone()),
+            ("b", Bytes::from(&b"old"[..])),
+            ("c", Bytes::from(&b"same bytes"[..])),
+            ("gone", Bytes::from(&b"x"[..])),
+        ]
+        .into_iter()
+        .map(|(f, b)| (f.to_string(), b))
+        .collect();
+        let after: BTreeMap<String, Bytes> = [
+            ("a", shared),
+            ("b", Bytes::from(&b"new"[..])),
+            ("c", Bytes::from(&b"same bytes"[..])),
+            ("d", Bytes::from(&b"added"[..])),
+        ]
+        .into_iter()
+        .map(|(f, b)| (f.to_string(), b))
+        .collect();
+        assert_eq!(changed_files_between(&before, &after), ["b", "d", "gone"]);
+        assert_eq!(changed_files_between(&after, &after), Vec::<String>::new());
+        assert_eq!(
+            changed_files_between(&BTreeMap::new(), &after),
+            ["a", "b", "c", "d"]
+        );
+    }
 }
