@@ -116,7 +116,7 @@ function recordViolations() {
 /// (the network's failures and the server's error answers alike).
 function watch(page, base) {
   const origin = new URL(base).origin;
-  const seen = { console: [], errors: [], offsite: [], failed: [], navigations: 0 };
+  const seen = { console: [], errors: [], offsite: [], failed: [], navigations: 0, pending: new Set() };
   page.on('console', (msg) => {
     if (msg.type() === 'error' || msg.type() === 'warning') {
       seen.console.push({ type: msg.type(), text: msg.text(), url: msg.location().url || '' });
@@ -125,9 +125,12 @@ function watch(page, base) {
   page.on('pageerror', (e) => seen.errors.push(String(e)));
   page.on('request', (r) => {
     const url = r.url();
+    if (!url.includes('/__pamphlet/events')) seen.pending.add(r);
     if (!url.startsWith('data:') && new URL(url).origin !== origin) seen.offsite.push(url);
   });
+  page.on('requestfinished', (r) => seen.pending.delete(r));
   page.on('requestfailed', (r) => {
+    seen.pending.delete(r);
     // The live-reload stream is cut when the page goes away; that is not the page's fault.
     if (!r.url().includes('/__pamphlet/events')) seen.failed.push(`${r.url()}: ${r.failure()?.errorText}`);
   });
@@ -414,6 +417,14 @@ async function pages(base, paths) {
 }
 
 /// Runs `check` in the page until it returns something truthy, across reloads, or gives up.
+/// Waits (up to `ms`) until every request the page made has ended, the live-reload stream
+/// aside: a favicon still loading after `load` is cut short by the reload an edit causes, which
+/// is the test's doing, not the page's.
+async function quiet(seen, ms = 10000) {
+  const deadline = Date.now() + ms;
+  while (seen.pending.size > 0 && Date.now() < deadline) await sleep(20);
+}
+
 async function until(page, check, arg, ms) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -444,6 +455,7 @@ async function liveReload(base, rel, markdown, css) {
     let opened = streamOpened(page);
     await page.goto(url, { waitUntil: 'load' });
     await opened;
+    await quiet(seen);
 
     // 1. A content edit: the new text appears, by a reload the page did itself.
     const text = `Live reload proof ${Date.now()}`;
@@ -463,6 +475,7 @@ async function liveReload(base, rel, markdown, css) {
       markerSurvived: await page.evaluate(() => window.__pamphletMarker !== undefined).catch(() => null),
     };
     await opened.catch(() => null);
+    await quiet(seen);
 
     // 2. A stylesheet edit: the new rules apply with no reload (the marker survives).
     await page.evaluate(() => {
