@@ -316,27 +316,24 @@ fn changed_files_between(
 mod tests {
     use super::*;
 
+    fn files(named: &[(&str, &Bytes)]) -> BTreeMap<String, Bytes> {
+        (named.iter())
+            .map(|(file, bytes)| (file.to_string(), Bytes::clone(bytes)))
+            .collect()
+    }
+
     #[test]
     fn changed_files_are_those_added_removed_or_with_other_bytes() {
-        let shared = Bytes::from(&b"kept"[..]);
-        let before: BTreeMap<String, Bytes> = [
-            ("a", shared.clone()),
-            ("b", Bytes::from(&b"old"[..])),
-            ("c", Bytes::from(&b"same bytes"[..])),
-            ("gone", Bytes::from(&b"x"[..])),
-        ]
-        .into_iter()
-        .map(|(f, b)| (f.to_string(), b))
-        .collect();
-        let after: BTreeMap<String, Bytes> = [
-            ("a", shared),
-            ("b", Bytes::from(&b"new"[..])),
-            ("c", Bytes::from(&b"same bytes"[..])),
-            ("d", Bytes::from(&b"added"[..])),
-        ]
-        .into_iter()
-        .map(|(f, b)| (f.to_string(), b))
-        .collect();
+        let bytes = |text: &str| Bytes::from(text.as_bytes());
+        let (kept, old, new) = (bytes("kept"), bytes("old"), bytes("new"));
+        let (same, same_again, gone, added) = (
+            bytes("same bytes"),
+            bytes("same bytes"),
+            bytes("x"),
+            bytes("added"),
+        );
+        let before = files(&[("a", &kept), ("b", &old), ("c", &same), ("gone", &gone)]);
+        let after = files(&[("a", &kept), ("b", &new), ("c", &same_again), ("d", &added)]);
         assert_eq!(changed_files_between(&before, &after), ["b", "d", "gone"]);
         assert_eq!(changed_files_between(&after, &after), Vec::<String>::new());
         assert_eq!(
