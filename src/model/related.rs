@@ -58,12 +58,8 @@ pub fn link(
     keep_word_counts: bool,
     memo: Option<&RelatedMemo>,
 ) -> usize {
-    let Some(found) = find(
-        pages,
-        taxonomies,
-        keep_word_counts,
-        memo.and_then(RelatedMemo::take),
-    ) else {
+    let last = memo.and_then(RelatedMemo::take);
+    let Some(found) = find(pages, taxonomies, keep_word_counts, last, memo.is_some()) else {
         return 0;
     };
     for (&id, related) in found.ids.iter().zip(&found.found.related) {
@@ -84,18 +80,20 @@ struct Linked {
 }
 
 /// The related posts of every post, working out again only what an edit since `last` can
-/// have changed.
+/// have changed. Only a finding to `remember` keeps what it was made from.
 fn find(
     pages: &IdVec<PageId, Page>,
     taxonomies: &IdVec<TaxonomyId, Taxonomy>,
     keep_word_counts: bool,
     last: Option<Found>,
+    remember: bool,
 ) -> Option<Linked> {
     let ids: Vec<PageId> = pages.ids().filter(|&id| pages[id].is_post).collect();
     if ids.len() < 2 {
         return None;
     }
     let shapes: Vec<Fingerprint> = (ids.iter())
+        .filter(|_| remember)
         .map(|&id| memo::shape_of(pages, taxonomies, id))
         .collect();
     // A finding for other posts, or posts of other shapes, tells nothing about these.
@@ -103,7 +101,7 @@ fn find(
     let told = (last.as_mut())
         .filter(|_| keep_word_counts)
         .and_then(|last| last.recount(pages, &ids))
-        .unwrap_or_else(|| tell(pages, &ids, keep_word_counts));
+        .unwrap_or_else(|| tell(pages, &ids, keep_word_counts, remember));
     let posts: Vec<Post> = (ids.iter().zip(told.words))
         .map(|(&id, words)| Post {
             id,
@@ -152,9 +150,10 @@ struct Told {
 /// what changed.
 #[derive(Default)]
 struct Counting {
-    /// Each post's counts, by place; empty when the model does not keep them.
+    /// Each post's counts, by place; empty when the model does not keep them or the finding
+    /// is not remembered.
     counted: Vec<Counted>,
-    /// In how many posts each word occurs.
+    /// In how many posts each word occurs; empty when the finding is not remembered.
     frequency: ByWord<u32>,
     /// What [`rarity`] made of `frequency`.
     rarity: ByWord<f32>,
@@ -167,13 +166,22 @@ struct Counted {
     title: String,
 }
 
-/// Every post's telling words, worked out from scratch.
-fn tell(pages: &IdVec<PageId, Page>, ids: &[PageId], keep_word_counts: bool) -> Told {
+/// Every post's telling words, worked out from scratch; with what they were worked out from
+/// only when it is to be remembered (a one-off build frees the frequency of words at once).
+fn tell(
+    pages: &IdVec<PageId, Page>,
+    ids: &[PageId],
+    keep_word_counts: bool,
+    remember: bool,
+) -> Told {
     // Each post's words are counted twice, once for the rarity of words and once for its
     // telling words, rather than held between the two: for 50,000 posts that would be 135 MiB.
     let count = |tally: &mut Tally, &id: &PageId| counts(&pages[id], keep_word_counts, tally);
-    let frequency = document_frequency(ids.par_iter().map_init(Tally::default, count));
+    let mut frequency = document_frequency(ids.par_iter().map_init(Tally::default, count));
     let rarity = rarity(&frequency, ids.len());
+    if !remember {
+        frequency = ByWord::default();
+    }
     let uses = UseWeights::new();
     let words = (ids.par_iter())
         .map_init(Tally::default, |tally, id| {
@@ -181,7 +189,7 @@ fn tell(pages: &IdVec<PageId, Page>, ids: &[PageId], keep_word_counts: bool) -> 
         })
         .collect();
     let counted = (ids.iter())
-        .filter(|_| keep_word_counts)
+        .filter(|_| keep_word_counts && remember)
         .map(|&id| Counted {
             body: pages[id].source.words.clone(),
             title: pages[id].title.clone(),

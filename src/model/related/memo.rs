@@ -47,10 +47,15 @@ impl std::fmt::Debug for RelatedMemo {
 /// One finding: what it was made from and what it found, each by the post's place in the
 /// list of posts.
 pub(super) struct Found {
+    /// Each post's [shape](shape_of).
     pub shapes: Vec<Fingerprint>,
+    /// What the rarity of words was worked out from.
     pub counting: Counting,
+    /// Each post's telling words and their weights.
     pub words: Vec<Vec<(Word, f32)>>,
+    /// The postings of every telling word, as scoring read them.
     pub postings: Postings,
+    /// Each post's related posts, best first.
     pub related: Vec<Vec<PageId>>,
 }
 
