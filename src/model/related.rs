@@ -59,16 +59,26 @@ pub fn link(
     memo: Option<&RelatedMemo>,
 ) -> usize {
     let last = memo.and_then(RelatedMemo::take);
-    let Some(found) = find(pages, taxonomies, keep_word_counts, last, memo.is_some()) else {
+    let Some(Linked { ids, found, scored }) =
+        find(pages, taxonomies, keep_word_counts, last, memo.is_some())
+    else {
         return 0;
     };
-    for (&id, related) in found.ids.iter().zip(&found.found.related) {
-        pages[id].related = related.clone();
+    // A memo keeps the lists, so the pages get copies; otherwise they get the lists.
+    match memo {
+        Some(memo) => {
+            for (&id, related) in ids.iter().zip(&found.related) {
+                pages[id].related = related.clone();
+            }
+            memo.keep(found);
+        }
+        None => {
+            for (id, related) in ids.into_iter().zip(found.related) {
+                pages[id].related = related;
+            }
+        }
     }
-    if let Some(memo) = memo {
-        memo.keep(found.found);
-    }
-    found.scored
+    scored
 }
 
 /// A finding of related posts, with the posts it was for, by their place.

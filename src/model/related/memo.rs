@@ -153,8 +153,8 @@ impl Found {
 }
 
 /// True when `page`, a post whose body's counts are kept, uses any of `words`. A handful of
-/// words, as a save changes the rarity of, are looked up in its sorted counts; many are
-/// matched against each of its words.
+/// words (what a save usually moves) are each looked up in its sorted counts; with more, each
+/// of its words is looked up among them.
 fn uses_any(page: &Page, words: &WordSet, tally: &mut Tally) -> bool {
     const LOOKED_UP: usize = 32;
     if words.is_empty() {
