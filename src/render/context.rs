@@ -438,6 +438,11 @@ pub struct Summary {
     pub word_count: usize,
     /// Tags.
     pub tags: Vec<TermLink>,
+    /// Its fingerprint, when the render fingerprints outputs: a list is fingerprinted with its
+    /// posts' fingerprints rather than their summaries, which every pager, term and section
+    /// listing a post would otherwise hash again.
+    #[serde(skip)]
+    pub fingerprint: Option<crate::store::Fingerprint>,
 }
 
 /// The summary of a rendered page.
@@ -454,6 +459,7 @@ pub fn summary(site: &Site, id: PageId, rendered: &Rendered) -> Summary {
         reading_time: rendered.reading_time,
         word_count: rendered.word_count,
         tags: term_links(site, &page.tags),
+        fingerprint: None,
     }
 }
 
