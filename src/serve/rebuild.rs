@@ -24,7 +24,6 @@ use crate::load::counted::StoredCounts;
 use crate::model::Site;
 use crate::model::related::RelatedMemo;
 use crate::render::highlight::Highlighter;
-use crate::render::reuse::StoredMarkdown;
 use crate::render::theme::{ASSET_DIR, TEMPLATE_DIR, Theme};
 use crate::render::{Inputs as RenderInputs, render_site};
 use crate::serve::state::{Change, OutputFiles};
@@ -99,6 +98,14 @@ impl Session {
     /// The site folder.
     pub fn root(&self) -> &Path {
         &self.options.root
+    }
+
+    /// Records what the session rendered in the build cache, for the next session or build to
+    /// start from; the warning that gave, if any. A session dropped without ending records it
+    /// all the same, quietly.
+    pub fn end(&mut self) -> Option<Diagnostic> {
+        let warning = self.cache.end_stored()?;
+        Some(Diagnostic::warning(warning).help(build::CACHE_HELP))
     }
 
     /// The files of the last build that succeeded (empty before the first).
@@ -199,9 +206,10 @@ impl Session {
             }
         };
         let cache_dir = build::cache_dir(&site.config, &root);
-        let stored =
-            (self.options.cache).then(|| StoredMarkdown::open(&cache_dir, Stamp::of_this_build()));
-        self.cache.prepare(changed_files, stored);
+        let stored = (self.options.cache).then(|| cache_dir.clone());
+        if let Some(warning) = self.cache.prepare(changed_files, stored) {
+            problems.push(Diagnostic::warning(warning).help(build::CACHE_HELP));
+        }
         let images = held_images(&mut self.images, &site, &root, cache_dir);
         let sink = PreviewSink::new(&self.files);
         let inputs = RenderInputs {

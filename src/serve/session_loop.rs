@@ -242,6 +242,9 @@ pub fn run(options: &ServeOptions, stop: &Stop) -> Result<(), RunError> {
         // Short steps, so a stop is noticed within a fraction of a second.
         preview.step(Duration::from_millis(100), &mut out)?;
     }
+    if let Some(warning) = preview.session.end() {
+        let _ = writeln!(out, "{warning}");
+    }
     // The connections, live-reload streams included, close as the process ends: waiting for
     // each worker to finish its keep-alive connection could take seconds.
     let _ = writeln!(out, "Stopped");

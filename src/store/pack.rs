@@ -213,7 +213,18 @@ impl Packs {
         }
     }
 
-    fn write_index(&self) -> io::Result<()> {
+    /// Writes the index as [`Packs::finish`] does, and goes on from it: what was added so far
+    /// is then read and collected like what the shelf was opened with, and what is added next
+    /// goes to a new pack.
+    pub(crate) fn checkpoint(&mut self) {
+        match self.write_index() {
+            Ok(index) => self.index = index,
+            Err(e) => self.cannot_write(&e),
+        }
+    }
+
+    /// Writes the index of what is kept; the index written.
+    fn write_index(&self) -> io::Result<HashMap<u64, Place>> {
         if let Some(mut writer) = lock(&self.writer).take() {
             writer.file.flush()?;
         }
@@ -247,7 +258,7 @@ impl Packs {
             write_atomically(&path, &encode_index(self.stamp, &index))?;
         }
         self.delete_unnamed(&index);
-        Ok(())
+        Ok(index)
     }
 
     /// Folds packs together when there are too many, or when most of their bytes are garbage.
@@ -471,6 +482,27 @@ mod tests {
         assert_eq!(second.get(8), Some(vec![b"other".to_vec()]));
         assert_eq!(second.get(9), None);
         assert_eq!(second.damaged(), 0);
+    }
+
+    /// `serve` writes its index once after its first render and once when it ends: what was
+    /// added before the checkpoint must survive the second write, and be read in between.
+    #[test]
+    fn a_checkpoint_keeps_what_came_before_it_through_the_finish() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = shelf(dir.path());
+        session.put(7, &[b"first render"]);
+        session.checkpoint();
+        assert_eq!(session.get(7), Some(vec![b"first render".to_vec()]));
+        assert!(
+            shelf(dir.path()).get(7).is_some(),
+            "a build running beside the session sees the checkpoint"
+        );
+        session.put(8, &[b"a save"]);
+        session.finish();
+        let next = shelf(dir.path());
+        assert_eq!(next.get(7), Some(vec![b"first render".to_vec()]));
+        assert_eq!(next.get(8), Some(vec![b"a save".to_vec()]));
+        assert_eq!(next.damaged(), 0);
     }
 
     #[test]

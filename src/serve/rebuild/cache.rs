@@ -13,6 +13,7 @@ use crate::render::links::Resolved;
 use crate::render::reuse::{Fingerprint, PageMarkdown, Reuse, StoredMarkdown};
 use crate::render::{Kept, Renderer};
 use crate::serve::state::OutputFiles;
+use crate::store::Stamp;
 use crate::write::memory::Bytes;
 
 /// The reusable work of the previous rebuild, kept as that rebuild's render left it: making
@@ -35,21 +36,43 @@ pub(super) struct Cache {
     links: Option<u64>,
     /// Where every link can lead now, found once per rebuild.
     links_now: OnceLock<u64>,
-    /// The build cache's rendered markdown, unless the session builds without it.
-    stored: Option<StoredMarkdown>,
+    /// The build cache's rendered markdown, open for the session unless it builds without it.
+    stored: Option<SessionStore>,
+}
+
+/// The build cache's rendered markdown as a session holds it.
+struct SessionStore {
+    /// The cache folder it is in, which `site.toml` may move.
+    cache_dir: PathBuf,
+    markdown: StoredMarkdown,
+    /// True once what the first render with it made was recorded.
+    checkpointed: bool,
 }
 
 impl Cache {
     /// Starts a rebuild in which `changed_files` were read anew, taking what the session has
-    /// not rendered from `stored`.
+    /// not rendered from the build cache in `cache_dir`, if any. Returns the warning ending
+    /// the use of another cache folder gave, if any.
     pub(super) fn prepare(
         &mut self,
         changed_files: HashSet<PathBuf>,
-        stored: Option<StoredMarkdown>,
-    ) {
+        cache_dir: Option<PathBuf>,
+    ) -> Option<String> {
         self.changed_files = changed_files;
         self.links_now = OnceLock::new();
-        self.stored = stored;
+        if let (Some(held), Some(dir)) = (&mut self.stored, &cache_dir)
+            && held.cache_dir == *dir
+        {
+            held.markdown.next_render();
+            return None;
+        }
+        let ended = self.end_stored();
+        self.stored = cache_dir.map(|cache_dir| SessionStore {
+            markdown: StoredMarkdown::open(&cache_dir, Stamp::of_this_build()),
+            cache_dir,
+            checkpointed: false,
+        });
+        ended
     }
 
     /// Keeps the work of the rebuild that just ended: `kept` from its report, and its outputs'
@@ -83,9 +106,22 @@ impl Cache {
         by_rel.get(rel).and_then(|&id| self.markdown.get(id))
     }
 
-    /// Ends the rebuild's use of the build cache; the warning that gave, if any.
-    pub(super) fn finish_stored(&self) -> Option<String> {
-        self.stored.as_ref()?.finish()
+    /// Ends the rebuild's use of the build cache; the warning that gave, if any. What the first
+    /// rebuild with it rendered (every page, in a session started without a cache) is recorded
+    /// at once; what later ones render, when the session ends ([`Cache::end_stored`]).
+    pub(super) fn finish_stored(&mut self) -> Option<String> {
+        let held = self.stored.as_mut()?;
+        if held.checkpointed {
+            return None;
+        }
+        held.checkpointed = true;
+        held.markdown.checkpoint()
+    }
+
+    /// Records what the session rendered in the build cache for later builds and sessions,
+    /// and closes it; the warning that gave, if any.
+    pub(super) fn end_stored(&mut self) -> Option<String> {
+        self.stored.take()?.markdown.finish()
     }
 
     /// True when the earlier render of a page is still what rendering it now would make.
@@ -115,6 +151,14 @@ impl Cache {
     }
 }
 
+/// A session ended without [`Cache::end_stored`] (a test's, or one whose serve failed) still
+/// records what it rendered.
+impl Drop for Cache {
+    fn drop(&mut self) {
+        let _ = self.end_stored();
+    }
+}
+
 impl Reuse for Cache {
     fn markdown(&self, renderer: &Renderer, id: PageId) -> Option<Arc<PageMarkdown>> {
         let kept = self.kept(renderer.site.pages[id].rel(), id);
@@ -122,17 +166,18 @@ impl Reuse for Cache {
             return Some(Arc::clone(entry));
         }
         // Serve keeps every page's HTML in memory, so it takes it from the store at once.
-        self.stored.as_ref()?.get(renderer, id).map(Arc::new)
+        let stored = &self.stored.as_ref()?.markdown;
+        stored.get(renderer, id).map(Arc::new)
     }
 
     fn rendered(&self, renderer: &Renderer, id: PageId, markdown: &PageMarkdown) {
-        if let Some(stored) = &self.stored {
-            stored.rendered(renderer, id, markdown);
+        if let Some(held) = &self.stored {
+            held.markdown.rendered(renderer, id, markdown);
         }
     }
 
     fn warning(&self) -> Option<String> {
-        self.stored.as_ref()?.warning()
+        self.stored.as_ref()?.markdown.warning()
     }
 
     fn output(&self, file: &str, fingerprint: Fingerprint) -> Option<Bytes> {
