@@ -58,27 +58,53 @@ pub fn link(
     keep_word_counts: bool,
     memo: Option<&RelatedMemo>,
 ) -> usize {
+    find_all(pages, taxonomies, keep_word_counts, memo).link(pages)
+}
+
+/// What [`link`] finds, before the pages are given it: finding reads the pages only, so the
+/// model finds the routes of its outputs meanwhile.
+pub fn find_all<'m>(
+    pages: &IdVec<PageId, Page>,
+    taxonomies: &IdVec<TaxonomyId, Taxonomy>,
+    keep_word_counts: bool,
+    memo: Option<&'m RelatedMemo>,
+) -> Finding<'m> {
     let last = memo.and_then(RelatedMemo::take);
-    let Some(Linked { ids, found, scored }) =
-        find(pages, taxonomies, keep_word_counts, last, memo.is_some())
-    else {
-        return 0;
-    };
-    // A memo keeps the lists, so the pages get copies; otherwise they get the lists.
-    match memo {
-        Some(memo) => {
-            for (&id, related) in ids.iter().zip(&found.related) {
-                pages[id].related = related.clone();
-            }
-            memo.keep(found);
-        }
-        None => {
-            for (id, related) in ids.into_iter().zip(found.related) {
-                pages[id].related = related;
-            }
-        }
+    Finding {
+        linked: find(pages, taxonomies, keep_word_counts, last, memo.is_some()),
+        memo,
     }
-    scored
+}
+
+/// The related posts of every post, found by [`find_all`], and the memo to keep them in.
+pub struct Finding<'m> {
+    linked: Option<Linked>,
+    memo: Option<&'m RelatedMemo>,
+}
+
+impl Finding<'_> {
+    /// Gives every post its related posts, and the memo the finding; how many posts were
+    /// scored.
+    pub fn link(self, pages: &mut IdVec<PageId, Page>) -> usize {
+        let Some(Linked { ids, found, scored }) = self.linked else {
+            return 0;
+        };
+        // A memo keeps the lists, so the pages get copies; otherwise they get the lists.
+        match self.memo {
+            Some(memo) => {
+                for (&id, related) in ids.iter().zip(&found.related) {
+                    pages[id].related = related.clone();
+                }
+                memo.keep(found);
+            }
+            None => {
+                for (id, related) in ids.into_iter().zip(found.related) {
+                    pages[id].related = related;
+                }
+            }
+        }
+        scored
+    }
 }
 
 /// A finding of related posts, with the posts it was for, by their place.
