@@ -213,7 +213,7 @@ fn updated_from_git(sources: &mut load::Sources, root: &Path) -> Option<Diagnost
         Ok(last) => {
             for doc in sources.pages.iter_mut().filter(|d| d.front.updated.is_none()) {
                 if let Some(date) = last.get(&doc.rel) {
-                    doc.front.updated = Some(DateField(*date));
+                    std::sync::Arc::make_mut(&mut doc.front).updated = Some(DateField(*date));
                 }
             }
             None

@@ -178,7 +178,7 @@ fn check_document<F>(doc: &Document<F>, data: &[u8], texts: impl Fn(&F) -> Vec<S
     let body = doc.body.text().expect("a parsed body is held");
     assert!(!body.contains('\r'), "a CR left in the body");
     assert!(!body.contains('\0'), "NUL in the body");
-    for (key, line) in &doc.key_lines {
+    for (key, line) in doc.key_lines.iter() {
         assert!(
             *line >= 1 && *line <= lines,
             "{key} on line {line} of {lines}"
@@ -258,10 +258,11 @@ fn page(rel: &str, title: &str) -> pamphlet::load::PageDoc {
         front: PageFront {
             title: Some(title.to_string()),
             ..PageFront::default()
-        },
+        }
+        .into(),
         body: "".into(),
         body_line: 1,
-        key_lines: Vec::new(),
+        key_lines: Default::default(),
         words: Default::default(),
         text_hash: Default::default(),
     }
@@ -272,14 +273,14 @@ pub fn tiny_site() -> &'static TinySite {
     static SITE: OnceLock<TinySite> = OnceLock::new();
     SITE.get_or_init(|| {
         let mut about = page("about.md", "About");
-        about.front.aliases = vec!["/old-about/".into()];
+        std::sync::Arc::make_mut(&mut about.front).aliases = vec!["/old-about/".into()];
         let mut moved = page("blog/moved.md", "Moved");
-        moved.front.path = Some("elsewhere/moved".into());
+        std::sync::Arc::make_mut(&mut moved.front).path = Some("elsewhere/moved".into());
         // A page at a file URL in the root folder: its links resolve against `/`.
         let mut top = page("blog/top.md", "Top");
-        top.front.path = Some("top.html".into());
+        std::sync::Arc::make_mut(&mut top.front).path = Some("top.html".into());
         let mut slugged = page("blog/slugged.md", "Slugged");
-        slugged.front.slug = Some("Better Name".into());
+        std::sync::Arc::make_mut(&mut slugged.front).slug = Some("Better Name".into());
         let sources = Sources {
             pages: vec![
                 about,

@@ -28,6 +28,7 @@
 use std::collections::HashMap;
 use std::fs::{self, Metadata};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
@@ -120,10 +121,10 @@ impl KnownSources {
         text_hash.set(entry.text_hash);
         Some(Document {
             rel: rel.to_string(),
-            front: entry.front.to_front()?,
+            front: Arc::new(entry.front.to_front()?),
             body: Body::known(path.to_path_buf(), entry.text),
             body_line: entry.body_line,
-            key_lines: entry.key_lines.clone(),
+            key_lines: entry.key_lines.as_slice().into(),
             words: Memo::default(),
             text_hash,
         })
@@ -142,7 +143,7 @@ impl KnownSources {
             text,
             text_hash: *doc.text_hash.get()?,
             body_line: doc.body_line,
-            key_lines: doc.key_lines.clone(),
+            key_lines: doc.key_lines.to_vec(),
             front: StoredFront::of(&doc.front),
         }))
     }
@@ -510,7 +511,7 @@ mod tests {
         let Some(Loaded::Page(doc)) = loaded else {
             panic!("a page");
         };
-        let mut front = doc.front;
+        let mut front = Arc::unwrap_or_clone(doc.front);
         front.expires = front.date;
         (front.draft, front.weight) = (true, Some(-3));
         front.slug = Some("s".into());

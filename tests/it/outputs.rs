@@ -622,10 +622,11 @@ fn past_50000_urls_the_sitemap_becomes_an_index_of_parts() {
                     title: Some(format!("P{i}")),
                     date: Some(DateField(date)),
                     ..PageFront::default()
-                },
+                }
+                .into(),
                 body: "".into(),
                 body_line: 1,
-                key_lines: Vec::new(),
+                key_lines: Default::default(),
                 words: Default::default(),
                 text_hash: Default::default(),
             })

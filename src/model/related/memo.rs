@@ -290,10 +290,11 @@ mod tests {
                 title: Some(title.to_string()),
                 tags,
                 ..PageFront::default()
-            },
+            }
+            .into(),
             body: body.into(),
             body_line: 1,
-            key_lines: Vec::new(),
+            key_lines: Default::default(),
             words: Default::default(),
             text_hash: Default::default(),
         }
@@ -343,11 +344,11 @@ mod tests {
             }
             5 => "read again, unchanged",
             6 => {
-                doc.front.title = Some(dice.text(2));
+                std::sync::Arc::make_mut(&mut doc.front).title = Some(dice.text(2));
                 "retitled"
             }
             7 => {
-                doc.front.tags = vec![format!("t{}", dice.roll(4))];
+                std::sync::Arc::make_mut(&mut doc.front).tags = vec![format!("t{}", dice.roll(4))];
                 "retagged"
             }
             8 => {

@@ -21,10 +21,11 @@ fn page(rel: &str, title: &str) -> PageDoc {
         front: PageFront {
             title: Some(title.to_string()),
             ..PageFront::default()
-        },
+        }
+        .into(),
         body: "".into(),
         body_line: 1,
-        key_lines: Vec::new(),
+        key_lines: Default::default(),
         words: Default::default(),
         text_hash: Default::default(),
     }
