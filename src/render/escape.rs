@@ -32,6 +32,13 @@ pub fn push_html(out: &mut String, text: &str) {
 /// Escapes text for XML content or attributes, dropping characters XML 1.0 cannot hold at all.
 pub fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
+    xml_into(&mut out, text);
+    out
+}
+
+/// [`xml`], appended to `out`. Escaping goes character by character, so the escape of two
+/// texts joined is the two escapes joined.
+pub fn xml_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -45,7 +52,6 @@ pub fn xml(text: &str) -> String {
             _ => {}
         }
     }
-    out
 }
 
 /// True for characters allowed in an XML 1.0 document.
@@ -58,8 +64,10 @@ pub fn xml_allows(c: char) -> bool {
 /// close a `<script>` element or open a comment in one.
 pub fn inert_json(json: String) -> String {
     const UNSAFE: [char; 5] = ['<', '>', '&', '\u{2028}', '\u{2029}'];
-    // Most JSON has none of them: looking first spares a copy char by char.
-    if !json.contains(UNSAFE) {
+    // Most JSON has none of them: looking first spares a copy char by char. Every one of them
+    // starts with one of these bytes (0xE2 leads both separators), which a byte loop finds
+    // many times faster than a search for any of five chars.
+    if !json.bytes().any(|b| matches!(b, b'<' | b'>' | b'&' | 0xE2)) {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 16);

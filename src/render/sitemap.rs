@@ -42,8 +42,14 @@ pub fn sitemap(site: &Site, part: Option<usize>) -> String {
     let mut out = String::with_capacity(128 + chunk.len() * 96);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    // Each URL's permalink, escaped, is the base's escape then its own: the base is escaped
+    // once, and nothing is made per URL but the text itself.
+    let base = xml(&site.config.base_url);
     for (url, modified) in chunk {
-        let _ = write!(out, "<url><loc>{}</loc>", xml(&site.config.permalink(url)));
+        out.push_str("<url><loc>");
+        out.push_str(&base);
+        escape::xml_into(&mut out, url);
+        out.push_str("</loc>");
         if let Some(date) = modified {
             let _ = write!(out, "<lastmod>{}</lastmod>", date.machine());
         }
