@@ -516,20 +516,23 @@ fn output_fingerprint(renderer: &Renderer, templated: &mut Templated) -> Fingerp
     fingerprint
 }
 
+/// The fingerprint of a page's data, its markdown's HTML and table of contents fed to it by
+/// their hash, `content` ([`PageMarkdown::fingerprint`]).
 fn page_fingerprint(
     renderer: &Renderer,
     templated: &mut Templated,
     content: Fingerprint,
 ) -> Fingerprint {
     let base = hash_of(&(renderer.globals, templated.template, content));
-    let html = templated
-        .data
-        .page
-        .as_mut()
-        .map(|page| std::mem::take(&mut page.content));
+    let shown = (templated.data.page.as_mut()).map(|page| {
+        (
+            std::mem::take(&mut page.content),
+            std::mem::take(&mut page.toc),
+        )
+    });
     let fingerprint = fingerprint_of(base, &templated.data);
-    if let (Some(page), Some(html)) = (templated.data.page.as_mut(), html) {
-        page.content = html;
+    if let (Some(page), Some((html, toc))) = (templated.data.page.as_mut(), shown) {
+        (page.content, page.toc) = (html, toc);
     }
     fingerprint
 }

@@ -201,7 +201,7 @@ impl<'a> Renderer<'a> {
         problems.name_file(&Path::new("content").join(page.rel()));
         PageMarkdown {
             rel: page.rel().to_string(),
-            html_hash: std::sync::OnceLock::new(),
+            shown_hash: std::sync::OnceLock::new(),
             html_deferred: false,
             key: self.markdown_key(id),
             body: crate::load::Body::Held(body),
@@ -222,7 +222,7 @@ impl<'a> Renderer<'a> {
             problems,
             key: self.markdown_key(id),
             body: crate::load::Body::from(""),
-            html_hash: std::sync::OnceLock::new(),
+            shown_hash: std::sync::OnceLock::new(),
             html_deferred: false,
         }
     }

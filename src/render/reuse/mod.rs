@@ -35,17 +35,19 @@ pub struct PageMarkdown {
     /// re-read shares a held text with the next sources.
     pub body: crate::load::Body,
     /// [`Self::fingerprint`], once asked for.
-    pub html_hash: std::sync::OnceLock<Fingerprint>,
+    pub shown_hash: std::sync::OnceLock<Fingerprint>,
     /// True when `rendered.html` is empty because the HTML was left where it was stored, for
     /// [`Reuse::html`] to read if the page's output must be rendered; its fingerprint is known.
     pub html_deferred: bool,
 }
 
 impl PageMarkdown {
-    /// A hash of the rendered HTML, standing for it in the fingerprints of outputs showing it;
-    /// made when first asked for, since only a render that keeps its work (serve's) asks.
+    /// A hash of the rendered HTML and table of contents, standing for them in the
+    /// fingerprints of outputs showing them; made when first asked for. A kept page is hashed
+    /// once a session rather than on every save: its table of contents was half of what a
+    /// save hashed to fingerprint pages.
     pub fn fingerprint(&self) -> Fingerprint {
-        *self.html_hash.get_or_init(|| hash_of(&self.rendered.html))
+        *(self.shown_hash).get_or_init(|| hash_of(&(&self.rendered.html, &self.rendered.toc)))
     }
 }
 

@@ -45,7 +45,7 @@ struct Meta {
     resolutions: Vec<Resolution>,
     blocked: Vec<CspFinding>,
     /// [`PageMarkdown::fingerprint`], so the HTML need not be read to fingerprint the page.
-    html_hash: Fingerprint,
+    shown_hash: Fingerprint,
 }
 
 /// What lists of related posts show of a page, apart from the rest: before every page is
@@ -185,7 +185,7 @@ impl StoredMarkdown {
             rel: page.rel().to_string(),
             key: renderer.markdown_key(id),
             body: page.source.body.clone(),
-            html_hash: OnceLock::from(meta.html_hash),
+            shown_hash: OnceLock::from(meta.shown_hash),
             html_deferred: with_html == WithHtml::Deferred,
             problems: Diagnostics::new(),
             rendered: Rendered {
@@ -228,7 +228,7 @@ impl StoredMarkdown {
             links: rendered.links.clone(),
             resolutions: rendered.resolutions.clone(),
             blocked: rendered.blocked.clone(),
-            html_hash: markdown.fingerprint(),
+            shown_hash: markdown.fingerprint(),
         };
         let teaser = Teaser {
             summary_before_more: rendered.summary_before_more.clone(),
