@@ -65,9 +65,10 @@ pub fn xml_allows(c: char) -> bool {
 pub fn inert_json(json: String) -> String {
     const UNSAFE: [char; 5] = ['<', '>', '&', '\u{2028}', '\u{2029}'];
     // Most JSON has none of them: looking first spares a copy char by char. Every one of them
-    // starts with one of these bytes (0xE2 leads both separators), which a byte loop finds
-    // many times faster than a search for any of five chars.
-    if !json.bytes().any(|b| matches!(b, b'<' | b'>' | b'&' | 0xE2)) {
+    // starts with one of four bytes (0xE2 leads both separators), which memchr finds many
+    // times faster than a search for any of five chars.
+    let bytes = json.as_bytes();
+    if memchr::memchr3(b'<', b'>', b'&', bytes).is_none() && memchr::memchr(0xE2, bytes).is_none() {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 16);

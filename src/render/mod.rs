@@ -29,7 +29,7 @@ use crate::images::Images;
 use crate::model::routes::{List, ListKind, has_feeds};
 use crate::model::{IdVec, ListId, Output, PageId, Route, SectionId, Site, TaxonomyId};
 use context::Summary;
-pub use driver::{Inputs, Kept, RenderReport, render_site};
+pub use driver::{Inputs, Kept, KeptOutput, RenderReport, render_site};
 use highlight::Highlighter;
 use links::LinkIndex;
 use markdown::Rendered;

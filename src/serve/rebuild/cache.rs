@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use crate::model::{IdVec, PageId};
 use crate::render::links::Resolved;
 use crate::render::reuse::{Fingerprint, PageMarkdown, Reuse, StoredMarkdown};
-use crate::render::{Kept, Renderer};
+use crate::render::{Kept, KeptOutput, Renderer};
 use crate::serve::state::OutputFiles;
 use crate::store::Stamp;
 use crate::write::memory::Bytes;
@@ -26,7 +26,7 @@ pub(super) struct Cache {
     /// its number any more (pages came or went before it).
     by_rel: OnceLock<HashMap<String, PageId>>,
     /// The fingerprint of the data each templated output was made from, by file.
-    outputs: HashMap<String, Fingerprint>,
+    outputs: HashMap<String, KeptOutput>,
     /// The previous rebuild's files, holding those outputs' bytes.
     files: OutputFiles,
     /// Files read anew since the previous rebuild: markdown linking to one (an image, whose
@@ -182,7 +182,9 @@ impl Reuse for Cache {
 
     fn output(&self, file: &str, fingerprint: Fingerprint) -> Option<Bytes> {
         match self.outputs.get(file) {
-            Some(&kept) if kept == fingerprint => self.files.get(file).cloned(),
+            Some(kept) if kept.fingerprint == fingerprint => {
+                (kept.bytes.clone()).or_else(|| self.files.get(file).cloned())
+            }
             _ => None,
         }
     }
