@@ -5,6 +5,7 @@
 //! [`render`] turns them into HTML, feeds and the sitemap → [`write`] publishes the result.
 //! `serve`, `check` and `deploy` reuse those stages.
 
+mod aside;
 pub mod build;
 pub mod card;
 pub mod check;

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::aside::drop_aside;
 use crate::build::{self, BuildOptions};
 use crate::compress::CompressPolicy;
 use crate::config::CONFIG_FILE;
@@ -264,16 +265,6 @@ fn held_images<'h>(
         },
     };
     &held.insert(kept).images
-}
-
-/// Frees `value` on a thread of its own: freeing a 10,000-post model and the maps of the
-/// rebuild before took about 6 ms of every save, on the path between the edit and the
-/// browser's reload, and nothing needs to wait for it. Should no thread start, the value is
-/// freed where it is.
-pub(super) fn drop_aside<T: Send + 'static>(value: T) {
-    let _ = std::thread::Builder::new()
-        .name("pamphlet-free".into())
-        .spawn(move || drop(value));
 }
 
 /// What the browser is told: to swap the stylesheet when only it was edited, else to reload.

@@ -86,7 +86,7 @@ impl Cache {
             std::mem::replace(&mut self.outputs, kept.outputs),
             self.by_rel.take(),
         );
-        super::drop_aside(earlier);
+        crate::aside::drop_aside(earlier);
         self.files = Arc::clone(files);
         if let Some(links) = self.links_now.get() {
             self.links = Some(*links);
