@@ -195,6 +195,7 @@ pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Render
     }
     report.markdown_rendered = pass.markdown_rendered.into_inner();
     report.templates_rendered = pass.templates_rendered.into_inner();
+    crate::aside::drop_aside((pages, teasers));
     report
 }
 
@@ -391,10 +392,8 @@ impl Pass<'_> {
         })
     }
 
-    /// Hands a templated output to the sink: the bytes of an earlier render when its data has
-    /// the same fingerprint, nothing when the sink already holds them, else newly rendered ones,
-    /// once `content` has filled in what the fingerprint stood for and the data still lacks.
-    /// Returns the earlier render's bytes when they were taken.
+    /// Hands a templated output to the sink as [`Pass::fingerprinted`] does, rendered once
+    /// `content` has filled in what the fingerprint stood for and the data still lacks.
     fn templated<'t>(
         &self,
         file: &str,
@@ -402,15 +401,26 @@ impl Pass<'_> {
         fingerprint: Option<Fingerprint>,
         content: impl FnOnce(&mut Templated<'t>),
     ) -> Result<Option<Bytes>, Diagnostic> {
+        self.fingerprinted(file, fingerprint, || {
+            content(templated);
+            self.render(templated)
+        })
+    }
+
+    /// Hands an output to the sink: the bytes of an earlier render when what it is made from
+    /// has the same fingerprint, nothing when the sink already holds them, else what `make`
+    /// makes. Returns the earlier render's bytes when they were taken.
+    fn fingerprinted(
+        &self,
+        file: &str,
+        fingerprint: Option<Fingerprint>,
+        make: impl FnOnce() -> Result<Vec<u8>, Diagnostic>,
+    ) -> Result<Option<Bytes>, Diagnostic> {
         let cannot_write = |e| Diagnostic::error(format!("cannot write {file}: {e}"));
         let Some(fingerprint) = fingerprint else {
-            content(templated);
-            let bytes = self.render(templated)?;
-            return self
-                .sink
-                .put(file, bytes)
-                .map(|()| None)
-                .map_err(cannot_write);
+            let bytes = make()?;
+            let written = self.sink.put(file, bytes);
+            return written.map(|()| None).map_err(cannot_write);
         };
         if let Some(bytes) = self.reuse.output(file, fingerprint) {
             self.sink.put_shared(file, &bytes).map_err(cannot_write)?;
@@ -419,8 +429,7 @@ impl Pass<'_> {
         if self.sink.keep(file, fingerprint).map_err(cannot_write)? {
             return Ok(None);
         }
-        content(templated);
-        let bytes = self.render(templated)?;
+        let bytes = make()?;
         (self.sink)
             .put_templated(file, bytes, fingerprint)
             .map(|()| None)
@@ -472,10 +481,16 @@ impl Pass<'_> {
         {
             let fingerprint =
                 (self.fingerprints).then(|| output_fingerprint(renderer, &mut templated));
-            match self.templated(&output.file, &mut templated, fingerprint, |_| {}) {
-                Ok(reused) => made.kept = KeptOutput::of(self.keeps, fingerprint, reused),
-                Err(problem) => made.problem = Some(problem),
-            }
+            let written = self.templated(&output.file, &mut templated, fingerprint, |_| {});
+            made.settle(self.keeps, fingerprint, written);
+        } else if let Some(fingerprint) = (self.fingerprints)
+            .then(|| renderer.plain_fingerprint(output))
+            .flatten()
+        {
+            let written = self.fingerprinted(&output.file, Some(fingerprint), || {
+                Ok((renderer.render_plain(output, &pages.feed_html)).unwrap_or_default())
+            });
+            made.settle(self.keeps, Some(fingerprint), written);
         } else if let Some(bytes) = renderer.render_plain(output, &pages.feed_html) {
             made.problem = self
                 .sink
@@ -518,10 +533,26 @@ impl Pass<'_> {
 struct Made {
     /// The output file.
     file: String,
-    /// What a later render may reuse of it, when it is templated and the render keeps its work.
+    /// What a later render may reuse of it, when it is fingerprinted and the render keeps its
+    /// work.
     kept: Option<KeptOutput>,
     /// What went wrong, if anything.
     problem: Option<Diagnostic>,
+}
+
+impl Made {
+    /// Takes note of how a fingerprinted output was `written`.
+    fn settle(
+        &mut self,
+        keeps: bool,
+        fingerprint: Option<Fingerprint>,
+        written: Result<Option<Bytes>, Diagnostic>,
+    ) {
+        match written {
+            Ok(reused) => self.kept = KeptOutput::of(keeps, fingerprint, reused),
+            Err(problem) => self.problem = Some(problem),
+        }
+    }
 }
 
 /// The fingerprint of a templated output other than a page, a list's posts fed to it by their

@@ -513,6 +513,15 @@ impl<'a> Renderer<'a> {
         Some(text.into_bytes())
     }
 
+    /// A hash of everything a plain output is made from, for those it is cheap to work out for
+    /// (the sitemap); `None` for the others, which are made on every render.
+    pub fn plain_fingerprint(&self, output: &Output) -> Option<Fingerprint> {
+        match output.route {
+            Route::Sitemap(part) => Some(sitemap::fingerprint(self.site, part)),
+            _ => None,
+        }
+    }
+
     /// The pages whose full HTML some feed shows.
     pub fn feed_pages(&self) -> HashSet<PageId> {
         let site = self.site;

@@ -39,8 +39,9 @@ pub trait Sink: Sync {
         self.put(file, std::fs::read(source)?)
     }
 
-    /// Stores `bytes`, rendered from template data of `fingerprint`, as the output file at
-    /// `file`; a sink that remembers fingerprints can then [`keep`](Sink::keep) it next time.
+    /// Stores `bytes`, made from template data (or other inputs) of `fingerprint`, as the
+    /// output file at `file`; a sink that remembers fingerprints can then [`keep`](Sink::keep)
+    /// it next time.
     fn put_templated(
         &self,
         file: &str,
@@ -50,8 +51,8 @@ pub trait Sink: Sync {
         self.put(file, bytes)
     }
 
-    /// True when the sink already holds, as output file `file`, what template data of
-    /// `fingerprint` renders to, and keeps it: the caller need not render it.
+    /// True when the sink already holds, as output file `file`, what template data (or other
+    /// inputs) of `fingerprint` make, and keeps it: the caller need not make it.
     fn keep(&self, _file: &str, _fingerprint: Fingerprint) -> io::Result<bool> {
         Ok(false)
     }
