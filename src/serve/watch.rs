@@ -16,9 +16,14 @@ use crate::load::walk::{Tree, is_ignored_path};
 /// milliseconds; waiting much longer only delays the preview.
 pub const QUIET: Duration = Duration::from_millis(15);
 
-/// How often the debouncer hands over the events that have been quiet for [`QUIET`]: a batch
-/// arrives between `QUIET` and `QUIET + TICK` after its last event.
-const TICK: Duration = Duration::from_millis(3);
+/// How long after an event the debouncer hands it over, merged with the events of its path
+/// that came meanwhile (a create, writes and a close; the two halves of a rename). Bursts are
+/// merged by [`QUIET`], not by this: a longer wait here only delays every save.
+const HEARD: Duration = Duration::from_millis(5);
+
+/// How often the debouncer hands over the events [`HEARD`] old: a batch arrives between `HEARD`
+/// and `HEARD + TICK` after its last event.
+const TICK: Duration = Duration::from_millis(2);
 
 /// The folders of a site that are watched.
 pub const WATCHED_DIRS: [&str; 3] = ["content", "templates", "static"];
@@ -35,7 +40,7 @@ impl Watcher {
     pub fn start(root: &Path) -> notify::Result<Watcher> {
         let root = root.canonicalize()?;
         let (sender, batches) = channel();
-        let mut debouncer = new_debouncer(QUIET, Some(TICK), sender)
+        let mut debouncer = new_debouncer(HEARD, Some(TICK), sender)
             .map_err(|e| notify::Error::generic(&e.to_string()))?;
         // The root itself, not recursively: catches site.toml being replaced by a save-by-rename
         // (a watch on the file would follow the old inode) and the watched folders appearing.
@@ -63,12 +68,11 @@ impl Watcher {
         };
         let mut paths = Vec::new();
         self.collect(first, &mut paths);
-        // The debouncer hands each event over QUIET after it happened, however many follow it;
+        // The debouncer hands each event over HEARD after it happened, however many follow it;
         // a burst is only over once QUIET passes with no new edit. Edits less than QUIET apart
-        // arrive less than QUIET + TICK apart, so that is how long to wait for the next batch:
-        // waiting twice QUIET, as before, only delayed every save. Batches of mere reads do not
-        // extend it: the debouncer's own scans of a folder open it, which would otherwise keep
-        // the window open for ever.
+        // arrive less than QUIET + TICK apart, so that is how long to wait for the next batch.
+        // Batches of mere reads do not extend it: the debouncer's own scans of a folder open
+        // it, which would otherwise keep the window open for ever.
         let window = QUIET + TICK;
         let mut quiet_until = Instant::now() + window;
         loop {

@@ -208,9 +208,9 @@ fn save_by_rename_new_and_deleted_files_and_folders_are_seen() {
     running.until("a config edit", |url| get(url, "/").1.contains("Retitled"));
 }
 
-/// notify-debouncer-full hands each event over `QUIET` after it happened, however many follow
-/// it, so saves a few milliseconds apart arrive in several batches; the watcher waits until
-/// `QUIET` passes with no new batch, so they make one rebuild.
+/// notify-debouncer-full hands each event over a few milliseconds after it happened, however
+/// many follow it, so saves a few milliseconds apart arrive in several batches; the watcher
+/// waits until `QUIET` passes with no new batch, so they make one rebuild.
 #[test]
 fn a_burst_of_saves_gives_one_rebuild() {
     let site = site();
