@@ -132,22 +132,30 @@ pub fn collect(pages: &mut IdVec<PageId, Page>) -> IdVec<TaxonomyId, Taxonomy> {
 fn gather(kind: TaxonomyKind, pages: &IdVec<PageId, Page>) -> (Vec<Term>, Vec<Vec<usize>>) {
     let mut terms: Vec<Term> = Vec::new();
     let mut by_slug: HashMap<String, usize> = HashMap::new();
+    // A site uses a few terms many times: each spelling is slugified once, not on every page.
+    let mut by_raw: HashMap<&str, Option<usize>> = HashMap::new();
     let mut assigned: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
     for (page_id, page) in pages.enumerate() {
         for raw in kind.terms_of(page) {
-            let slug = slugify(raw);
-            if slug.is_empty() {
-                continue;
-            }
-            let term = *by_slug.entry(slug.clone()).or_insert_with(|| {
-                terms.push(Term {
-                    name: raw.trim().to_string(),
-                    url: format!("/{}/{slug}/", kind.name()),
-                    slug,
-                    pages: Vec::new(),
+            let found = *by_raw.entry(raw).or_insert_with(|| {
+                let slug = slugify(raw);
+                if slug.is_empty() {
+                    return None;
+                }
+                let term = *by_slug.entry(slug.clone()).or_insert_with(|| {
+                    terms.push(Term {
+                        name: raw.trim().to_string(),
+                        url: format!("/{}/{slug}/", kind.name()),
+                        slug,
+                        pages: Vec::new(),
+                    });
+                    terms.len() - 1
                 });
-                terms.len() - 1
+                Some(term)
             });
+            let Some(term) = found else {
+                continue;
+            };
             let mine = &mut assigned[page_id.index()];
             if !mine.contains(&term) {
                 mine.push(term);
