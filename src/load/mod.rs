@@ -278,11 +278,6 @@ pub fn statics(site_root: &Path) -> (Vec<String>, Diagnostics) {
 
 /// A markdown file read from disk.
 #[derive(Debug, Clone, PartialEq)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "nearly every file is a page, and each is moved once into its list: boxing would \
-              add an allocation per page to spare one per section"
-)]
 pub enum Loaded {
     /// A page.
     Page(PageDoc),
