@@ -9,17 +9,21 @@ pub const FINGERPRINT_LEN: usize = 10;
 /// digits and WIDTH a number.
 pub fn is_fingerprinted(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    let parts: Vec<&str> = name.split('.').collect();
     let is_hash =
         |part: &str| part.len() == FINGERPRINT_LEN && part.bytes().all(|b| b.is_ascii_hexdigit());
     let is_width = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-    match parts.as_slice() {
-        [stem, .., hash, width, ext] if is_width(width) && is_hash(hash) => {
-            !stem.is_empty() && !ext.is_empty()
-        }
-        [stem, .., hash, ext] => !stem.is_empty() && !ext.is_empty() && is_hash(hash),
-        _ => false,
+    // Read from the end, without gathering the parts: the preview asks this of every file of
+    // every rebuild.
+    let dots = name.bytes().filter(|&b| b == b'.').count();
+    let mut from_end = name.rsplit('.');
+    let mut next = || from_end.next().unwrap_or("");
+    let (ext, last, before) = (next(), next(), next());
+    let stem = name.split('.').next().unwrap_or("");
+    let named = !stem.is_empty() && !ext.is_empty();
+    if dots >= 3 && is_width(last) && is_hash(before) {
+        return named;
     }
+    dots >= 2 && named && is_hash(last)
 }
 
 #[cfg(test)]
@@ -37,6 +41,8 @@ mod tests {
         assert!(!is_fingerprinted("style.g769f81332.css"), "not hex");
         assert!(!is_fingerprinted("a769f81332.css"), "no stem");
         assert!(!is_fingerprinted("a769f81332/index.html"));
+        assert!(!is_fingerprinted(".a769f81332.css"), "an empty stem");
+        assert!(!is_fingerprinted("style.a769f81332."), "an empty extension");
     }
 
     /// Image variants were missed before, so deploy gave them an hour instead of a year.
@@ -51,5 +57,9 @@ mod tests {
         assert!(!is_fingerprinted("photo.1a2b3c4d5.800.avif"), "9 digits");
         assert!(!is_fingerprinted("1a2b3c4d5e.800.avif"), "no stem");
         assert!(!is_fingerprinted("photo.800.avif"));
+        assert!(
+            is_fingerprinted("photo.1a2b3c4d5e.0123456789.css"),
+            "ten digits after a hash are a width"
+        );
     }
 }
