@@ -344,6 +344,7 @@ impl Pass<'_> {
             if let (true, Some(page)) = (markdown.html_deferred, templated.data.page.as_mut()) {
                 page.content = self.html(id, &markdown, &deferred);
             }
+            renderer.finish_page_data(&mut templated.data);
         });
         drop(templated);
         let reused = written.unwrap_or_else(|d| {

@@ -311,7 +311,7 @@ impl<'a> Renderer<'a> {
             .filter(|d| !d.trim().is_empty())
             .unwrap_or_else(|| summary.summary.clone());
         let mut head = if page.is_post {
-            context::post_head(self.site, page, &description, image.as_ref())
+            context::post_head(self.site, page, &description)
         } else {
             context::head(
                 &self.site.config,
@@ -334,6 +334,15 @@ impl<'a> Renderer<'a> {
                 )),
                 ..TemplateData::default()
             },
+        }
+    }
+
+    /// Fills in what a page's data leaves to be made only when the page is rendered, as its
+    /// fingerprint covers it already: a post's JSON-LD ([`context::post_json_ld`]).
+    pub fn finish_page_data(&self, data: &mut TemplateData) {
+        let TemplateData { head, page, .. } = data;
+        if let Some(page) = page.as_ref().filter(|page| page.is_post) {
+            head.json_ld = context::post_json_ld(&self.site.config, head, page);
         }
     }
 
