@@ -19,6 +19,22 @@ pub struct PostDate {
     pub offset: Offset,
 }
 
+/// English month names, as `%B` writes them.
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 impl PostDate {
     /// Reads any of the accepted forms; see [`parse`].
     pub fn parse(text: &str) -> Result<PostDate, String> {
@@ -45,7 +61,12 @@ impl PostDate {
     /// The date for readers, in the offset it was written in, so it never shifts with the
     /// reader's zone nor away from the author's day: "July 2, 2019".
     pub fn human(&self) -> String {
-        self.strftime("%B %-d, %Y")
+        // Written out rather than through `strftime`, which parses its pattern on every call:
+        // every page's dates are formatted on every save of `serve`. The same as
+        // `self.strftime("%B %-d, %Y")`, which a test checks over every year.
+        let date = self.local().date();
+        let month = MONTHS[usize::from(date.month().unsigned_abs()).saturating_sub(1) % 12];
+        format!("{month} {}, {:04}", date.day(), date.year())
     }
 
     /// The date in the offset it was written in, formatted by a strftime pattern; an invalid
@@ -180,6 +201,32 @@ fn parse_offset(text: &str) -> Option<Offset> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// `human` writes the date out itself; it must say what the pattern it replaced says,
+        /// for every year jiff can hold and every offset.
+        #[test]
+        fn human_dates_are_what_strftime_makes(
+            year in -9999i16..=9999,
+            month in 1i8..=12,
+            day in 1i8..=28,
+            hours in -12i8..=14,
+        ) {
+            let offset = Offset::from_hours(hours).unwrap();
+            let at = Date::new(year, month, day).unwrap()
+                .to_zoned_datetime(jiff::tz::TimeZone::fixed(offset));
+            // The first and last days jiff holds cannot be shifted to every offset.
+            prop_assume!(at.is_ok());
+            let date = PostDate {
+                instant: at.unwrap().timestamp(),
+                date_only: true,
+                fraction_digits: 0,
+                offset,
+            };
+            prop_assert_eq!(date.human(), date.strftime("%B %-d, %Y"));
+        }
+    }
 
     fn iso(text: &str) -> String {
         parse(text).unwrap().machine()
