@@ -33,22 +33,23 @@ impl From<PostDate> for DateContext {
     }
 }
 
-/// A link to a page, section or term.
+/// A link to a page, section or term, borrowed from the model: every page shows several, and
+/// copying them was a tenth of making a page's data.
 #[derive(Debug, Clone, Serialize)]
-pub struct Link {
+pub struct Link<'a> {
     /// What to show.
-    pub title: String,
+    pub title: &'a str,
     /// Root-relative URL.
-    pub url: String,
+    pub url: &'a str,
 }
 
-/// A tag or category on a page.
+/// A tag or category on a page, borrowed from the model.
 #[derive(Debug, Clone, Serialize)]
-pub struct TermLink {
+pub struct TermLink<'a> {
     /// As written.
-    pub name: String,
+    pub name: &'a str,
     /// Root-relative URL.
-    pub url: String,
+    pub url: &'a str,
 }
 
 /// A feed, for `<link rel="alternate">` and footer links.
@@ -82,7 +83,7 @@ pub struct SiteContext<'a> {
     /// The site feeds.
     pub feeds: Vec<FeedLink>,
     /// Navigation links: taxonomies with terms, and top-level pages outside the posts.
-    pub nav: Vec<Link>,
+    pub nav: Vec<Link<'a>>,
     /// `[extra]` from `site.toml`.
     pub extra: &'a toml::Table,
     /// The Content-Security-Policy every page carries in its `<meta>` tag.
@@ -103,8 +104,8 @@ pub fn set_globals(theme: &mut Theme, site: &Site) -> u64 {
         .enumerate()
         .filter(|(_, page)| page.section == SectionId::ROOT && !page.is_post)
         .map(|(_, page)| Link {
-            title: page.title.clone(),
-            url: page.url.clone(),
+            title: &page.title,
+            url: &page.url,
         })
         .collect();
     nav.extend(
@@ -112,8 +113,8 @@ pub fn set_globals(theme: &mut Theme, site: &Site) -> u64 {
             .iter()
             .filter(|t| !t.terms.is_empty())
             .map(|t| Link {
-                title: t.kind.title().to_string(),
-                url: t.url.clone(),
+                title: t.kind.title(),
+                url: &t.url,
             }),
     );
     let site_context = SiteContext {
@@ -249,7 +250,7 @@ pub fn post_head(site: &Site, page: &Page, description: &str) -> HeadContext {
 /// fingerprint already, so it is made only when the page is rendered: serializing and
 /// escaping it for every post on every save of `serve` was a tenth of the pages pass.
 pub fn post_json_ld(config: &Config, head: &HeadContext, page: &PageContext) -> String {
-    let keywords: Vec<&str> = page.tags.iter().map(|t| t.name.as_str()).collect();
+    let keywords: Vec<&str> = page.tags.iter().map(|t| t.name).collect();
     let keywords = keywords.join(", ");
     let home = config.permalink("/");
     let posting = json_ld::BlogPosting {
@@ -326,9 +327,9 @@ pub struct PageContext<'a> {
     /// Minutes to read.
     pub reading_time: usize,
     /// Tags.
-    pub tags: Vec<TermLink>,
+    pub tags: Vec<TermLink<'a>>,
     /// Categories.
-    pub categories: Vec<TermLink>,
+    pub categories: Vec<TermLink<'a>>,
     /// The series it is a part of, with every part.
     pub series: Option<super::relations::SeriesContext>,
     /// For a post, the posts most like it, best first.
@@ -340,11 +341,11 @@ pub struct PageContext<'a> {
     /// Dated after the build and shown only by `serve`: not published until its date.
     pub scheduled: bool,
     /// The older neighbour.
-    pub previous: Option<Link>,
+    pub previous: Option<Link<'a>>,
     /// The newer neighbour.
-    pub next: Option<Link>,
+    pub next: Option<Link<'a>>,
     /// The section it is in.
-    pub section: Link,
+    pub section: Link<'a>,
     /// Content-relative source path.
     pub source: &'a str,
     /// `extra` from front matter.
@@ -362,8 +363,8 @@ pub fn page<'a>(
     let page = &site.pages[id];
     let link = |id: Option<PageId>| {
         id.map(|id| Link {
-            title: site.pages[id].title.clone(),
-            url: site.pages[id].url.clone(),
+            title: &site.pages[id].title,
+            url: &site.pages[id].url,
         })
     };
     let section = &site.sections[page.section];
@@ -396,22 +397,22 @@ pub fn page<'a>(
         previous: link(page.previous),
         next: link(page.next),
         section: Link {
-            title: section.title.clone(),
-            url: section.url.clone(),
+            title: &section.title,
+            url: &section.url,
         },
         source: page.rel(),
         extra: &page.source.front.extra,
     }
 }
 
-fn term_links(site: &Site, terms: &[TermRef]) -> Vec<TermLink> {
+fn term_links<'a>(site: &'a Site, terms: &[TermRef]) -> Vec<TermLink<'a>> {
     terms
         .iter()
         .map(|t| {
             let term = site.term(*t);
             TermLink {
-                name: term.name.clone(),
-                url: term.url.clone(),
+                name: &term.name,
+                url: &term.url,
             }
         })
         .collect()
@@ -419,11 +420,11 @@ fn term_links(site: &Site, terms: &[TermRef]) -> Vec<TermLink> {
 
 /// What lists show of a page.
 #[derive(Debug, Clone, Serialize)]
-pub struct Summary {
+pub struct Summary<'a> {
     /// The title.
-    pub title: String,
+    pub title: &'a str,
     /// Root-relative URL.
-    pub url: String,
+    pub url: &'a str,
     /// Publication date.
     pub date: Option<DateContext>,
     /// Plain text: before `<!-- more -->`, else the description, else the first paragraph.
@@ -433,7 +434,7 @@ pub struct Summary {
     /// Words.
     pub word_count: usize,
     /// Tags.
-    pub tags: Vec<TermLink>,
+    pub tags: Vec<TermLink<'a>>,
     /// Its fingerprint, when the render fingerprints outputs: a list is fingerprinted with its
     /// posts' fingerprints rather than their summaries, which every pager, term and section
     /// listing a post would otherwise hash again.
@@ -442,14 +443,14 @@ pub struct Summary {
 }
 
 /// The summary of a rendered page.
-pub fn summary(site: &Site, id: PageId, rendered: &Rendered) -> Summary {
+pub fn summary<'a>(site: &'a Site, id: PageId, rendered: &Rendered) -> Summary<'a> {
     let page = &site.pages[id];
     let summary = summary_text(page, rendered.summary_before_more.as_deref(), || {
         rendered.first_paragraph.clone()
     });
     Summary {
-        title: page.title.clone(),
-        url: page.url.clone(),
+        title: &page.title,
+        url: &page.url,
         date: page.date.map(Into::into),
         summary,
         reading_time: rendered.reading_time,
@@ -482,7 +483,7 @@ pub fn summary_text(
 #[derive(Debug, Clone, Serialize)]
 pub struct PaginatorContext<'a> {
     /// The posts on this pager.
-    pub pages: Vec<&'a Summary>,
+    pub pages: Vec<&'a Summary<'a>>,
     /// 1-based number of this pager.
     pub current_index: usize,
     /// How many pagers the list has.
@@ -503,7 +504,7 @@ pub struct PaginatorContext<'a> {
 pub fn paginator<'a>(
     list: &List,
     index: usize,
-    summaries: &'a IdVec<PageId, Summary>,
+    summaries: &'a IdVec<PageId, Summary<'a>>,
 ) -> PaginatorContext<'a> {
     let count = list.pager_count();
     PaginatorContext {

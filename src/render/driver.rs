@@ -195,7 +195,14 @@ pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Render
     }
     report.markdown_rendered = pass.markdown_rendered.into_inner();
     report.templates_rendered = pass.templates_rendered.into_inner();
-    crate::aside::drop_aside((pages, teasers));
+    // The summaries borrow the model, so they are freed here; the rest is the render's own.
+    let Pages {
+        summaries,
+        feed_html,
+        shown_images,
+    } = pages;
+    drop(summaries);
+    crate::aside::drop_aside((feed_html, shown_images, teasers));
     report
 }
 
@@ -211,16 +218,16 @@ pub struct Teaser {
 }
 
 /// What the first pass passes on to the second.
-struct Pages {
-    summaries: IdVec<PageId, Summary>,
+struct Pages<'s> {
+    summaries: IdVec<PageId, Summary<'s>>,
     feed_html: HashMap<PageId, String>,
     /// Image files some page shows: their problems were reported at the lines showing them.
     shown_images: HashSet<PathBuf>,
 }
 
 /// What the first pass keeps of one page.
-struct PageResult {
-    summary: Summary,
+struct PageResult<'s> {
+    summary: Summary<'s>,
     feed_html: Option<String>,
     markdown: Option<Arc<PageMarkdown>>,
     output: Option<KeptOutput>,
@@ -242,7 +249,7 @@ struct Pass<'r> {
     templates_rendered: AtomicUsize,
 }
 
-impl Pass<'_> {
+impl<'r> Pass<'r> {
     /// Before the first pass: the summary and date of every post some page shows as related,
     /// the summary read from an earlier render's markdown when it still holds, else from the
     /// start of the text.
@@ -265,7 +272,7 @@ impl Pass<'_> {
     }
 
     /// The first pass: every page.
-    fn pages(&self, teasers: &Teasers, report: &mut RenderReport) -> Pages {
+    fn pages(&self, teasers: &Teasers, report: &mut RenderReport) -> Pages<'r> {
         let site = self.renderer.site;
         let feed_pages = self.renderer.feed_pages();
         let results: Vec<PageResult> = (0..site.pages.len())
@@ -320,7 +327,7 @@ impl Pass<'_> {
         }
     }
 
-    fn page(&self, id: PageId, feed_pages: &HashSet<PageId>, teasers: &Teasers) -> PageResult {
+    fn page(&self, id: PageId, feed_pages: &HashSet<PageId>, teasers: &Teasers) -> PageResult<'r> {
         let renderer = self.renderer;
         let markdown = self
             .reuse
