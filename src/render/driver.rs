@@ -230,6 +230,9 @@ struct PageResult<'s> {
     summary: Summary<'s>,
     feed_html: Option<String>,
     markdown: Option<Arc<PageMarkdown>>,
+    /// The page's output file.
+    file: String,
+    /// What a later render may reuse of it.
     output: Option<KeptOutput>,
     links: LinksOf,
     images: Vec<VariantFile>,
@@ -282,6 +285,9 @@ impl<'r> Pass<'r> {
         let mut summaries = IdVec::new();
         let mut feed_html = HashMap::new();
         let mut kept = Kept::default();
+        if self.keeps {
+            kept.outputs.reserve(site.outputs.len());
+        }
         // Pages showing one image name the same files: each is written once.
         let mut pictures = BTreeMap::new();
         let mut shown_images = HashSet::new();
@@ -299,8 +305,7 @@ impl<'r> Pass<'r> {
                 kept.markdown.push(markdown);
             }
             if let Some(output) = result.output {
-                let file = crate::model::url::output_file(&page.url);
-                kept.outputs.insert(file, output);
+                kept.outputs.insert(result.file, output);
             }
             report.markdown_links.push(PageLinks {
                 rel: page.rel().to_string(),
@@ -371,6 +376,7 @@ impl<'r> Pass<'r> {
             summary,
             markdown: self.keeps.then_some(markdown),
             output: KeptOutput::of(self.keeps, fingerprint, reused),
+            file,
             problems,
         }
     }
