@@ -213,6 +213,14 @@ impl Packs {
         }
     }
 
+    /// Forgets the damage and the warning reported so far, for the next build of a session that
+    /// keeps the shelf open to report only its own. A shelf that could not be written stays
+    /// unwritten, quietly.
+    pub(crate) fn forget_reported(&mut self) {
+        lock(&self.damaged).clear();
+        *lock(&self.warning) = None;
+    }
+
     /// Writes the index as [`Packs::finish`] does, and goes on from it: what was added so far
     /// is then read and collected like what the shelf was opened with, and what is added next
     /// goes to a new pack.
@@ -503,6 +511,19 @@ mod tests {
         assert_eq!(next.get(7), Some(vec![b"first render".to_vec()]));
         assert_eq!(next.get(8), Some(vec![b"a save".to_vec()]));
         assert_eq!(next.damaged(), 0);
+    }
+
+    /// A session's shelf stays open across its builds: each build reports the damage it met,
+    /// not every build after it again.
+    #[test]
+    fn damage_reported_once_is_forgotten_for_the_next_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = shelf(dir.path());
+        session.damaged_entry(7);
+        assert_eq!(session.damaged(), 1);
+        session.forget_reported();
+        assert_eq!(session.damaged(), 0);
+        assert_eq!(session.warning(), None);
     }
 
     #[test]

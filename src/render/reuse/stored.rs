@@ -322,10 +322,13 @@ impl StoredMarkdown {
     }
 
     /// Readies the store for another render of the same site: the pages' keys and where links
-    /// lead are worked out again, as that render's model has them.
+    /// lead are worked out again, as that render's model has them, and only what this render
+    /// meets is reported.
     pub fn next_render(&mut self) {
         self.keys = OnceLock::new();
         self.links = OnceLock::new();
+        // Each render reports the damaged entries it met, as a store opened for it did.
+        self.packs.forget_reported();
     }
 
     fn links_now(&self, renderer: &Renderer) -> u64 {
