@@ -31,8 +31,8 @@ pub struct Document<F> {
     /// Its path relative to `content/`, with `/` separators.
     pub rel: String,
     /// Its typed front matter, shared by the document's clones: a `serve` rebuild models a
-    /// clone of every document it keeps, and copying 10,000 front matters (and freeing the
-    /// copies) was a tenth of a save's rebuild.
+    /// clone of every document it keeps, and copying 10,000 front matters took about 7 ms of
+    /// every save's rebuild, with the copies freed after it.
     pub front: Arc<F>,
     /// The markdown after the front matter, with `\n` line ends.
     pub body: Body,

@@ -34,7 +34,8 @@ impl From<PostDate> for DateContext {
 }
 
 /// A link to a page, section or term, borrowed from the model: every page shows several, and
-/// copying them was a tenth of making a page's data.
+/// `serve` makes every page's data on every save, so copies were made and freed by the
+/// thousand.
 #[derive(Debug, Clone, Serialize)]
 pub struct Link<'a> {
     /// What to show.

@@ -502,7 +502,11 @@ impl<'r> Pass<'r> {
             .flatten()
         {
             let written = self.fingerprinted(&output.file, Some(fingerprint), || {
-                Ok((renderer.render_plain(output, &pages.feed_html)).unwrap_or_default())
+                // Every route with a plain fingerprint is a plain output; should one not be,
+                // the build fails saying so rather than publishing an empty file.
+                (renderer.render_plain(output, &pages.feed_html)).ok_or_else(|| {
+                    Diagnostic::error(format!("{}: no way to make this output", output.file))
+                })
             });
             made.settle(self.keeps, Some(fingerprint), written);
         } else if let Some(bytes) = renderer.render_plain(output, &pages.feed_html) {

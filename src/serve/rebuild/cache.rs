@@ -25,7 +25,8 @@ pub(super) struct Cache {
     /// The same pages by their content-relative source path, made only when a page is not at
     /// its number any more (pages came or went before it).
     by_rel: OnceLock<HashMap<String, PageId>>,
-    /// The fingerprint of the data each templated output was made from, by file.
+    /// What the previous rebuild kept of each fingerprinted output (the fingerprint of what it
+    /// was made from, and its bytes when that rebuild reused them), by file.
     outputs: HashMap<String, KeptOutput>,
     /// The previous rebuild's files, holding those outputs' bytes.
     files: OutputFiles,
