@@ -167,6 +167,7 @@ pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Render
     };
     let mut report = RenderReport::default();
     report.diagnostics.extend(renderer.missing_templates());
+    reuse.begin(&renderer);
     let teasers = pass.teasers();
     let pages = pass.pages(&teasers, &mut report);
     pass.rest(&pages, &mut report);

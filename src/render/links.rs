@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use percent_encoding::percent_decode_str;
+use rayon::prelude::*;
 
 use crate::model::routes::AssetPlacer;
 use crate::model::sections::parent_dir;
@@ -129,17 +130,17 @@ impl LinkIndex {
     /// A fingerprint of everything links can resolve to: equal fingerprints mean every link
     /// resolves as before. Independent of the maps' iteration order.
     pub fn fingerprint(&self) -> u64 {
-        let mut sum: u64 = 0;
-        for (kind, map) in [
+        let maps = [
             (0u8, &self.documents),
             (1, &self.folders),
             (2, &self.assets),
-        ] {
-            for entry in map {
-                sum = sum.wrapping_add(crate::store::hash_of(&(kind, entry)));
-            }
-        }
-        sum
+        ];
+        // On every thread: `serve` asks for it on every save, and it took 4 ms of one thread
+        // at 10,000 posts.
+        (maps.par_iter())
+            .flat_map(|&(kind, map)| map.par_iter().map(move |entry| (kind, entry)))
+            .map(|entry| crate::store::hash_of(&entry))
+            .reduce(|| 0, u64::wrapping_add)
     }
 
     /// The URL of the document at `content_path`; `blog/other.md` also finds the bundle

@@ -53,6 +53,11 @@ impl PageMarkdown {
 
 /// Earlier work a render may use; see the module's doc.
 pub trait Reuse: Sync {
+    /// Told once, before the render asks anything else of it, of the renderer it will be asked
+    /// with: work that every page's question shares is done here on every thread, rather than
+    /// by whichever page asks first while the others wait for it.
+    fn begin(&self, _renderer: &Renderer) {}
+
     /// Page `id`'s markdown from an earlier render, if it is still what a render now would make.
     /// Its HTML may be deferred ([`PageMarkdown::html_deferred`]), but not by a reuse that
     /// [`Self::keeps`] what a render made.

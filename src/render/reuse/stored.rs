@@ -331,6 +331,12 @@ impl StoredMarkdown {
         self.packs.forget_reported();
     }
 
+    /// Takes this render's [`Renderer::links_fingerprint`] from a reuse that holds this store
+    /// and found it already, rather than finding it again.
+    pub fn share_links_fingerprint(&self, links: u64) {
+        let _ = self.links.set(links);
+    }
+
     fn links_now(&self, renderer: &Renderer) -> u64 {
         *self.links.get_or_init(|| renderer.links_fingerprint())
     }
@@ -362,6 +368,10 @@ enum WithHtml {
 }
 
 impl Reuse for StoredMarkdown {
+    fn begin(&self, renderer: &Renderer) {
+        self.links_now(renderer);
+    }
+
     /// A build keeps nothing in memory, and most of its pages' outputs are kept on disk
     /// unrendered, so their HTML is left in the store.
     fn markdown(&self, renderer: &Renderer, id: PageId) -> Option<Arc<PageMarkdown>> {

@@ -161,6 +161,13 @@ impl Drop for Cache {
 }
 
 impl Reuse for Cache {
+    fn begin(&self, renderer: &Renderer) {
+        let links_now = *self.links_now.get_or_init(|| renderer.links_fingerprint());
+        if let Some(held) = &self.stored {
+            held.markdown.share_links_fingerprint(links_now);
+        }
+    }
+
     fn markdown(&self, renderer: &Renderer, id: PageId) -> Option<Arc<PageMarkdown>> {
         let kept = self.kept(renderer.site.pages[id].rel(), id);
         if let Some(entry) = kept.filter(|entry| self.still_valid(renderer, id, entry)) {
