@@ -64,9 +64,22 @@ impl PostDate {
         // Written out rather than through `strftime`, which parses its pattern on every call:
         // every page's dates are formatted on every save of `serve`. The same as
         // `self.strftime("%B %-d, %Y")`, which a test checks over every year.
+        // Pushed piece by piece: `format!` with a padded number was most of this, and this
+        // is made for every post on every save.
         let date = self.local().date();
         let month = MONTHS[usize::from(date.month().unsigned_abs()).saturating_sub(1) % 12];
-        format!("{month} {}, {:04}", date.day(), date.year())
+        let mut human = String::with_capacity(18);
+        human.push_str(month);
+        human.push(' ');
+        push_digits(&mut human, u16::from(date.day().unsigned_abs()), 1);
+        human.push_str(", ");
+        // As `{:04}` pads: the sign counts in the width.
+        let year = date.year();
+        if year < 0 {
+            human.push('-');
+        }
+        push_digits(&mut human, year.unsigned_abs(), if year < 0 { 3 } else { 4 });
+        human
     }
 
     /// The date in the offset it was written in, formatted by a strftime pattern; an invalid
@@ -99,6 +112,19 @@ impl PostDate {
     fn utc(&self) -> ZonedDateTime {
         self.instant.to_zoned_datetime(jiff::tz::TimeZone::UTC)
     }
+}
+
+/// Pushes `n` in decimal, padded with zeros to at least `width` digits (at most 5).
+fn push_digits(out: &mut String, n: u16, width: usize) {
+    let mut digits = [b'0'; 5];
+    let mut left = n;
+    let mut start = digits.len();
+    while left > 0 || start > digits.len() - width.max(1) {
+        start -= 1;
+        digits[start] = b'0' + (left % 10) as u8;
+        left /= 10;
+    }
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
 }
 
 impl fmt::Display for PostDate {
@@ -204,6 +230,13 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        #[test]
+        fn pushed_digits_are_what_padded_formatting_makes(n in any::<u16>(), width in 1usize..=5) {
+            let mut pushed = String::from("x");
+            push_digits(&mut pushed, n, width);
+            prop_assert_eq!(pushed, format!("x{n:0width$}"));
+        }
+
         /// `human` writes the date out itself; it must say what the pattern it replaced says,
         /// for every year jiff can hold and every offset.
         #[test]
