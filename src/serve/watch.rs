@@ -13,8 +13,9 @@ use crate::load::walk::{Tree, is_ignored_path};
 
 /// How long the files must be quiet before a burst of edits is rebuilt as one. Editors finish a
 /// save (write a temporary file, rename it over the old one, set its mode) within a few
-/// milliseconds; waiting much longer only delays the preview.
-pub const QUIET: Duration = Duration::from_millis(15);
+/// milliseconds; waiting longer only delays every save. A burst split by a longer pause is
+/// rebuilt twice, which shows the same pages in the end.
+pub const QUIET: Duration = Duration::from_millis(10);
 
 /// How long after an event the debouncer hands it over, merged with the events of its path
 /// that came meanwhile (a create, writes and a close; the two halves of a rename). Bursts are
