@@ -106,6 +106,11 @@ impl<I: Id, T> IdVec<I, T> {
     pub fn as_slice(&self) -> &[T] {
         &self.items
     }
+
+    /// The items, without their ids, for parallel iteration by value.
+    pub fn into_vec(self) -> Vec<T> {
+        self.items
+    }
 }
 
 impl<I: Id, T> Default for IdVec<I, T> {

@@ -196,14 +196,16 @@ pub fn render_site(inputs: Inputs, sink: &dyn Sink, reuse: &dyn Reuse) -> Render
     }
     report.markdown_rendered = pass.markdown_rendered.into_inner();
     report.templates_rendered = pass.templates_rendered.into_inner();
-    // The summaries borrow the model, so they are freed here; the rest is the render's own.
+    // The summaries borrow the model, so they are freed here, on every thread; the rest is the
+    // render's own, and freed on a thread of its own, link index and all.
     let Pages {
         summaries,
         feed_html,
         shown_images,
     } = pages;
-    drop(summaries);
-    crate::aside::drop_aside((feed_html, shown_images, teasers));
+    summaries.into_vec().into_par_iter().for_each(drop);
+    let links = renderer.into_links();
+    crate::aside::drop_aside((feed_html, shown_images, teasers, links));
     report
 }
 
