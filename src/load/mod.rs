@@ -157,6 +157,19 @@ pub struct Sources {
     pub failed: Vec<String>,
 }
 
+impl Sources {
+    /// A copy for a model to own, its pages copied on every thread: `serve` models a copy of
+    /// its sources on every save, and copying 10,000 pages on one thread took 2 ms of each.
+    pub fn par_clone(&self) -> Sources {
+        Sources {
+            pages: self.pages.par_iter().cloned().collect(),
+            sections: self.sections.clone(),
+            assets: self.assets.clone(),
+            failed: self.failed.clone(),
+        }
+    }
+}
+
 /// Reads the whole `content/` folder of the site at `site_root`, holding as much of the
 /// markdown text in memory as `holding` allows. With `known`, read while the folders are
 /// listed, pages whose files are as it recorded are recalled from it rather than read, and it

@@ -176,7 +176,7 @@ impl Session {
         }
         let (site, model_problems) = build::model_site(
             config,
-            inputs.sources.clone(),
+            inputs.sources.par_clone(),
             &inputs.statics,
             options,
             Some(related),
