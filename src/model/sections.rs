@@ -76,15 +76,15 @@ pub fn place(
     (sections, pages)
 }
 
-/// The folders of the site's page bundles.
-struct Bundles(HashSet<String>);
+/// The folders of the site's page bundles, borrowed from their pages' paths.
+struct Bundles<'d>(HashSet<&'d str>);
 
-impl Bundles {
-    fn of(page_docs: &[PageDoc]) -> Self {
+impl<'d> Bundles<'d> {
+    fn of(page_docs: &'d [PageDoc]) -> Self {
         Bundles(
             page_docs
                 .iter()
-                .filter_map(|d| bundle_dir(&d.rel).map(str::to_string))
+                .filter_map(|d| bundle_dir(&d.rel))
                 .collect(),
         )
     }
@@ -153,7 +153,10 @@ fn section_url(dir: &str, parent_url: &str, index: usize, problems: &mut Diagnos
 
 fn add_with_ancestors(dirs: &mut BTreeSet<String>, dir: &str) {
     let mut dir = dir;
-    loop {
+    // A folder already there has its ancestors there too. Looked up before it is copied: most
+    // pages are in a folder already there, and this took a third of placing 10,000 pages when
+    // it copied and inserted each page's folder and all above it.
+    while !dirs.contains(dir) {
         dirs.insert(dir.to_string());
         if dir.is_empty() {
             break;
