@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use crate::compress::CompressPolicy;
 use crate::fingerprint::is_fingerprinted;
@@ -37,6 +37,10 @@ pub struct Snapshot {
     pub retired: BTreeMap<String, Retired>,
     /// Which files are sent gzip-encoded, as the deploy stores them.
     pub compress: CompressPolicy,
+    /// The names of its fingerprinted files, which the next snapshot retires; found once it
+    /// is published, while the browser reloads, rather than on the path of the next save
+    /// (looking at 14,000 names took 1.5 ms of each).
+    fingerprinted: OnceLock<Vec<String>>,
 }
 
 impl Snapshot {
@@ -48,7 +52,18 @@ impl Snapshot {
             generation: 0,
             retired: BTreeMap::new(),
             compress: CompressPolicy::default(),
+            fingerprinted: OnceLock::new(),
         }
+    }
+
+    /// The names of its fingerprinted files, found the first time they are asked for.
+    fn fingerprinted(&self) -> &[String] {
+        self.fingerprinted.get_or_init(|| {
+            (self.files.keys())
+                .filter(|path| is_fingerprinted(path))
+                .cloned()
+                .collect()
+        })
     }
 
     /// With `compress` deciding which files are sent gzip-encoded, instead of the default.
@@ -68,17 +83,13 @@ impl Snapshot {
     /// The files of `previous` this snapshot replaced and may still serve.
     fn retire(&mut self, previous: &Snapshot) {
         let generation = self.generation;
-        let replaced = previous
-            .files
-            .iter()
-            .filter(|(path, _)| is_fingerprinted(path))
-            .map(|(path, bytes)| {
-                let retired = Retired {
-                    bytes: bytes.clone(),
-                    since: generation,
-                };
-                (path.clone(), retired)
-            });
+        let replaced = (previous.fingerprinted().iter()).filter_map(|path| {
+            let retired = Retired {
+                bytes: previous.files.get(path)?.clone(),
+                since: generation,
+            };
+            Some((path.clone(), retired))
+        });
         let mut retired: BTreeMap<String, Retired> = previous.retired.clone();
         retired.extend(replaced);
         retired.retain(|path, r| {
@@ -160,6 +171,7 @@ impl PreviewState {
         // took about 2 ms of a save, before the browser was told of it.
         crate::aside::drop_aside(previous);
         self.notify(change);
+        self.current().fingerprinted();
     }
 
     /// Tells every listener about `change`, forgetting those that have gone.
