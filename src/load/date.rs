@@ -78,7 +78,11 @@ impl PostDate {
         if year < 0 {
             human.push('-');
         }
-        push_digits(&mut human, year.unsigned_abs(), if year < 0 { 3 } else { 4 });
+        push_digits(
+            &mut human,
+            year.unsigned_abs(),
+            if year < 0 { 3 } else { 4 },
+        );
         human
     }
 
