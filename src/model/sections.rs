@@ -48,9 +48,10 @@ pub fn place(
         }
         index_of.insert(dir, id);
     }
-    // Worked out on every core, from documents that stay where they are.
-    let placed: Vec<(Option<Placed>, Diagnostics)> = page_docs
-        .par_iter()
+    // Worked out on every core, each page made where it is placed: making them afterwards, in
+    // order on one thread, read every page's front matter a second time on every save.
+    let placed: Vec<(Option<Page>, Diagnostics)> = page_docs
+        .into_par_iter()
         .map(|doc| {
             let mut dir = bundle_dir(&doc.rel).map_or(parent_dir(&doc.rel), parent_dir);
             while !index_of.contains_key(dir) {
@@ -58,16 +59,16 @@ pub fn place(
             }
             let section = index_of[dir];
             let mut found = Diagnostics::new();
-            let placed = place_page(config, doc, section, &sections[section], &mut found);
-            (placed, found)
+            let placed = place_page(config, &doc, section, &sections[section], &mut found);
+            (placed.map(|placed| new_page(doc, placed)), found)
         })
         .collect();
     // Sized up front: growing a table of 50,000 pages by doubling would hold two at once.
-    let mut pages: IdVec<PageId, Page> = IdVec::from(Vec::with_capacity(page_docs.len()));
-    for (doc, (placed, found)) in page_docs.into_iter().zip(placed) {
+    let mut pages: IdVec<PageId, Page> = IdVec::from(Vec::with_capacity(placed.len()));
+    for (page, found) in placed {
         problems.extend(found);
-        if let Some(placed) = placed {
-            pages.push(new_page(doc, placed));
+        if let Some(page) = page {
+            pages.push(page);
         }
     }
     for (id, page) in pages.enumerate() {
@@ -126,8 +127,14 @@ fn section_dirs(
         add_with_ancestors(&mut dirs, &dir);
         docs_by_dir.insert(dir, doc);
     }
+    // Pages come sorted by path, so most are in the folder of the page before.
+    let mut last = None;
     for doc in page_docs {
         let dir = bundle_dir(&doc.rel).map_or(parent_dir(&doc.rel), parent_dir);
+        if last == Some(dir) {
+            continue;
+        }
+        last = Some(dir);
         if !bundles.contain(dir) {
             add_with_ancestors(&mut dirs, dir);
         }
