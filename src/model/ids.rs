@@ -107,6 +107,11 @@ impl<I: Id, T> IdVec<I, T> {
         &self.items
     }
 
+    /// The items as a slice to change, for parallel iteration (positions are the ids' indices).
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        &mut self.items
+    }
+
     /// The items, without their ids, for parallel iteration by value.
     pub fn into_vec(self) -> Vec<T> {
         self.items
