@@ -237,7 +237,7 @@ struct PageResult<'s> {
     file: String,
     /// What a later render may reuse of it.
     output: Option<KeptOutput>,
-    links: LinksOf,
+    links: PageLinks,
     images: Vec<VariantFile>,
     shown_images: Vec<PathBuf>,
     problems: Diagnostics,
@@ -285,7 +285,7 @@ impl<'r> Pass<'r> {
             .into_par_iter()
             .map(|i| self.page(PageId::new(i), &feed_pages, teasers))
             .collect();
-        let mut summaries = IdVec::new();
+        let mut summaries = IdVec::from(Vec::with_capacity(site.pages.len()));
         let mut feed_html = HashMap::new();
         let mut kept = Kept::default();
         if self.keeps {
@@ -294,7 +294,7 @@ impl<'r> Pass<'r> {
         // Pages showing one image name the same files: each is written once.
         let mut pictures = BTreeMap::new();
         let mut shown_images = HashSet::new();
-        for (result, page) in results.into_iter().zip(&site.pages) {
+        for result in results {
             report.diagnostics.extend(result.problems);
             shown_images.extend(result.shown_images);
             for file in result.images {
@@ -310,10 +310,7 @@ impl<'r> Pass<'r> {
             if let Some(output) = result.output {
                 kept.outputs.insert(result.file, output);
             }
-            report.markdown_links.push(PageLinks {
-                rel: page.rel().to_string(),
-                of: result.links,
-            });
+            report.markdown_links.push(result.links);
         }
         if self.keeps {
             report.kept = Some(kept);
@@ -373,7 +370,10 @@ impl<'r> Pass<'r> {
         });
         PageResult {
             feed_html,
-            links: LinksOf::of(&markdown, self.keeps),
+            links: PageLinks {
+                rel: renderer.site.pages[id].rel().to_string(),
+                of: LinksOf::of(&markdown, self.keeps),
+            },
             images: [markdown.rendered.images.as_slice(), &social.files].concat(),
             shown_images: markdown.rendered.shown_images.clone(),
             summary,
