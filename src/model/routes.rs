@@ -4,6 +4,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use rayon::prelude::*;
+
+use super::ids::Id;
 use super::sections::parent_dir;
 use super::taxonomy::{Taxonomy, TaxonomyKind, TermRef};
 use super::url::{encode_path, join, output_file};
@@ -219,7 +222,7 @@ pub fn outputs(
     statics: &[String],
     problems: &mut Diagnostics,
 ) -> Vec<Output> {
-    let mut claims = Claims::new(problems);
+    let mut claims = Claims::new(site, problems);
     claims.pages(site);
     claims.lists(site);
     claims.taxonomies(site);
@@ -332,15 +335,53 @@ fn list_owner(site: &Site, list: &List) -> String {
 
 /// Output files claimed so far, by file path, with who claimed them.
 struct Claims<'p> {
+    site: &'p Site,
     outputs: Vec<Output>,
-    owners: HashMap<String, String>,
+    owners: HashMap<String, Owner>,
     overrides: Vec<String>,
     problems: &'p mut Diagnostics,
 }
 
+/// An output a route claims, its file worked out before it is claimed.
+struct Claim {
+    url: String,
+    /// The file, percent-decoded: two URLs naming one file clash.
+    file: String,
+    route: Route,
+}
+
+impl Claim {
+    fn new(url: &str, route: Route) -> Claim {
+        let file = output_file(url);
+        let file = percent_encoding::percent_decode_str(&file)
+            .decode_utf8_lossy()
+            .into_owned();
+        Claim {
+            url: url.to_string(),
+            file,
+            route,
+        }
+    }
+}
+
+/// Who claimed an output, put in words only when another claims it too: describing every page
+/// made two strings a page on every save of `serve`, almost never read.
+enum Owner {
+    Page(PageId),
+    AliasOf(PageId),
+    Named(String),
+}
+
+/// A page's claims, worked out on any thread.
+struct PageClaims {
+    page: Claim,
+    aliases: Vec<Claim>,
+}
+
 impl<'p> Claims<'p> {
-    fn new(problems: &'p mut Diagnostics) -> Self {
+    fn new(site: &'p Site, problems: &'p mut Diagnostics) -> Self {
         Claims {
+            site,
             outputs: Vec::new(),
             owners: HashMap::new(),
             overrides: Vec::new(),
@@ -349,38 +390,57 @@ impl<'p> Claims<'p> {
     }
 
     fn claim(&mut self, url: &str, route: Route, owner: &str) {
-        let file = output_file(url);
-        let decoded = percent_encoding::percent_decode_str(&file)
-            .decode_utf8_lossy()
-            .into_owned();
-        if let Some(first) = self.owners.get(&decoded) {
+        self.take(Claim::new(url, route), Owner::Named(owner.to_string()));
+    }
+
+    fn take(&mut self, claim: Claim, owner: Owner) {
+        if let Some(first) = self.owners.get(&claim.file) {
+            let (owner, first) = (self.describe(&owner), self.describe(first));
             self.problems.push(
-                Diagnostic::error(format!("{owner} and {first} both claim the URL {url}"))
-                    .in_file(owner_file(owner))
-                    .help("give one of them another `slug`, `path` or alias"),
+                Diagnostic::error(format!(
+                    "{owner} and {first} both claim the URL {}",
+                    claim.url
+                ))
+                .in_file(owner_file(&owner))
+                .help("give one of them another `slug`, `path` or alias"),
             );
             return;
         }
-        self.owners.insert(decoded.clone(), owner.to_string());
+        self.owners.insert(claim.file.clone(), owner);
         self.outputs.push(Output {
-            url: url.to_string(),
-            file: decoded,
-            route,
+            url: claim.url,
+            file: claim.file,
+            route: claim.route,
         });
     }
 
-    /// Every page, and a redirect for each of its aliases.
+    fn describe(&self, owner: &Owner) -> String {
+        match owner {
+            Owner::Page(id) => format!("content/{}", self.site.pages[*id].rel()),
+            Owner::AliasOf(id) => format!("an alias in content/{}", self.site.pages[*id].rel()),
+            Owner::Named(name) => name.clone(),
+        }
+    }
+
+    /// Every page, and a redirect for each of its aliases; their files are worked out on
+    /// every thread, and claimed in order on one.
     fn pages(&mut self, site: &Site) {
-        for (id, page) in site.pages.enumerate() {
-            let owner = format!("content/{}", page.rel());
-            self.claim(&page.url, Route::Page(id), &owner);
-            for alias in &page.aliases {
-                let to = page.url.clone();
-                self.claim(
-                    alias,
-                    Route::Redirect { to },
-                    &format!("an alias in {owner}"),
-                );
+        let claims: Vec<PageClaims> = (site.pages.as_slice().par_iter().enumerate())
+            .map(|(at, page)| {
+                let aliases = page.aliases.iter().map(|alias| {
+                    let to = page.url.clone();
+                    Claim::new(alias, Route::Redirect { to })
+                });
+                PageClaims {
+                    page: Claim::new(&page.url, Route::Page(PageId::new(at))),
+                    aliases: aliases.collect(),
+                }
+            })
+            .collect();
+        for (id, claims) in site.pages.ids().zip(claims) {
+            self.take(claims.page, Owner::Page(id));
+            for alias in claims.aliases {
+                self.take(alias, Owner::AliasOf(id));
             }
         }
     }
