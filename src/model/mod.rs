@@ -13,6 +13,8 @@ pub mod taxonomy;
 pub mod typography;
 pub mod url;
 
+use rayon::prelude::*;
+
 use crate::config::Config;
 use crate::diagnostic::Diagnostics;
 use crate::load::date::PostDate;
@@ -170,8 +172,9 @@ pub fn build(
         assets,
         failed,
     } = sources;
+    // On every thread: it reads every page's front matter, on every save of `serve`.
     let page_docs: Vec<PageDoc> = page_docs
-        .into_iter()
+        .into_par_iter()
         .filter(|doc| options.drafts || !doc.front.draft)
         .collect();
     let (page_docs, held) = options.schedule.apply(page_docs);

@@ -82,12 +82,9 @@ struct Bundles<'d>(HashSet<&'d str>);
 
 impl<'d> Bundles<'d> {
     fn of(page_docs: &'d [PageDoc]) -> Self {
-        Bundles(
-            page_docs
-                .iter()
-                .filter_map(|d| bundle_dir(&d.rel))
-                .collect(),
-        )
+        let mut bundles = HashSet::with_capacity(page_docs.len());
+        bundles.extend(page_docs.iter().filter_map(|d| bundle_dir(&d.rel)));
+        Bundles(bundles)
     }
 
     /// True when `dir` or one of its ancestors is a bundle: a walk up the path, not a scan of
