@@ -222,6 +222,9 @@ impl Session {
             csp_blocks_fail: false,
         };
         let report = render_site(inputs, &sink, &self.cache);
+        // Only `check` and `build` read the pages' links; freeing 10,000 of them here took 3 ms
+        // of every save.
+        drop_aside(report.markdown_links);
         problems.extend(report.diagnostics);
         if let Some(warning) = self.cache.finish_stored() {
             problems.push(Diagnostic::warning(warning).help(build::CACHE_HELP));
