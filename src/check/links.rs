@@ -149,13 +149,14 @@ impl Sink for LinkSink<'_> {
 /// there, else at the output's line with the template it came from. Returns how many internal
 /// links were followed.
 pub(super) fn verify_output(
+    site: &Site,
     origins: &HashMap<&str, Origin<'_>>,
     markdown: &[PageLinks],
     scanned: &Scanned,
     severity: Severity,
     problems: &mut Diagnostics,
 ) -> usize {
-    let written_at = written_at(markdown);
+    let written_at = written_at(site, markdown);
     let mut followed = 0;
     let mut names: Vec<&String> = scanned.scans.keys().collect();
     names.sort();
@@ -199,14 +200,14 @@ pub fn verify_markdown(
     severity: Severity,
     problems: &mut Diagnostics,
 ) {
-    let found = for_markdown_links(site, markdown, |page_links, page, file, link| {
+    let found = for_markdown_links(site, markdown, |page, file, link| {
         let problem = check_link(&link.href, &page.url, file, scanned)?;
         let at = WrittenAt {
             line: link.line,
             column: link.column,
         };
         let diagnostic = Diagnostic::new(severity, problem);
-        Some(in_markdown(diagnostic, &page_links.rel, at))
+        Some(in_markdown(diagnostic, page.rel(), at))
     });
     problems.extend(found);
 }
@@ -226,7 +227,10 @@ struct WrittenAt {
 }
 
 /// For each page's source, where each of its links' URLs was written.
-fn written_at(markdown: &[PageLinks]) -> HashMap<&str, HashMap<&str, WrittenAt>> {
+fn written_at<'a>(
+    site: &'a Site,
+    markdown: &'a [PageLinks],
+) -> HashMap<&'a str, HashMap<&'a str, WrittenAt>> {
     markdown
         .iter()
         .map(|page| {
@@ -241,7 +245,7 @@ fn written_at(markdown: &[PageLinks]) -> HashMap<&str, HashMap<&str, WrittenAt>>
                     (l.href.as_str(), at)
                 })
                 .collect();
-            (page.rel.as_str(), by_href)
+            (site.pages[page.page].rel(), by_href)
         })
         .collect()
 }
@@ -369,7 +373,7 @@ fn check_link(url: &str, page_url: &str, file: &str, scanned: &Scanned) -> Optio
 /// than scanning every page as it is written.
 pub fn read_targeted_ids(site: &Site, markdown: &[PageLinks], scanned: &mut Scanned, dir: &Path) {
     let scanned_now = &*scanned;
-    let wanted: HashSet<String> = for_markdown_links(site, markdown, |_, page, file, link| {
+    let wanted: HashSet<String> = for_markdown_links(site, markdown, |page, file, link| {
         // Only a link with a fragment asks for an element: the others need not be resolved.
         if !link.href.contains('#') {
             return None;
@@ -406,18 +410,15 @@ pub fn read_targeted_ids(site: &Site, markdown: &[PageLinks], scanned: &mut Scan
 fn for_markdown_links<'a, T: Send>(
     site: &'a Site,
     markdown: &'a [PageLinks],
-    visit: impl Fn(&'a PageLinks, &'a Page, &str, &'a SourceLink) -> Option<T> + Sync,
+    visit: impl Fn(&'a Page, &str, &'a SourceLink) -> Option<T> + Sync,
 ) -> Vec<T> {
-    let pages: HashMap<&str, &Page> = site.pages.iter().map(|p| (p.rel(), p)).collect();
     (markdown.par_iter())
         .flat_map_iter(|page_links| {
-            let Some(page) = pages.get(page_links.rel.as_str()) else {
-                return Vec::new();
-            };
+            let page = &site.pages[page_links.page];
             let file = crate::model::url::output_file(&page.url);
             (page_links.links().iter())
-                .filter_map(|link| visit(page_links, page, &file, link))
-                .collect()
+                .filter_map(|link| visit(page, &file, link))
+                .collect::<Vec<_>>()
         })
         .collect()
 }

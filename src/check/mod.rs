@@ -41,6 +41,7 @@ pub fn check(options: &BuildOptions) -> Result<Checked, Diagnostics> {
     let scanned = sink.finish();
     let origins = links::origins(&site);
     let followed = links::verify_output(
+        &site,
         &origins,
         &report.markdown_links,
         &scanned,
@@ -79,7 +80,7 @@ fn check_policy(
     let mut from_markdown: HashMap<&str, Vec<(&str, Option<&str>)>> = HashMap::new();
     for page in markdown {
         from_markdown.insert(
-            page.rel.as_str(),
+            site.pages[page.page].rel(),
             page.blocked()
                 .iter()
                 .map(|b| (b.tag.as_str(), b.url.as_deref()))

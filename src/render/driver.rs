@@ -64,8 +64,8 @@ pub struct RenderReport {
 
 /// The internal links of one page's markdown, and what of its raw HTML the policy blocks.
 pub struct PageLinks {
-    /// The page's source, relative to `content/`.
-    pub rel: String,
+    /// The page, in the model rendered: its source is `site.pages[page].rel()`.
+    pub page: PageId,
     of: LinksOf,
 }
 
@@ -371,7 +371,7 @@ impl<'r> Pass<'r> {
         PageResult {
             feed_html,
             links: PageLinks {
-                rel: renderer.site.pages[id].rel().to_string(),
+                page: id,
                 of: LinksOf::of(&markdown, self.keeps),
             },
             images: [markdown.rendered.images.as_slice(), &social.files].concat(),
