@@ -4,9 +4,10 @@
 
 use std::collections::HashMap;
 
-use syntect::parsing::{BasicScopeStackOp, ParseState, ScopeStack, SyntaxReference, SyntaxSet};
+use syntect::parsing::{BasicScopeStackOp, ScopeStack, SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
+use super::memo::LineMemo;
 use super::palette::{Palette, Resolved};
 use crate::render::escape;
 
@@ -32,10 +33,11 @@ impl Lines<'_> {
 
 /// The inner HTML of a `<code>` element for `code` in `syntax`; an error says why it could not
 /// be highlighted.
-pub fn compact(
+pub(super) fn compact(
     code: &str,
     syntax: &SyntaxReference,
     syntaxes: &SyntaxSet,
+    memo: &LineMemo,
     palette: &Palette,
     lines: Lines,
 ) -> Result<String, String> {
@@ -45,14 +47,12 @@ pub fn compact(
         classes: HashMap::new(),
         open: None,
     };
-    let mut state = ParseState::new(syntax);
+    let mut parser = memo.parser(syntax);
     let mut scopes = ScopeStack::new();
     let mut masks = Vec::new();
     let mut resolved = vec![Resolved::default()];
     for (index, line) in LinesWithEndings::from(code).enumerate() {
-        let ops = state
-            .parse_line(line, syntaxes)
-            .map_err(|e| e.to_string())?;
+        let ops = (parser.parse(line, syntaxes)).map_err(|e| e.to_string())?;
         let (text, newline) = match line.strip_suffix('\n') {
             Some(text) => (text, "\n"),
             None => (line, ""),
@@ -66,8 +66,8 @@ pub fn compact(
             writer.out.push_str(&format!("<span class=\"{class}\">"));
         }
         let mut at = 0;
-        for (offset, op) in ops {
-            let offset = offset.min(text.len());
+        for (offset, op) in ops.iter() {
+            let offset = (*offset).min(text.len());
             if offset > at {
                 writer.text(
                     &text[at..offset],
@@ -76,7 +76,7 @@ pub fn compact(
                 at = offset;
             }
             scopes
-                .apply_with_hook(&op, |basic, _| match basic {
+                .apply_with_hook(op, |basic, _| match basic {
                     BasicScopeStackOp::Push(scope) => {
                         masks.push(palette.mask(scope));
                         let parent = resolved.last().copied().unwrap_or_default();

@@ -9,6 +9,7 @@
 
 mod css;
 pub mod html;
+mod memo;
 pub mod palette;
 
 use std::sync::OnceLock;
@@ -20,6 +21,7 @@ use syntect::util::LinesWithEndings;
 
 use super::escape;
 pub use html::Lines;
+use memo::LineMemo;
 pub use palette::Palette;
 
 /// Class names are prefixed so highlighting cannot clash with the theme's own classes.
@@ -33,6 +35,7 @@ const MAX_LINE: usize = 2_000;
 #[derive(Default)]
 pub struct Highlighter {
     syntaxes: OnceLock<Syntaxes>,
+    lines: LineMemo,
 }
 
 /// The grammars, with every name and file extension they answer to, lower-cased: looking a
@@ -133,7 +136,7 @@ impl Highlighter {
         };
         let (inner, lines) = match palette {
             Some(palette) => (
-                html::compact(code, syntax, &syntaxes.set, palette, lines),
+                html::compact(code, syntax, &syntaxes.set, &self.lines, palette, lines),
                 lines,
             ),
             // syntect's spans run across lines, so there is no line to wrap or number.
@@ -296,6 +299,46 @@ mod tests {
             "<pre class=\"hl-code\" data-lang=\"rust\" tabindex=\"0\"><code class=\"language-rust\">\
              <span class=\"c0\">pub fn </span>main() {} <span class=\"c1\">// done\n</span></code></pre>\n"
         );
+    }
+
+    /// Lines that open, continue and close strings, comments and blocks, in three grammars.
+    const LINES: [&str; 12] = [
+        "fn main() {",
+        "    let x = 1; */",
+        "/* open",
+        "}",
+        "\"\"\"docstring",
+        "def f(x):",
+        "    return x  # done",
+        "r#\"raw",
+        "end\"#",
+        "  const s = `tpl ${x}`;",
+        "",
+        "    let s = \"a\";",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn lines_kept_from_earlier_blocks_highlight_as_parsing_them_again_does(
+            blocks in proptest::collection::vec(
+                (0usize..3, proptest::collection::vec(0..LINES.len(), 1..8)),
+                1..12,
+            ),
+        ) {
+            let palette = Palette::new(
+                ".hl-keyword { color: var(--k); }\n.hl-comment { color: var(--c); }\n\
+                 .hl-string { color: var(--s); }\n",
+                None,
+            );
+            let shared = Highlighter::new();
+            for (lang, lines) in blocks {
+                let lang = ["rust", "python", "js"][lang];
+                let code: String = lines.iter().map(|&l| format!("{}\n", LINES[l])).collect();
+                let fresh = Highlighter::new().highlight(Some(lang), &code, Some(&palette), plain_lines());
+                let kept = shared.highlight(Some(lang), &code, Some(&palette), plain_lines());
+                proptest::prop_assert_eq!(kept.html, fresh.html);
+            }
+        }
     }
 
     #[test]
