@@ -39,11 +39,21 @@ pub(super) struct Footnotes<'s> {
     unreferenced: HashMap<String, Vec<Event<'s>>>,
 }
 
+/// True when `text` holds either mark. Searched for as bytes: matching a pattern of chars
+/// decodes every char of every post.
+fn holds_a_mark(text: &str) -> bool {
+    [MARK_START, MARK_END].iter().any(|mark| {
+        let mut bytes = [0; 4];
+        let mark = mark.encode_utf8(&mut bytes);
+        memchr::memmem::find(text.as_bytes(), mark.as_bytes()).is_some()
+    })
+}
+
 impl<'s> Footnotes<'s> {
     /// The footnotes of `text`.
     pub(super) fn new(text: &str) -> Self {
         Footnotes {
-            sidenotes: !text.contains([MARK_START, MARK_END]),
+            sidenotes: !holds_a_mark(text),
             ..Footnotes::default()
         }
     }

@@ -23,7 +23,7 @@ pub(super) fn pictures(renderer: &MarkdownRenderer, source: &Source) {
     let Some(images) = renderer.images else {
         return;
     };
-    if !source.body.contains("![") {
+    if memchr::memmem::find(source.body.as_bytes(), b"![").is_none() {
         return;
     }
     let place = source.place;

@@ -133,8 +133,10 @@ pub(super) fn count_words(text: &str) -> usize {
 /// True when `body` holds `<!--`, spaces, `more`, spaces and `-->`: what any raw HTML event
 /// that [`is_more_marker`] accepts is made of.
 pub fn may_have_more_marker(body: &str) -> bool {
-    body.match_indices("<!--").any(|(at, open)| {
-        body[at + open.len()..]
+    // memchr's search, several times faster than the standard library's on text this long.
+    memchr::memmem::find_iter(body.as_bytes(), "<!--").any(|at| {
+        body.get(at + "<!--".len()..)
+            .unwrap_or_default()
             .trim_start()
             .strip_prefix("more")
             .is_some_and(|rest| rest.trim_start().starts_with("-->"))
