@@ -257,6 +257,8 @@ pub fn load_site(options: &BuildOptions) -> (Site, Diagnostics) {
     if let Some(warning) = known.as_ref().and_then(KnownSources::warning) {
         problems.push(Diagnostic::warning(warning).help(CACHE_HELP));
     }
+    // Saved by now: its entries need not be held through the model.
+    drop(known);
     let (statics, static_problems) = load::statics(&options.root);
     problems.extend(static_problems);
     // Counts are kept only for a site whose text is held, whose counts fit in memory too.

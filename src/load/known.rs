@@ -346,7 +346,7 @@ impl StoredDate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::{Holding, Loaded, load};
+    use crate::load::{Budget, Holding, Loaded, load};
 
     /// A site folder with `posts` pages and a record whose reading began well after they were
     /// written, as if they had been written long before the build.
@@ -406,6 +406,23 @@ mod tests {
             };
             assert_eq!(&as_read, read);
         }
+    }
+
+    #[test]
+    fn recalled_pages_count_against_the_budget_of_held_text() {
+        let (dir, mut known) = site(&[("blog/a.md", POST), ("blog/b.md", POST)]);
+        let (read, _) = load(dir.path(), &Holding::All, Some(&mut known));
+        let body = read.pages[0].body.check().len as usize;
+        let fits = Holding::UpTo(Budget::new(2 * body));
+        let (recalled, _) = load(dir.path(), &fits, Some(&mut reopen(dir.path())));
+        assert!(
+            recalled.pages.iter().all(|p| p.body.held().is_none()),
+            "recalled"
+        );
+        assert!(fits.holds_all(), "the text fits");
+        let over = Holding::UpTo(Budget::new(2 * body - 1));
+        load(dir.path(), &over, Some(&mut reopen(dir.path())));
+        assert!(!over.holds_all(), "the text does not fit, recalled or read");
     }
 
     #[test]

@@ -236,6 +236,7 @@ fn read_file<'f>(
     let path = content.join(rel);
     let is_page = walk::kind_of(rel) == SourceKind::Page;
     if let Some(doc) = known.filter(|_| is_page).and_then(|k| k.recall(rel, &path)) {
+        holding.count_unread(doc.body.check().len);
         return ReadFile {
             rel,
             loaded: Some(Loaded::Page(doc)),
