@@ -196,19 +196,32 @@ pub fn load(
     let mut outcomes = Vec::with_capacity(read.len());
     for file in read {
         problems.extend(file.problems);
-        match file.loaded {
-            Some(Loaded::Page(doc)) => sources.pages.push(doc),
-            Some(Loaded::Section(doc)) => sources.sections.push(doc),
-            None => sources.failed.push(file.rel.to_string()),
-        }
-        outcomes.extend(file.outcome.map(|outcome| (file.rel, outcome)));
-    }
-    if let Some(known) = &mut known {
-        known.save(outcomes);
+        let page = match file.loaded {
+            Some(Loaded::Page(doc)) => {
+                sources.pages.push(doc);
+                Some(sources.pages.len() - 1)
+            }
+            Some(Loaded::Section(doc)) => {
+                sources.sections.push(doc);
+                None
+            }
+            None => {
+                sources.failed.push(file.rel.to_string());
+                None
+            }
+        };
+        outcomes.extend(file.outcome.map(|outcome| (file.rel, outcome, page)));
     }
     let pages = (sources.pages.iter_mut()).map(|doc| (&mut doc.body, content.join(&doc.rel)));
     let sections = (sources.sections.iter_mut()).map(|doc| (&mut doc.body, content.join(&doc.rel)));
     holding.settle(pages.chain(sections));
+    // Saved once a large site's text is let go, as saving makes an entry of every page read.
+    if let Some(known) = &mut known {
+        let with_pages = (outcomes.into_iter())
+            .map(|(rel, outcome, page)| (rel, outcome, page.and_then(|at| sources.pages.get(at))))
+            .collect();
+        known.save(with_pages);
+    }
     sources.assets = files
         .iter()
         .filter(|f| f.kind == SourceKind::Asset)
@@ -269,10 +282,10 @@ fn read_file<'f>(
         holding.body(text, || path.clone())
     };
     let (loaded, problems) = parse_held(rel, read, &body);
-    let entry = match (&loaded, known, seen.get()) {
+    let file_seen = match (&loaded, known, seen.get()) {
         (Some(Loaded::Page(doc)), Some(known), Some((check, hash))) if problems.is_empty() => {
             doc.text_hash.set(hash);
-            known.entry(doc, &metadata, check)
+            known.seen(&metadata, check)
         }
         _ => None,
     };
@@ -280,7 +293,7 @@ fn read_file<'f>(
         rel,
         loaded,
         problems,
-        outcome: known.map(|_| Outcome::Read(entry)),
+        outcome: known.map(|_| Outcome::Read(file_seen)),
     }
 }
 
