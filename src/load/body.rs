@@ -76,8 +76,8 @@ impl Holding {
     /// Counts `bytes` of a body left on disk without being read (a page recalled from the
     /// record of sources) against the budget: whether a site's text fits in memory must not
     /// depend on which of its pages were recalled. Without this, a warm build of 50,000 posts
-    /// took its text to fit and kept every post's word counts in memory (545 MiB at peak
-    /// against 340).
+    /// took its text to fit and kept every post's word counts in memory (545 MiB at peak,
+    /// against 331 before the record of sources).
     pub fn count_unread(&self, bytes: u64) {
         if let Holding::UpTo(budget) = self {
             // Whether it still fits is asked once every body is loaded.

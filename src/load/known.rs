@@ -78,8 +78,8 @@ pub enum Outcome {
 
 /// What a page's entry needs of its file, seen while it was read. The rest is taken from the
 /// page when the record is saved: made while the files were read, 50,000 entries were held
-/// beside the text a load holds until it knows the site's size, which raised a cold build's
-/// peak by about 40 MiB.
+/// beside the text a load holds until it knows the site's size: 20 to 30 MiB more at the peak
+/// of a cold build of that size.
 #[derive(Debug, Clone, Copy)]
 pub struct FileSeen {
     state: FileState,
@@ -169,8 +169,7 @@ impl KnownSources {
     /// it gains an entry (or could not be used): an entry it keeps for a file changed or
     /// deleted since can never match that file again, and rewriting the whole record after
     /// each edit cost more than it saved. A file that cannot be written is a warning, not an
-    /// error.
-    /// Each outcome comes with the page read, if the file gave one.
+    /// error. Each outcome comes with the page it read, if the file gave one.
     pub fn save(&mut self, outcomes: Vec<(&str, Outcome, Option<&PageDoc>)>) {
         let gains =
             (outcomes.iter()).any(|(_, outcome, _)| matches!(outcome, Outcome::Read(Some(_))));

@@ -200,6 +200,18 @@ mod tests {
         );
     }
 
+    /// Guards the memo's reading of syntect's `Debug` form: a state holding a match (here a
+    /// raw string's `#`s, matched again at its end) must have no key.
+    #[test]
+    fn a_state_holding_a_match_has_no_key() {
+        let syntaxes = two_face::syntax::extra_newlines();
+        let mut state = ParseState::new(rust(&syntaxes));
+        let mut debug = String::new();
+        assert!(StateKey::of(&state, &mut debug).is_some());
+        state.parse_line("let s = r#\"raw\n", &syntaxes).unwrap();
+        assert!(StateKey::of(&state, &mut debug).is_none(), "{debug}");
+    }
+
     #[test]
     fn the_memo_keeps_no_more_than_its_room() {
         let syntaxes = two_face::syntax::extra_newlines();
