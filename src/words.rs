@@ -331,12 +331,13 @@ impl WordHash {
 /// a slot of its own.
 #[inline(always)]
 fn is_stop_word(hash: u32) -> bool {
-    STOP_SLOTS[stop_slot(hash)] == hash
+    STOP_SLOTS[stop_slot(hash, STOP_SHIFT)] == hash
 }
 
+/// The slot among 256 of `hash`, by its byte `shift` bits up.
 #[inline(always)]
-fn stop_slot(hash: u32) -> usize {
-    ((hash >> STOP_SHIFT) & 0xff) as usize
+const fn stop_slot(hash: u32, shift: u32) -> usize {
+    ((hash >> shift) & 0xff) as usize
 }
 
 /// The shift that gives each of [`STOP_WORDS`] a slot of its own among 256.
@@ -346,7 +347,7 @@ const STOP_SHIFT: u32 = {
         let mut taken = [false; 256];
         let mut i = 0;
         while i < STOP_WORDS.len() {
-            let slot = ((STOP_WORDS[i] >> shift) & 0xff) as usize;
+            let slot = stop_slot(STOP_WORDS[i], shift);
             if taken[slot] {
                 shift += 1;
                 continue 'shifts;
@@ -369,7 +370,7 @@ const STOP_SLOTS: [u32; 256] = {
     let mut slots = [STOP_WORDS[0]; 256];
     let mut i = 0;
     while i < STOP_WORDS.len() {
-        slots[((STOP_WORDS[i] >> STOP_SHIFT) & 0xff) as usize] = STOP_WORDS[i];
+        slots[stop_slot(STOP_WORDS[i], STOP_SHIFT)] = STOP_WORDS[i];
         i += 1;
     }
     slots

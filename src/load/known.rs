@@ -76,6 +76,16 @@ pub enum Outcome {
     Read(Option<FileSeen>),
 }
 
+/// What a load did with one file, and the page it gave, for [`KnownSources::save`].
+pub struct Handled<'a> {
+    /// The file, relative to `content/`.
+    pub rel: &'a str,
+    /// Recalled, or read.
+    pub outcome: Outcome,
+    /// The page the file gave, if it gave one.
+    pub page: Option<&'a PageDoc>,
+}
+
 /// What a page's entry needs of its file, seen while it was read. The rest is taken from the
 /// page when the record is saved: made while the files were read, 50,000 entries were held
 /// beside the text a load holds until it knows the site's size: 20 to 30 MiB more at the peak
@@ -169,18 +179,17 @@ impl KnownSources {
     /// it gains an entry (or could not be used): an entry it keeps for a file changed or
     /// deleted since can never match that file again, and rewriting the whole record after
     /// each edit cost more than it saved. A file that cannot be written is a warning, not an
-    /// error. Each outcome comes with the page it read, if the file gave one.
-    pub fn save(&mut self, outcomes: Vec<(&str, Outcome, Option<&PageDoc>)>) {
-        let gains =
-            (outcomes.iter()).any(|(_, outcome, _)| matches!(outcome, Outcome::Read(Some(_))));
+    /// error.
+    pub fn save(&mut self, outcomes: Vec<Handled<'_>>) {
+        let gains = (outcomes.iter()).any(|h| matches!(h.outcome, Outcome::Read(Some(_))));
         if !gains && self.warning.is_none() {
             return;
         }
         let mut kept = HashMap::with_capacity(outcomes.len());
-        for (rel, outcome, doc) in outcomes {
+        for Handled { rel, outcome, page } in outcomes {
             let entry = match outcome {
                 Outcome::Recalled => self.by_rel.remove(rel),
-                Outcome::Read(seen) => seen.zip(doc).and_then(|(seen, doc)| seen.entry(doc)),
+                Outcome::Read(seen) => seen.zip(page).and_then(|(seen, page)| seen.entry(page)),
             };
             if let Some(entry) = entry {
                 kept.insert(rel.to_string(), entry);

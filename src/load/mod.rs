@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::words::WordCounts;
 use front_matter::{PageFront, SectionFront};
-use known::{KnownSources, Outcome};
+use known::{Handled, KnownSources, Outcome};
 use walk::{SourceKind, content_dir};
 
 /// One markdown file, read and parsed.
@@ -217,10 +217,14 @@ pub fn load(
     holding.settle(pages.chain(sections));
     // Saved once a large site's text is let go, as saving makes an entry of every page read.
     if let Some(known) = &mut known {
-        let with_pages = (outcomes.into_iter())
-            .map(|(rel, outcome, page)| (rel, outcome, page.and_then(|at| sources.pages.get(at))))
+        let handled = (outcomes.into_iter())
+            .map(|(rel, outcome, page)| Handled {
+                rel,
+                outcome,
+                page: page.and_then(|at| sources.pages.get(at)),
+            })
             .collect();
-        known.save(with_pages);
+        known.save(handled);
     }
     sources.assets = files
         .iter()
